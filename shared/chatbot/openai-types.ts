@@ -1,0 +1,89 @@
+// The slice of the OpenAI chat-completions wire format that the chatbot, the offline model
+// and the lessons speak. Plain JSON shapes: what goes over HTTP is exactly this.
+
+export type Role = "system" | "developer" | "user" | "assistant" | "tool";
+
+export interface ToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+export interface ChatMessage {
+  role: Role;
+  /** null on an assistant message that only carries tool calls */
+  content: string | null;
+  tool_calls?: ToolCall[];
+  /** on `tool` messages: the id of the call this message answers */
+  tool_call_id?: string;
+  /** optional: the tool's name on `tool` messages */
+  name?: string;
+}
+
+export interface ToolDefinition {
+  type: "function";
+  function: {
+    name: string;
+    description: string;
+    parameters: Record<string, unknown>;
+  };
+}
+
+export interface ChatCompletionRequest {
+  model: string;
+  messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  tool_choice?: "auto" | "none" | "required";
+  temperature?: number;
+  max_tokens?: number;
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  user?: string;
+}
+
+export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface ChatCompletion {
+  id: string;
+  object: "chat.completion";
+  created: number;
+  model: string;
+  choices: Array<{
+    index: number;
+    message: ChatMessage & { role: "assistant" };
+    finish_reason: FinishReason;
+  }>;
+  usage: Usage;
+}
+
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: "function";
+  function?: { name?: string; arguments?: string };
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  object: "chat.completion.chunk";
+  created: number;
+  model: string;
+  choices: Array<{
+    index: number;
+    delta: { role?: "assistant"; content?: string | null; tool_calls?: ToolCallDelta[] };
+    finish_reason: FinishReason | null;
+  }>;
+  /** null on every chunk but the last when `stream_options.include_usage` is set */
+  usage?: Usage | null;
+}
+
+/** The error body OpenAI-compatible APIs return with a 4xx/5xx status. */
+export interface ApiErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
