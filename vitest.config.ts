@@ -1,10 +1,15 @@
 import { defineConfig } from "vitest/config";
 
-// The project's own tests (offline model, harness, trace view, CLI, app). The lessons' tests
-// run through scripts/progress.ts and scripts/verify.ts, which point them at lessons/ or solutions/.
+// Two suites share this file. WORKBOOK_SUITE=lessons: the lessons' tests, pointed at lessons/
+// or solutions/ by WORKBOOK_SOURCE (scripts/progress.ts and scripts/verify.ts set both).
+// Otherwise: the project's own tests (offline model, harness, trace view, CLI, app).
+const lessons = process.env.WORKBOOK_SUITE === "lessons";
+
 export default defineConfig({
   test: {
-    include: ["shared/**/*.test.ts", "scripts/**/*.test.ts", "solutions/app/**/*.test.ts"],
+    include: lessons
+      ? ["lessons/**/*.test.ts"]
+      : ["shared/**/*.test.ts", "scripts/**/*.test.ts", "solutions/app/**/*.test.ts"],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

@@ -1,0 +1,49 @@
+import {
+  INPUT_MIME_TYPE,
+  INPUT_VALUE,
+  MimeType,
+  OUTPUT_MIME_TYPE,
+  OUTPUT_VALUE,
+  OpenInferenceSpanKind,
+} from "@arizeai/openinference-semantic-conventions";
+import { beforeAll, describe, it } from "vitest";
+import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
+import { loadLesson } from "../../shared/testing/lesson-module.ts";
+
+// The harness first: it registers the span capture before the lesson's module gets its tracer.
+const harness = useLessonHarness(import.meta.url);
+const { chatTurn } = await loadLesson<typeof import("./chatbot.ts")>(import.meta.url, "chatbot.ts");
+const QUESTION = "Hello there! Who are you?";
+let reply = "";
+
+beforeAll(async () => {
+  reply = await chatTurn(await harness.connect(), QUESTION);
+});
+
+const chainSpan = () => harness.checks.one({ kind: OpenInferenceSpanKind.CHAIN }, "CHAIN span for the chat turn", { hint: 1 });
+
+describe("lesson 2: one chat turn is one CHAIN span", () => {
+  it("produces exactly one ended CHAIN span for the turn", () => {
+    chainSpan();
+  });
+
+  it("makes the CHAIN span the root of the trace", () => {
+    harness.checks.isRoot(chainSpan(), { hint: 1 });
+  });
+
+  it("records the user's message as the span's input, as plain text", () => {
+    const span = chainSpan();
+    harness.checks.attribute(span, INPUT_VALUE, QUESTION, { hint: 2 });
+    harness.checks.attribute(span, INPUT_MIME_TYPE, MimeType.TEXT, { hint: 2 });
+  });
+
+  it("records the bot's reply as the span's output, as plain text", () => {
+    const span = chainSpan();
+    harness.checks.attribute(span, OUTPUT_VALUE, reply, { hint: 3 });
+    harness.checks.attribute(span, OUTPUT_MIME_TYPE, MimeType.TEXT, { hint: 3 });
+  });
+
+  it("sets status OK when the turn succeeds", () => {
+    harness.checks.status(chainSpan(), "OK", { hint: 3 });
+  });
+});

@@ -1,0 +1,81 @@
+import {
+  INPUT_VALUE,
+  LLM_FINISH_REASON,
+  LLM_INPUT_MESSAGES,
+  LLM_OUTPUT_MESSAGES,
+  LLM_TOKEN_COUNT_TOTAL,
+  MESSAGE_CONTENT,
+  MESSAGE_ROLE,
+  OpenInferenceSpanKind,
+} from "@arizeai/openinference-semantic-conventions";
+import { beforeAll, describe, it } from "vitest";
+import type { ChatCompletionRequest } from "../../shared/chatbot/openai-types.ts";
+import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
+import { loadLesson } from "../../shared/testing/lesson-module.ts";
+import { expectations } from "../../shared/testing/span-checks.ts";
+
+// The harness first: it registers the span capture before the lesson's module gets its tracer.
+const harness = useLessonHarness(import.meta.url);
+const { chatTurn } = await loadLesson<typeof import("./chatbot.ts")>(import.meta.url, "chatbot.ts");
+const QUESTION = "Hello there! Who are you?";
+let reply = "";
+
+beforeAll(async () => {
+  reply = await chatTurn(await harness.connect(), QUESTION);
+});
+
+const llmSpan = () => harness.checks.one({ kind: OpenInferenceSpanKind.LLM }, "LLM span around the model call");
+/** The messages actually sent, as the LLM span's input.value recorded them (lesson 3). */
+const sentMessages = () => (JSON.parse(String(llmSpan().attributes[INPUT_VALUE])) as ChatCompletionRequest).messages;
+
+/** A learner who stores the whole list as one JSON string gets told what flattening means. */
+function checkNotOneBlob(prefix: string) {
+  const span = llmSpan();
+  harness.checks.that(span.attributes[prefix] === undefined, {
+    headline: `"${prefix}" is set as one attribute; OpenInference wants one attribute per message field.`,
+    expected: `${prefix}.0.${MESSAGE_ROLE}, ${prefix}.0.${MESSAGE_CONTENT}, ${prefix}.1.${MESSAGE_ROLE}, ...`,
+    got: `${prefix} = ${String(span.attributes[prefix]).slice(0, 80)}`,
+    mistake: "a JSON blob is not flattened. Phoenix only shows messages stored under indexed keys.",
+    hint: 1,
+  });
+}
+
+describe("lesson 4: the conversation, message by message", () => {
+  it("lists every input message's role, flattened with its index", () => {
+    checkNotOneBlob(LLM_INPUT_MESSAGES);
+    sentMessages().forEach((message, index) => {
+      harness.checks.attribute(llmSpan(), `${LLM_INPUT_MESSAGES}.${index}.${MESSAGE_ROLE}`, message.role, { hint: 1 });
+    });
+  });
+
+  it("lists every input message's content: the system prompt, then the user's question", () => {
+    const messages = sentMessages();
+    messages.forEach((message, index) => {
+      harness.checks.attribute(llmSpan(), `${LLM_INPUT_MESSAGES}.${index}.${MESSAGE_CONTENT}`, message.content ?? "", { hint: 2 });
+    });
+    harness.checks.attribute(llmSpan(), `${LLM_INPUT_MESSAGES}.${messages.length - 1}.${MESSAGE_CONTENT}`, QUESTION, { hint: 2 });
+  });
+
+  it("does not invent messages beyond those sent", () => {
+    const count = sentMessages().length;
+    harness.checks.noAttribute(llmSpan(), `${LLM_INPUT_MESSAGES}.${count}.${MESSAGE_ROLE}`, `only ${count} messages were sent (indices start at 0).`, { hint: 2 });
+    // The starter sets no message keys at all; this lesson's work is to set them.
+    harness.checks.attribute(llmSpan(), `${LLM_INPUT_MESSAGES}.0.${MESSAGE_ROLE}`, expectations.anyString, { hint: 1 });
+  });
+
+  it("records the answer as output message 0, from the assistant", () => {
+    checkNotOneBlob(LLM_OUTPUT_MESSAGES);
+    harness.checks.attribute(llmSpan(), `${LLM_OUTPUT_MESSAGES}.0.${MESSAGE_ROLE}`, "assistant", { hint: 3 });
+    harness.checks.attribute(llmSpan(), `${LLM_OUTPUT_MESSAGES}.0.${MESSAGE_CONTENT}`, reply, { hint: 3 });
+  });
+
+  it("records why the model stopped (finish reason)", () => {
+    harness.checks.attribute(llmSpan(), LLM_FINISH_REASON, "stop", { hint: 3 });
+  });
+});
+
+describe("still true from lesson 3", () => {
+  it("records token counts on the LLM span", () => {
+    harness.checks.attribute(llmSpan(), LLM_TOKEN_COUNT_TOTAL, expectations.positiveInteger);
+  });
+});

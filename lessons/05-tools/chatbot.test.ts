@@ -1,0 +1,134 @@
+import {
+  INPUT_VALUE,
+  LLM_FINISH_REASON,
+  LLM_INPUT_MESSAGES,
+  LLM_OUTPUT_MESSAGES,
+  LLM_TOOLS,
+  MESSAGE_CONTENT,
+  MESSAGE_ROLE,
+  MESSAGE_TOOL_CALLS,
+  MESSAGE_TOOL_CALL_ID,
+  OUTPUT_VALUE,
+  OpenInferenceSpanKind,
+  TOOL_CALL_FUNCTION_ARGUMENTS_JSON,
+  TOOL_CALL_FUNCTION_NAME,
+  TOOL_CALL_ID,
+  TOOL_DESCRIPTION,
+  TOOL_ID,
+  TOOL_JSON_SCHEMA,
+  TOOL_NAME,
+  TOOL_PARAMETERS,
+} from "@arizeai/openinference-semantic-conventions";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { beforeAll, describe, it } from "vitest";
+import type { ChatCompletion, ChatCompletionRequest } from "../../shared/chatbot/openai-types.ts";
+import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
+import { loadLesson } from "../../shared/testing/lesson-module.ts";
+import { expectations } from "../../shared/testing/span-checks.ts";
+
+// The harness first: it registers the span capture before the lesson's module gets its tracer.
+const harness = useLessonHarness(import.meta.url);
+const { chatTurn } = await loadLesson<typeof import("./chatbot.ts")>(import.meta.url, "chatbot.ts");
+const QUESTION = "What's the weather in Paris and in Tokyo?";
+let reply = "";
+
+beforeAll(async () => {
+  reply = await chatTurn(await harness.connect(), QUESTION);
+});
+
+const checks = () => harness.checks;
+const chainSpan = () => checks().one({ kind: OpenInferenceSpanKind.CHAIN }, "CHAIN span for the chat turn");
+const llmSpans = () => checks().atLeast(2, { kind: OpenInferenceSpanKind.LLM }, "LLM spans (one per model call)");
+const toolSpans = () => checks().atLeast(2, { kind: OpenInferenceSpanKind.TOOL }, "TOOL spans (one per tool call)", { hint: 3 });
+/** The tool calls the model really made, from the first LLM span's recorded response. */
+const modelToolCalls = (span: ReadableSpan) =>
+  (JSON.parse(String(span.attributes[OUTPUT_VALUE])) as ChatCompletion).choices[0]?.message.tool_calls ?? [];
+
+describe("lesson 5: tools, traced end to end", () => {
+  it("traces the turn as one CHAIN root with LLM, TOOL, TOOL, LLM below it, in that order", () => {
+    const root = chainSpan();
+    checks().isRoot(root);
+    const children = checks()
+      .spans.filter((span) => span.parentSpanContext?.spanId === root.spanContext().spanId)
+      .sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1]);
+    const kinds = children.map((span) => String(span.attributes["openinference.span.kind"]));
+    checks().that(kinds.join(",") === "LLM,TOOL,TOOL,LLM", {
+      headline: "The chat turn's children are not the agent loop LLM -> TOOL, TOOL -> LLM.",
+      expected: "LLM,TOOL,TOOL,LLM",
+      got: kinds.join(",") || "(no children)",
+      mistake: kinds.includes("TOOL") ? undefined : "no TOOL span: wrap runTool's work in a span of kind TOOL.",
+      hint: 3,
+    });
+  });
+
+  it("lists the tools offered to the model on the LLM span", () => {
+    const first = llmSpans()[0]!;
+    ["get_weather", "calculate"].forEach((name, index) => {
+      checks().attribute(
+        first,
+        `${LLM_TOOLS}.${index}.${TOOL_JSON_SCHEMA}`,
+        expectations.json(`the tool definition of ${name}`, (tool) => (tool as { function?: { name?: string } }).function?.name === name),
+        { hint: 1 },
+      );
+    });
+  });
+
+  it("records the model's tool calls in the first LLM span's output message", () => {
+    const first = llmSpans()[0]!;
+    checks().attribute(first, LLM_FINISH_REASON, "tool_calls");
+    const calls = modelToolCalls(first);
+    checks().that(calls.length === 2, { headline: "The offline model should have asked for two weather look-ups.", expected: "2 tool calls", got: `${calls.length}` });
+    calls.forEach((call, index) => {
+      const prefix = `${LLM_OUTPUT_MESSAGES}.0.${MESSAGE_TOOL_CALLS}.${index}.`;
+      checks().attribute(first, prefix + TOOL_CALL_ID, call.id, { hint: 2 });
+      checks().attribute(first, prefix + TOOL_CALL_FUNCTION_NAME, call.function.name, { hint: 2 });
+      checks().attribute(first, prefix + TOOL_CALL_FUNCTION_ARGUMENTS_JSON, call.function.arguments, { hint: 2 });
+    });
+  });
+
+  it("gives each tool call a TOOL span whose tool.id is the call's id", () => {
+    const calls = modelToolCalls(llmSpans()[0]!);
+    const tools = toolSpans();
+    calls.forEach((call) => {
+      const span = tools.find((candidate) => candidate.attributes[TOOL_ID] === call.id);
+      checks().that(span !== undefined, {
+        headline: `No TOOL span has tool.id = "${call.id}", the id of the model's ${call.function.name} call.`,
+        expected: `a TOOL span with ${TOOL_ID} = "${call.id}"`,
+        got: `tool.id values: ${tools.map((candidate) => JSON.stringify(candidate.attributes[TOOL_ID])).join(", ")}`,
+        hint: 3,
+      });
+      checks().attribute(span!, TOOL_NAME, call.function.name, { hint: 3 });
+      checks().attribute(span!, INPUT_VALUE, call.function.arguments, { hint: 3 });
+      checks().childOf(span!, chainSpan(), { hint: 3 });
+    });
+  });
+
+  it("describes each tool on its TOOL span and records its result", () => {
+    for (const span of toolSpans()) {
+      checks().attribute(span, TOOL_DESCRIPTION, expectations.anyString, { hint: 3 });
+      checks().attribute(span, TOOL_PARAMETERS, expectations.json("the JSON schema of the arguments", (schema) => (schema as { type?: string }).type === "object"), { hint: 3 });
+      checks().attribute(span, OUTPUT_VALUE, expectations.json("the tool's result", (result) => typeof (result as { temperature_c?: number }).temperature_c === "number"), { hint: 3 });
+    }
+  });
+
+  it("shows the tool results going back to the model in the second LLM span's input messages", () => {
+    const [first, second] = llmSpans();
+    const calls = modelToolCalls(first!);
+    const sent = (JSON.parse(String(second!.attributes[INPUT_VALUE])) as ChatCompletionRequest).messages;
+    const assistantIndex = sent.findIndex((message) => message.tool_calls?.length);
+    checks().attribute(second!, `${LLM_INPUT_MESSAGES}.${assistantIndex}.${MESSAGE_TOOL_CALLS}.0.${TOOL_CALL_ID}`, calls[0]!.id, { hint: 2 });
+    calls.forEach((call, offset) => {
+      const index = assistantIndex + 1 + offset;
+      checks().attribute(second!, `${LLM_INPUT_MESSAGES}.${index}.${MESSAGE_ROLE}`, "tool", { hint: 4 });
+      checks().attribute(second!, `${LLM_INPUT_MESSAGES}.${index}.${MESSAGE_TOOL_CALL_ID}`, call.id, { hint: 4 });
+      checks().attribute(second!, `${LLM_INPUT_MESSAGES}.${index}.${MESSAGE_CONTENT}`, sent[index]!.content ?? "", { hint: 4 });
+    });
+  });
+});
+
+describe("still true from lessons 2 to 4", () => {
+  it("answers with the weather of both cities, recorded as the turn's output", () => {
+    checks().that(/Paris/.test(reply) && /Tokyo/.test(reply), { headline: "The reply should mention both cities.", expected: "Paris and Tokyo", got: reply });
+    checks().attribute(chainSpan(), OUTPUT_VALUE, reply);
+  });
+});

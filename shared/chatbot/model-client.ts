@@ -1,0 +1,147 @@
+// A raw OpenAI-compatible chat-completions client over `fetch`: no SDK, no tracing.
+// The lessons wrap these calls in spans themselves; that is the point of the workbook.
+import type { ApiErrorBody, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "./openai-types.ts";
+import { ModelApiError, ModelConnectionError, ModelResponseError, ModelTimeoutError } from "./model-errors.ts";
+
+export interface ModelClientOptions {
+  /** e.g. http://127.0.0.1:4010/v1 or https://api.openai.com/v1 */
+  baseUrl: string;
+  apiKey?: string;
+  /** per request, for the whole response (streams included); default 30 s */
+  timeoutMs?: number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface ModelClient {
+  createChatCompletion(request: ChatCompletionRequest, options?: CallOptions): Promise<ChatCompletion>;
+  /** Yields each SSE chunk as it arrives; ends after `data: [DONE]`. */
+  streamChatCompletion(request: ChatCompletionRequest, options?: CallOptions): AsyncGenerator<ChatCompletionChunk>;
+}
+
+export function createModelClient({ baseUrl, apiKey, timeoutMs = 30_000 }: ModelClientOptions): ModelClient {
+  const url = `${baseUrl.replace(/\/+$/, "")}/chat/completions`;
+
+  async function post(request: ChatCompletionRequest, options: CallOptions): Promise<Response> {
+    const limit = options.timeoutMs ?? timeoutMs;
+    const signals = [AbortSignal.timeout(limit), ...(options.signal ? [options.signal] : [])];
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+        },
+        body: JSON.stringify(request),
+        signal: AbortSignal.any(signals),
+      });
+    } catch (error) {
+      throw translateFetchError(error, url, limit);
+    }
+    if (!response.ok) throw await apiErrorFrom(response);
+    return response;
+  }
+
+  return {
+    async createChatCompletion(request, options = {}) {
+      const response = await post({ ...request, stream: false }, options);
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (error) {
+        throw translateFetchError(error, url, options.timeoutMs ?? timeoutMs);
+      }
+      return parseCompletion(text);
+    },
+
+    async *streamChatCompletion(request, options = {}) {
+      const response = await post({ ...request, stream: true }, options);
+      if (!response.body) throw new ModelResponseError("The model's streamed response had no body.");
+      const decoder = new TextDecoder();
+      let buffered = "";
+      try {
+        for await (const bytes of response.body) {
+          buffered += decoder.decode(bytes as Uint8Array, { stream: true });
+          // SSE events are separated by a blank line; keep the unfinished tail for later.
+          const events = buffered.split(/\r?\n\r?\n/);
+          buffered = events.pop() ?? "";
+          for (const event of events) {
+            const data = event
+              .split(/\r?\n/)
+              .filter((line) => line.startsWith("data:"))
+              .map((line) => line.slice(5).trimStart())
+              .join("\n");
+            if (data === "") continue;
+            if (data === "[DONE]") return;
+            yield parseChunk(data);
+          }
+        }
+      } catch (error) {
+        if (error instanceof ModelResponseError) throw error;
+        throw translateFetchError(error, url, options.timeoutMs ?? timeoutMs);
+      }
+      throw new ModelResponseError("The model's stream ended before `data: [DONE]`: the connection was cut.");
+    },
+  };
+}
+
+function parseCompletion(text: string): ChatCompletion {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ModelResponseError(`The model answered with a body that is not valid JSON: ${preview(text)}`);
+  }
+  const choices = (body as Partial<ChatCompletion> | null)?.choices;
+  if (!Array.isArray(choices) || choices.length === 0 || typeof choices[0]?.message !== "object") {
+    throw new ModelResponseError(`The model's answer has no choices[0].message: ${preview(text)}`);
+  }
+  return body as ChatCompletion;
+}
+
+function parseChunk(data: string): ChatCompletionChunk {
+  try {
+    return JSON.parse(data) as ChatCompletionChunk;
+  } catch {
+    throw new ModelResponseError(`The model streamed a chunk that is not valid JSON: ${preview(data)}`);
+  }
+}
+
+async function apiErrorFrom(response: Response): Promise<ModelApiError> {
+  const text = await response.text().catch(() => "");
+  let detail: Partial<ApiErrorBody["error"]> = {};
+  try {
+    detail = (JSON.parse(text) as ApiErrorBody).error ?? {};
+  } catch {
+    // Not every gateway answers JSON; the status line still tells the story.
+  }
+  const retryAfter = Number(response.headers.get("retry-after"));
+  const message = detail.message ?? (preview(text) || response.statusText);
+  return new ModelApiError(
+    `The model API answered HTTP ${response.status}${detail.type ? ` (${detail.type})` : ""}: ${message}`,
+    response.status,
+    detail.type ?? null,
+    detail.code ?? null,
+    Number.isFinite(retryAfter) && response.headers.has("retry-after") ? retryAfter : null,
+  );
+}
+
+function translateFetchError(error: unknown, url: string, timeoutMs: number): Error {
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+    return error.name === "TimeoutError"
+      ? new ModelTimeoutError(`The model did not answer within ${timeoutMs} ms (${url}).`)
+      : error;
+  }
+  const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+  return new ModelConnectionError(
+    `Could not reach the model at ${url}: ${cause}. Is OPENAI_BASE_URL right and the server running?`,
+  );
+}
+
+function preview(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 120)}...` : text;
+}

@@ -1,0 +1,33 @@
+// What can go wrong when calling a model, as error classes the chatbot can tell apart.
+// Messages name the cause and the fix; they never contain the API key.
+
+/** The API answered with an HTTP error status (429, 500, 400, ...). */
+export class ModelApiError extends Error {
+  override name = "ModelApiError";
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly type: string | null,
+    // Not named `code`: span.recordException() would report it as exception.type.
+    readonly apiCode: string | null,
+    /** from the `retry-after` header of a 429, in seconds */
+    readonly retryAfterSeconds: number | null,
+  ) {
+    super(message);
+  }
+}
+
+/** The API answered 200 but the body was not the JSON it should be. */
+export class ModelResponseError extends Error {
+  override name = "ModelResponseError";
+}
+
+/** The model did not answer within the time limit. */
+export class ModelTimeoutError extends Error {
+  override name = "ModelTimeoutError";
+}
+
+/** The API could not be reached at all (refused, reset, DNS). */
+export class ModelConnectionError extends Error {
+  override name = "ModelConnectionError";
+}

@@ -1,0 +1,21 @@
+// Hints live in each lesson's README under "## Hints", one "### Hint N" heading each,
+// from a nudge to nearly the answer. This reads them back for the CLI and failure messages.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { lessonDir, type Lesson } from "./catalog.ts";
+
+export function readHints(lesson: Lesson, root?: string): string[] {
+  const readme = readFileSync(path.join(lessonDir(lesson, "lessons", root), "README.md"), "utf8");
+  return parseHints(readme);
+}
+
+export function parseHints(readme: string): string[] {
+  const section = readme.split(/^## Hints\s*$/m)[1];
+  if (!section) return [];
+  const untilNextSection = section.split(/^## /m)[0] ?? "";
+  return untilNextSection
+    .split(/^### Hint \d+.*$/m)
+    .slice(1)
+    .map((hint) => hint.trim())
+    .filter((hint) => hint.length > 0);
+}

@@ -1,0 +1,59 @@
+// What every lesson test file starts with: span capture and the offline model, set up
+// once for the file and torn down after it, plus the checks bound to this lesson.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
+import { startOfflineModel, type OfflineModel } from "../model/offline-model.ts";
+import { connectModel, type ModelConnection } from "../chatbot/connect-model.ts";
+import { installSpanCapture, type SpanCapture } from "./capture-spans.ts";
+import { SpanChecks } from "./span-checks.ts";
+
+export interface LessonHarness {
+  readonly capture: SpanCapture;
+  readonly checks: SpanChecks;
+  readonly offlineModel: OfflineModel;
+  /** A connection to the offline model, as the chatbot gets it in real runs. */
+  connect(options?: { timeoutMs?: number }): Promise<ModelConnection>;
+}
+
+/**
+ * Call it at the top of the test file, before loading the lesson's module: the capture is
+ * registered right away, so a `trace.getTracer()` at the top of the learner's file binds to it.
+ * (Registering later would replace the global proxy that such a tracer already holds.)
+ */
+export function useLessonHarness(testFileUrl: string): LessonHarness {
+  const lessonFolder = path.basename(path.dirname(fileURLToPath(testFileUrl)));
+  const lessonNumber = Number(lessonFolder.slice(0, 2));
+  const readme = `lessons/${lessonFolder}/README.md`;
+  const capture: SpanCapture = installSpanCapture();
+  const checks = new SpanChecks(capture, readme, lessonNumber);
+  let offlineModel: OfflineModel | undefined;
+  const connections: ModelConnection[] = [];
+
+  beforeAll(async () => {
+    offlineModel = await startOfflineModel({ streamChunkDelayMs: 1 });
+  });
+  afterAll(async () => {
+    await Promise.all(connections.map((connection) => connection.close()));
+    await offlineModel?.close();
+    await capture.uninstall();
+  });
+
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("The lesson harness is used before its beforeAll hook ran.");
+    return value;
+  };
+  return {
+    capture,
+    checks,
+    get offlineModel() {
+      return ready(offlineModel);
+    },
+    async connect(options = {}) {
+      // An empty env: tests always talk to the offline model, whatever the shell exports.
+      const connection = await connectModel({ env: {}, offlineModel: ready(offlineModel), ...options });
+      connections.push(connection);
+      return connection;
+    },
+  };
+}

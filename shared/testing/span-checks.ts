@@ -1,0 +1,288 @@
+// The checks lesson tests are written with. Each one fails with a LessonFailure that shows
+// the learner's own span tree and names the usual mistake (a span never ended, a wrong key,
+// a lost parent), so a red test teaches instead of just saying "false".
+import { SpanStatusCode, type AttributeValue } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
+import type { SpanCapture } from "./capture-spans.ts";
+import { LessonFailure, formatFailure, type FailureReport } from "./lesson-failure.ts";
+
+const KIND = SemanticConventions.OPENINFERENCE_SPAN_KIND;
+
+/** What a check expects of an attribute: an exact value, or a named predicate. */
+export interface Expectation {
+  describe: string;
+  test(value: AttributeValue | undefined): boolean;
+}
+
+export const expectations = {
+  anyString: { describe: "a non-empty string", test: (v) => typeof v === "string" && v.length > 0 } as Expectation,
+  anyInteger: { describe: "an integer", test: (v) => typeof v === "number" && Number.isInteger(v) } as Expectation,
+  positiveInteger: {
+    describe: "a positive integer",
+    test: (v) => typeof v === "number" && Number.isInteger(v) && v > 0,
+  } as Expectation,
+  /** a JSON string; `check` gets the parsed value */
+  json(describe: string, check: (parsed: unknown) => boolean = () => true): Expectation {
+    return {
+      describe: `a JSON string: ${describe}`,
+      test(value) {
+        if (typeof value !== "string") return false;
+        try {
+          return check(JSON.parse(value));
+        } catch {
+          return false;
+        }
+      },
+    };
+  },
+  oneOf(values: AttributeValue[]): Expectation {
+    return { describe: `one of ${values.map(show).join(", ")}`, test: (v) => values.some((x) => sameValue(x, v)) };
+  },
+  matching(describe: string, test: (value: AttributeValue | undefined) => boolean): Expectation {
+    return { describe, test };
+  },
+};
+
+export interface SpanQuery {
+  /** openinference.span.kind: "CHAIN", "LLM", "TOOL", ... */
+  kind?: string;
+  name?: string;
+}
+
+export interface CheckOptions {
+  /** the hint to point at when this check fails */
+  hint?: number;
+}
+
+export class SpanChecks {
+  constructor(
+    private readonly capture: SpanCapture,
+    /** e.g. "lessons/03-llm-attributes/README.md" */
+    private readonly readme: string,
+    private readonly lessonNumber: number,
+  ) {}
+
+  get spans(): ReadableSpan[] {
+    return this.capture.finished();
+  }
+
+  /** Every ended span matching the query, in start order. */
+  all(query: SpanQuery): ReadableSpan[] {
+    return this.spans.filter((span) => matches(span, query)).sort(byStart);
+  }
+
+  /** Exactly one ended span matching the query. */
+  one(query: SpanQuery, what: string, options: CheckOptions = {}): ReadableSpan {
+    const found = this.all(query);
+    if (found.length === 1) return found[0]!;
+    if (found.length > 1) {
+      this.fail({
+        headline: `Expected one ${what}, found ${found.length}.`,
+        expected: `exactly one span with ${describeQuery(query)}`,
+        got: found.map((span) => `"${span.name}"`).join(", "),
+        mistake: "the span may be started twice, or a child span was given the same kind.",
+        ...options,
+      });
+    }
+    return this.missing(query, what, options);
+  }
+
+  /** At least `count` ended spans matching the query. */
+  atLeast(count: number, query: SpanQuery, what: string, options: CheckOptions = {}): ReadableSpan[] {
+    const found = this.all(query);
+    if (found.length >= count) return found;
+    if (found.length === 0) this.missing(query, what, options);
+    return this.fail({
+      headline: `Expected at least ${count} ${what}, found ${found.length}.`,
+      expected: `${count} spans with ${describeQuery(query)}`,
+      got: `${found.length}`,
+      ...options,
+    });
+  }
+
+  /** The span's attribute equals the value, or passes the expectation. */
+  attribute(span: ReadableSpan, key: string, expected: AttributeValue | Expectation, options: CheckOptions = {}): void {
+    const value = span.attributes[key];
+    const ok = isExpectation(expected) ? expected.test(value) : sameValue(expected, value);
+    if (ok) return;
+    const nearMiss = value === undefined ? findNearMissKey(span, key) : undefined;
+    this.fail({
+      headline: `${describeSpan(span)} ${value === undefined ? "is missing" : "has the wrong value for"} "${key}".`,
+      expected: isExpectation(expected) ? expected.describe : show(expected),
+      got: value === undefined ? "(not set)" : show(value),
+      mistake: nearMiss
+        ? `you set "${nearMiss}", which is not the OpenInference key. Use the constant from @arizeai/openinference-semantic-conventions instead of typing the string.`
+        : undefined,
+      ...options,
+    });
+  }
+
+  /** The span does not carry the attribute at all. */
+  noAttribute(span: ReadableSpan, key: string, why: string, options: CheckOptions = {}): void {
+    if (span.attributes[key] === undefined) return;
+    this.fail({
+      headline: `${describeSpan(span)} should not have "${key}": ${why}`,
+      expected: "(not set)",
+      got: show(span.attributes[key]!),
+      ...options,
+    });
+  }
+
+  /** `child` is a direct child of `parent`, in the same trace. */
+  childOf(child: ReadableSpan, parent: ReadableSpan, options: CheckOptions = {}): void {
+    const parentId = child.parentSpanContext?.spanId;
+    if (parentId === parent.spanContext().spanId && child.spanContext().traceId === parent.spanContext().traceId) return;
+    const lost = parentId === undefined;
+    this.fail({
+      headline: `${describeSpan(child)} should be a child of ${describeSpan(parent)}.`,
+      expected: `parent span id ${parent.spanContext().spanId}`,
+      got: lost ? "no parent: it is a root span of its own trace" : `parent span id ${parentId}`,
+      mistake: lost
+        ? "the span lost its parent. Start it while the parent is active (inside the parent's tracer.startActiveSpan callback), and check that the tracer setup registers the AsyncLocalStorageContextManager, without which context is lost across await."
+        : "the span hangs under another span. Start it inside the parent's startActiveSpan callback.",
+      ...options,
+    });
+  }
+
+  /** The span is a root: no parent at all. */
+  isRoot(span: ReadableSpan, options: CheckOptions = {}): void {
+    if (!span.parentSpanContext?.spanId) return;
+    this.fail({
+      headline: `${describeSpan(span)} should be the root of the trace.`,
+      expected: "no parent span",
+      got: `parent span id ${span.parentSpanContext.spanId}`,
+      ...options,
+    });
+  }
+
+  status(span: ReadableSpan, code: "OK" | "ERROR", options: CheckOptions = {}): void {
+    const wanted = code === "OK" ? SpanStatusCode.OK : SpanStatusCode.ERROR;
+    if (span.status.code === wanted) return;
+    this.fail({
+      headline: `${describeSpan(span)} should have status ${code}.`,
+      expected: `span.setStatus({ code: SpanStatusCode.${code} })`,
+      got: `${SpanStatusCode[span.status.code]}${span.status.message ? ` (${span.status.message})` : ""}`,
+      ...options,
+    });
+  }
+
+  /** The span carries an `exception` event, as span.recordException(error) writes it. */
+  exceptionEvent(span: ReadableSpan, typeOrMessage?: RegExp, options: CheckOptions = {}): void {
+    const events = span.events.filter((event) => event.name === "exception");
+    const describeEvent = (event: (typeof events)[number]) =>
+      `${event.attributes?.["exception.type"]}: ${event.attributes?.["exception.message"]}`;
+    if (events.length > 0 && (!typeOrMessage || events.some((event) => typeOrMessage.test(describeEvent(event))))) return;
+    this.fail({
+      headline: `${describeSpan(span)} should record the exception.`,
+      expected: `an "exception" event${typeOrMessage ? ` matching ${typeOrMessage}` : ""} (span.recordException(error))`,
+      got: events.length === 0 ? `events: [${span.events.map((event) => event.name).join(", ")}]` : events.map(describeEvent).join("; "),
+      ...options,
+    });
+  }
+
+  /** A plain condition, with the learner's words for it. */
+  that(condition: boolean, report: Omit<FailureReport, "spans" | "unended" | "hint"> & CheckOptions): void {
+    if (!condition) this.fail(report);
+  }
+
+  fail(report: Omit<FailureReport, "spans" | "unended" | "hint"> & CheckOptions): never {
+    const hint =
+      report.hint !== undefined
+        ? `hint ${report.hint} in ${this.readme} (or: npm run workbook -- hint ${this.lessonNumber})`
+        : this.readme;
+    throw new LessonFailure(
+      formatFailure({ ...report, spans: this.spans, unended: this.capture.unended(), hint }),
+    );
+  }
+
+  private missing(query: SpanQuery, what: string, options: CheckOptions): never {
+    const unended = this.capture.unended().filter((span) => matches(span, query));
+    if (unended.length > 0) {
+      return this.fail({
+        headline: `The ${what} was started but never ended, so it was never exported.`,
+        expected: `an ended span with ${describeQuery(query)}`,
+        got: `"${unended[0]!.name}" still open`,
+        mistake: "call span.end() when the work is done, in a finally block so that errors end it too.",
+        ...options,
+      });
+    }
+    const sameName = query.name ? this.spans.filter((span) => span.name === query.name) : [];
+    const wrongKind = query.kind
+      ? this.spans.filter((span) => typeof span.attributes[KIND] === "string" && String(span.attributes[KIND]).toUpperCase() === query.kind && span.attributes[KIND] !== query.kind)
+      : [];
+    const noKind = this.spans.filter((span) => span.attributes[KIND] === undefined);
+    return this.fail({
+      headline: `No ${what} was found.`,
+      expected: `a span with ${describeQuery(query)}`,
+      got: this.spans.length === 0 ? "no spans at all" : `${this.spans.length} other span(s)`,
+      mistake:
+        wrongKind.length > 0
+          ? `"${wrongKind[0]!.name}" has kind "${wrongKind[0]!.attributes[KIND]}"; kinds are upper case. Use OpenInferenceSpanKind.${query.kind}.`
+          : sameName.length > 0
+            ? `"${query.name}" exists but with ${KIND} = ${show(sameName[0]!.attributes[KIND])}.`
+            : noKind.length > 0 && query.kind
+              ? `span "${noKind[0]!.name}" has no "${KIND}" attribute; Phoenix shows it as UNKNOWN. Set it with SemanticConventions.OPENINFERENCE_SPAN_KIND.`
+              : this.spans.length === 0
+                ? "no span was ended and exported: is the span started with the global tracer (trace.getTracer) and ended?"
+                : undefined,
+      ...options,
+    });
+  }
+}
+
+function matches(span: ReadableSpan, query: SpanQuery): boolean {
+  return (query.kind === undefined || span.attributes[KIND] === query.kind) && (query.name === undefined || span.name === query.name);
+}
+
+function byStart(a: ReadableSpan, b: ReadableSpan): number {
+  return a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1];
+}
+
+function describeQuery(query: SpanQuery): string {
+  const parts: string[] = [];
+  if (query.kind) parts.push(`${KIND} = "${query.kind}"`);
+  if (query.name) parts.push(`name "${query.name}"`);
+  return parts.join(" and ") || "any name";
+}
+
+export function describeSpan(span: ReadableSpan): string {
+  const kind = span.attributes[KIND];
+  return `The ${typeof kind === "string" ? `${kind} ` : ""}span "${span.name}"`;
+}
+
+function isExpectation(value: AttributeValue | Expectation): value is Expectation {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && "test" in value;
+}
+
+function sameValue(a: AttributeValue | undefined, b: AttributeValue | undefined): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function show(value: AttributeValue | undefined): string {
+  if (value === undefined) return "(not set)";
+  const text = JSON.stringify(value);
+  return text.length > 160 ? `${text.slice(0, 160)}...` : text;
+}
+
+/** A key on the span that looks like a typo of the wanted one: same letters, different separators, or a few edits away. */
+function findNearMissKey(span: ReadableSpan, wanted: string): string | undefined {
+  const squash = (key: string) => key.toLowerCase().replace(/[._\-\s]/g, "");
+  return Object.keys(span.attributes).find(
+    (key) => key !== wanted && (squash(key) === squash(wanted) || editDistance(key, wanted) <= 3 || key.startsWith(`${wanted}_`) || wanted.startsWith(key + "s")),
+  );
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}
