@@ -1,0 +1,71 @@
+// POST /v1/chat/completions, step by step:
+//   read the body (413 if too large) -> validate (400 naming the field) -> pick a fault
+//   (the queue first, then a [[fault:...]] marker) -> compose the reply -> answer as one
+//   JSON object or as a stream.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { buildCompletion, completionMeta } from "./completion.ts";
+import {
+  DEFAULT_SLOW_MS,
+  dropConnection,
+  rateLimitError,
+  sendMalformed,
+  serverError,
+  takeFaultMarker,
+  type Fault,
+  type FaultQueue,
+} from "./faults.ts";
+import { pause, readBody, sendJson } from "./http.ts";
+import { composeReply } from "./replies.ts";
+import { buildChunks, writeEventStream } from "./sse.ts";
+import { usageFor } from "./token-count.ts";
+import { parseChatRequest } from "./validate.ts";
+
+export interface ChatContext {
+  faults: FaultQueue;
+  streamChunkDelayMs: number;
+  /** aborts when the client disconnects or the server closes */
+  signal: AbortSignal;
+}
+
+/** Errors are thrown as ApiError; the server turns them into error responses. */
+export async function handleChatCompletion(
+  req: IncomingMessage,
+  res: ServerResponse,
+  { faults, streamChunkDelayMs, signal }: ChatContext,
+): Promise<void> {
+  const marked = parseChatRequest(await readBody(req));
+  const { request, fault: markerFault } = takeFaultMarker(marked);
+
+  // Only requests that pass validation take an entry from the queue.
+  const queued = faults.take();
+  const fault: Fault | undefined = queued === undefined ? markerFault : queued === "none" ? undefined : queued;
+
+  let cutAfter: number | undefined;
+  switch (fault?.kind) {
+    case "http-429":
+      throw rateLimitError();
+    case "http-500":
+      throw serverError();
+    case "malformed":
+      return sendMalformed(res);
+    case "slow":
+      if (!(await pause(fault.ms ?? DEFAULT_SLOW_MS, signal))) return; // nobody is waiting any more
+      break;
+    case "stream-abort":
+      if (!request.stream) return dropConnection(res);
+      cutAfter = 3; // the role chunk and two more
+      break;
+  }
+
+  const reply = composeReply(request);
+  const usage = usageFor(request, reply.message);
+  const meta = completionMeta(request);
+
+  if (request.stream) {
+    const chunks = buildChunks(meta, reply, usage, request.stream_options?.include_usage === true);
+    await writeEventStream(res, chunks, { delayMs: streamChunkDelayMs, signal, cutAfter });
+  } else {
+    sendJson(res, 200, buildCompletion(meta, reply, usage));
+  }
+}

@@ -1,0 +1,163 @@
+// Faults: the ways a real provider fails, on demand, so a lesson can trace them.
+//
+//   http-429      rate limited: status 429 with `retry-after: 1`
+//   http-500      the provider's internal error: status 500
+//   malformed     status 200, but the JSON body is cut off half-way
+//   slow[=ms]     waits ms (default 5000) and then answers normally: for timeouts
+//   stream-abort  a stream stops after three chunks (no [DONE]); a non-stream request
+//                 loses its connection without any response
+//
+// Two ways to trigger one:
+//   - a queue: `model.injectFaults("http-429", "none")` in the same process, or
+//     POST /_offline/faults {"faults": ["http-429", "none"]} from another one.
+//     Each chat request takes the next entry; "none" answers normally.
+//   - a marker in the last user message: "weather in Paris [[fault:slow=3000]]".
+//     It fails every request of that turn (retries and the follow-up after tool calls too).
+// A queued entry, "none" included, wins over a marker.
+
+import type { ServerResponse } from "node:http";
+import type { ChatCompletionRequest } from "../chatbot/openai-types.ts";
+import { ApiError, invalidRequest } from "./errors.ts";
+
+export type Fault =
+  | { kind: "http-429" | "http-500" | "malformed" | "stream-abort" }
+  | { kind: "slow"; ms?: number };
+
+/** The text form of a fault, as in a marker: "http-500", "slow", "slow=2000"... */
+export type FaultName = "http-429" | "http-500" | "malformed" | "stream-abort" | "slow" | `slow=${number}`;
+
+/** One queue entry, in any of the forms injectFaults accepts. */
+export type FaultSpec = Fault | FaultName | "none";
+
+export const DEFAULT_SLOW_MS = 5000;
+
+const SIMPLE_KINDS = ["http-429", "http-500", "malformed", "stream-abort"] as const;
+
+/** "http-500" -> { kind: "http-500" }, "slow=2000" -> { kind: "slow", ms: 2000 }. */
+export function parseFault(text: string): Fault {
+  const name = text.trim();
+  const simple = SIMPLE_KINDS.find((kind) => kind === name);
+  if (simple) return { kind: simple };
+  if (name === "slow") return { kind: "slow" };
+
+  const slow = /^slow=(.*)$/.exec(name);
+  if (slow) {
+    const ms = Number(slow[1]);
+    if (!Number.isInteger(ms) || ms < 0) {
+      throw new Error(`Invalid fault "${name}": slow=<ms> needs a whole number of milliseconds, e.g. slow=2000.`);
+    }
+    return { kind: "slow", ms };
+  }
+
+  throw new Error(
+    `Unknown fault "${name}". Known faults: http-429, http-500, malformed, slow, slow=<ms>, stream-abort.`,
+  );
+}
+
+function toEntry(spec: FaultSpec | string): Fault | "none" {
+  if (typeof spec !== "string") return spec;
+  return spec.trim() === "none" ? "none" : parseFault(spec);
+}
+
+/** Faults waiting for the next chat requests, first in first out. */
+export class FaultQueue {
+  private entries: Array<Fault | "none"> = [];
+
+  /** Replaces the queue (so a test never inherits another test's leftovers). */
+  set(specs: Array<FaultSpec | string>): void {
+    this.entries = specs.map(toEntry); // parses all first: one bad entry queues nothing
+  }
+
+  /** The entry for this request, or undefined when nothing is queued. */
+  take(): Fault | "none" | undefined {
+    return this.entries.shift();
+  }
+}
+
+/** The body of POST /_offline/faults: { "faults": ["http-429", "none", ...] }. */
+export function faultListFrom(body: unknown): string[] {
+  const list = typeof body === "object" && body !== null ? (body as { faults?: unknown }).faults : undefined;
+  if (!Array.isArray(list)) {
+    throw invalidRequest('Expected a JSON body like {"faults": ["http-500", "none"]}.', "faults", "invalid_type");
+  }
+  return list.map((entry: unknown, i) => {
+    const param = `faults[${i}]`;
+    if (typeof entry !== "string") {
+      throw invalidRequest(`Invalid '${param}': expected a fault name such as "http-500".`, param, "invalid_type");
+    }
+    try {
+      if (entry.trim() !== "none") parseFault(entry);
+    } catch (error) {
+      throw invalidRequest((error as Error).message, param, "invalid_value");
+    }
+    return entry;
+  });
+}
+
+// A marker, plus the spaces before it, so "Paris [[fault:http-500]]" reads as "Paris".
+const MARKER = /\s*\[\[fault:([^\]]*)\]\]/g;
+
+/**
+ * Removes fault markers from the user messages (the model never sees them) and returns
+ * the fault named in the last user message, if any. An unknown fault name is a 400.
+ */
+export function takeFaultMarker(request: ChatCompletionRequest): {
+  request: ChatCompletionRequest;
+  fault: Fault | undefined;
+} {
+  const lastUser = request.messages.findLastIndex((message) => message.role === "user");
+  let fault: Fault | undefined;
+
+  const messages = request.messages.map((message, i) => {
+    if (message.role !== "user" || message.content === null || !message.content.includes("[[fault:")) {
+      return message;
+    }
+    const marker = [...message.content.matchAll(MARKER)][0];
+    if (i === lastUser && marker) {
+      try {
+        fault = parseFault(marker[1] ?? "");
+      } catch (error) {
+        throw invalidRequest((error as Error).message, `messages[${i}].content`, "invalid_value");
+      }
+    }
+    return { ...message, content: message.content.replace(MARKER, "").trim() };
+  });
+
+  return { request: { ...request, messages }, fault };
+}
+
+// ---- what each fault does -----------------------------------------------------------
+
+export function rateLimitError(): ApiError {
+  return new ApiError(
+    429,
+    "Rate limit reached for the offline model (injected fault). Retry after 1 second.",
+    "requests",
+    null,
+    "rate_limit_exceeded",
+    { "retry-after": "1" },
+  );
+}
+
+export function serverError(): ApiError {
+  return new ApiError(
+    500,
+    "The offline model had an internal error (injected fault).",
+    "server_error",
+    null,
+    null,
+  );
+}
+
+/** Valid JSON up to the point where the connection "broke". */
+export const MALFORMED_BODY = '{"id":"chatcmpl-broken","object":"chat.completion","choices":[{"index":0,"message":{"role":"assist';
+
+export function sendMalformed(res: ServerResponse): void {
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(MALFORMED_BODY);
+}
+
+/** Like a network failure: the socket closes and no response ever arrives. */
+export function dropConnection(res: ServerResponse): void {
+  res.destroy();
+}

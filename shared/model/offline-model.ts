@@ -1,0 +1,165 @@
+// The workbook's offline model: a small OpenAI-compatible chat-completions server on
+// loopback. The chatbot calls it over real HTTP, exactly as it would call a provider, so
+// every span a lesson creates around that call is a real one. Its answers are
+// deterministic (see replies.ts), which makes traces and tests repeatable.
+//
+//   POST /v1/chat/completions   the chat API (JSON or a stream)
+//   GET  /v1/models             the one model it serves
+//   POST /_offline/faults       queue faults from another process (see faults.ts)
+
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { handleChatCompletion } from "./chat-endpoint.ts";
+import { ApiError } from "./errors.ts";
+import { FaultQueue, faultListFrom, type FaultSpec } from "./faults.ts";
+import { readBody, sendError, sendJson } from "./http.ts";
+import { parseJsonBody } from "./validate.ts";
+
+export interface OfflineModelOptions {
+  /** default 0: the system picks a free port */
+  port?: number;
+  /** default "127.0.0.1": reachable from this machine only */
+  host?: string;
+  /** the name GET /v1/models lists; default "workbook-offline" */
+  modelName?: string;
+  /** pause between two streamed chunks; default 5 */
+  streamChunkDelayMs?: number;
+}
+
+export interface OfflineModel {
+  /** e.g. "http://127.0.0.1:53211/v1": what OPENAI_BASE_URL would be */
+  baseUrl: string;
+  port: number;
+  modelName: string;
+  /**
+   * Replaces the fault queue: the next chat requests take one entry each, in order
+   * ("none" = answer normally). `injectFaults()` clears it.
+   * Accepts fault objects or their text form: "http-500", "slow=2000", "none".
+   */
+  injectFaults(...faults: FaultSpec[]): void;
+  /** POST /v1/chat/completions requests received so far, whatever their outcome */
+  requestCount(): number;
+  /** Stops the server, closing open connections and cancelling slow answers and streams. */
+  close(): Promise<void>;
+}
+
+export type { Fault, FaultName, FaultSpec } from "./faults.ts";
+
+export const DEFAULT_MODEL_NAME = "workbook-offline";
+/** A fixed `created` for the model listing: nothing about it changes between runs. */
+const MODEL_CREATED = 1735689600; // 2025-01-01T00:00:00Z
+
+interface Route {
+  method: "GET" | "POST";
+  handle(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> | void;
+}
+
+export async function startOfflineModel(options: OfflineModelOptions = {}): Promise<OfflineModel> {
+  const host = options.host ?? "127.0.0.1";
+  const modelName = options.modelName ?? DEFAULT_MODEL_NAME;
+  const streamChunkDelayMs = options.streamChunkDelayMs ?? 5;
+
+  const faults = new FaultQueue();
+  let chatRequests = 0;
+  // Aborted by close(): cancels slow answers and streams still in progress.
+  const closing = new AbortController();
+
+  const routes = new Map<string, Route>([
+    [
+      "/v1/chat/completions",
+      {
+        method: "POST",
+        handle(req, res, signal) {
+          chatRequests += 1;
+          return handleChatCompletion(req, res, { faults, streamChunkDelayMs, signal });
+        },
+      },
+    ],
+    [
+      "/v1/models",
+      {
+        method: "GET",
+        handle(_req, res) {
+          sendJson(res, 200, {
+            object: "list",
+            data: [{ id: modelName, object: "model", created: MODEL_CREATED, owned_by: "openinference-workbook" }],
+          });
+        },
+      },
+    ],
+    [
+      "/_offline/faults",
+      {
+        method: "POST",
+        async handle(req, res) {
+          faults.set(faultListFrom(parseJsonBody(await readBody(req))));
+          res.writeHead(204).end();
+        },
+      },
+    ],
+  ]);
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? "GET";
+    const path = new URL(req.url ?? "/", "http://offline-model").pathname.replace(/\/+$/, "") || "/";
+    const target = routes.get(path);
+
+    if (!target) {
+      throw new ApiError(404, `Invalid URL (${method} ${path})`, "invalid_request_error", null, "unknown_url");
+    }
+    if (method !== target.method) {
+      throw new ApiError(
+        405,
+        `Method ${method} is not allowed on ${path}; use ${target.method}.`,
+        "invalid_request_error",
+        null,
+        "method_not_allowed",
+        { allow: target.method },
+      );
+    }
+
+    // Stop work for this request when its client disconnects or the server closes.
+    const clientGone = new AbortController();
+    res.on("close", () => clientGone.abort());
+    await target.handle(req, res, AbortSignal.any([closing.signal, clientGone.signal]));
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      if (error instanceof ApiError) return sendError(res, error);
+      if (res.destroyed) return; // e.g. the client hung up while sending its body
+      // A bug in the model itself: say so instead of crashing the process.
+      console.error("[offline model]", error);
+      sendError(res, new ApiError(500, `The offline model failed: ${String(error)}`, "server_error"));
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+  let closed: Promise<void> | undefined;
+
+  return {
+    baseUrl: `http://${urlHost}:${port}/v1`,
+    port,
+    modelName,
+    injectFaults: (...specs) => faults.set(specs),
+    requestCount: () => chatRequests,
+    close() {
+      closed ??= new Promise<void>((resolve, reject) => {
+        closing.abort();
+        server.close((error) => (error ? reject(error) : resolve()));
+        // close() alone waits for keep-alive connections to time out; tests must not wait.
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}

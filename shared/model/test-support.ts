@@ -1,0 +1,63 @@
+// Helpers for the offline model's own tests: requests to build, responses to read.
+// (Not a test double: the tests start the real server and talk to it over HTTP.)
+
+import type {
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ChatMessage,
+  ToolDefinition,
+} from "../chatbot/openai-types.ts";
+import type { OfflineModel } from "./offline-model.ts";
+
+export const WEATHER_TOOL: ToolDefinition = {
+  type: "function",
+  function: {
+    name: "get_weather",
+    description: "Get the current weather in a city.",
+    parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  },
+};
+
+export const CALCULATOR_TOOL: ToolDefinition = {
+  type: "function",
+  function: {
+    name: "calculate",
+    description: "Evaluate an arithmetic expression.",
+    parameters: { type: "object", properties: { expression: { type: "string" } }, required: ["expression"] },
+  },
+};
+
+export const TOOLS = [WEATHER_TOOL, CALCULATOR_TOOL];
+
+export function user(content: string): ChatMessage {
+  return { role: "user", content };
+}
+
+/** A request with one user message (and the two tools unless told otherwise). */
+export function ask(text: string, extra: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest {
+  return { model: "test-model", messages: [user(text)], tools: TOOLS, ...extra };
+}
+
+/** POSTs any body (an object is sent as JSON, a string as it is). */
+export function postChat(model: OfflineModel, body: unknown, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${model.baseUrl}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    ...init,
+  });
+}
+
+/** The `data:` payloads of a finished SSE body, "[DONE]" included as a string. */
+export function sseData(text: string): string[] {
+  return text
+    .split("\n\n")
+    .filter((event) => event.startsWith("data: "))
+    .map((event) => event.slice("data: ".length));
+}
+
+export function chunksOf(text: string): ChatCompletionChunk[] {
+  return sseData(text)
+    .filter((data) => data !== "[DONE]")
+    .map((data) => JSON.parse(data) as ChatCompletionChunk);
+}
