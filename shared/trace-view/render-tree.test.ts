@@ -1,0 +1,60 @@
+import { trace, SpanStatusCode } from "@opentelemetry/api";
+import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
+import { afterAll, describe, expect, it } from "vitest";
+import { installSpanCapture } from "../testing/capture-spans.ts";
+import { formatDuration, renderSpanTree } from "./render-tree.ts";
+
+const capture = installSpanCapture();
+afterAll(() => capture.uninstall());
+const tracer = trace.getTracer("trace-view-test");
+const KIND = SemanticConventions.OPENINFERENCE_SPAN_KIND;
+
+describe("the terminal trace view", () => {
+  it("draws the tree with kind badges, status and the key attributes", async () => {
+    await tracer.startActiveSpan("chat_turn", { attributes: { [KIND]: "CHAIN" } }, async (chain) => {
+      const llm = tracer.startSpan("ChatCompletion", {
+        attributes: {
+          [KIND]: "LLM",
+          [SemanticConventions.LLM_MODEL_NAME]: "workbook-offline",
+          [SemanticConventions.LLM_TOKEN_COUNT_PROMPT]: 10,
+          [SemanticConventions.LLM_TOKEN_COUNT_COMPLETION]: 5,
+          [SemanticConventions.LLM_TOKEN_COUNT_TOTAL]: 15,
+        },
+      });
+      llm.setStatus({ code: SpanStatusCode.OK });
+      llm.end();
+      const tool = tracer.startSpan("get_weather", { attributes: { [KIND]: "TOOL", [SemanticConventions.TOOL_NAME]: "get_weather" } });
+      tool.recordException(new TypeError("bad city"));
+      tool.setStatus({ code: SpanStatusCode.ERROR, message: "bad city" });
+      tool.end();
+      chain.end();
+    });
+    const lines = renderSpanTree(capture.finished(), { color: false }).split("\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^ CHAIN  chat_turn \d/);
+    expect(lines[1]).toMatch(/^├─  LLM  ChatCompletion .* OK model=workbook-offline tokens=10\+5=15$/);
+    expect(lines[2]).toMatch(/^└─  TOOL  get_weather .* ERROR: bad city tool=get_weather exception=TypeError$/);
+  });
+
+  it("marks a span without an OpenInference kind, and one never ended", () => {
+    capture.reset();
+    tracer.startSpan("mystery").end();
+    const open = tracer.startSpan("still-open", { attributes: { [KIND]: "LLM" } });
+    const text = renderSpanTree(capture.finished(), { color: false, unended: capture.unended() });
+    expect(text).toContain(" NO KIND  mystery");
+    expect(text).toContain("still-open NOT ENDED");
+    open.end();
+  });
+
+  it("uses colour only when asked", () => {
+    expect(renderSpanTree(capture.finished(), { color: true })).toMatch(/\u001b\[/);
+    expect(renderSpanTree(capture.finished(), { color: false })).not.toMatch(/\u001b\[/);
+    expect(renderSpanTree([], { color: false })).toBe("(no spans)");
+  });
+
+  it("formats durations for people", () => {
+    expect(formatDuration([0, 4_500_000])).toBe("4.5ms");
+    expect(formatDuration([0, 250_000_000])).toBe("250ms");
+    expect(formatDuration([2, 500_000_000])).toBe("2.50s");
+  });
+});
