@@ -58,6 +58,11 @@ async function printPhoenixLink(traceView: TraceViewExporter): Promise<void> {
   const projectName = process.env.PHOENIX_PROJECT_NAME || "openinference-workbook";
   if (!root) return;
   const traceId = root.spanContext().traceId;
-  const url = await phoenixTraceUrl(baseUrl, projectName, traceId).catch(() => undefined);
+  // Phoenix stores spans in the background: a new project can take a moment to appear.
+  let url: string | undefined;
+  for (let attempt = 0; attempt < 5 && !url; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 300));
+    url = await phoenixTraceUrl(baseUrl, projectName, traceId).catch(() => undefined);
+  }
   console.log(`\n${chalk.bold("phoenix:")} ${url ?? `${baseUrl} (project "${projectName}", trace ${traceId})`}`);
 }
