@@ -14,7 +14,8 @@ import { installSpanCapture } from "../../shared/testing/capture-spans.ts";
 
 const capture = installSpanCapture();
 const instrumentation = new OpenAIInstrumentation();
-instrumentation.manuallyInstrument(openaiModule);
+// The instrumentation patches the SDK's classes, which the ESM namespace exposes as `OpenAI`.
+instrumentation.manuallyInstrument(openaiModule as unknown as Parameters<typeof instrumentation.manuallyInstrument>[0]);
 
 type ChatTurn = (model: ModelConnection, question: string) => Promise<string>;
 let offline: OfflineModel;
