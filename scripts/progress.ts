@@ -8,7 +8,13 @@ const results = await runLessonTests(loadCatalog(), "lessons");
 for (const result of results) {
   const passing = result.tests.filter((test) => test.passed).length;
   const mark = result.passed ? chalk.green("✓ done   ") : chalk.yellow("✗ pending");
-  console.log(`${mark} ${result.lesson.slug.padEnd(20)} ${result.lesson.title.padEnd(16)} ${chalk.dim(`${passing}/${result.tests.length} checks`)}`);
+  const detail = result.fileError ? chalk.red("does not load (see below)") : chalk.dim(`${passing}/${result.tests.length} checks`);
+  console.log(`${mark} ${result.lesson.slug.padEnd(20)} ${result.lesson.title.padEnd(16)} ${detail}`);
+}
+
+// A lesson file that does not even load is shown first, wherever it is: it is the one to fix.
+for (const broken of results.filter((result) => result.fileError)) {
+  console.log(`\n${chalk.red(`lessons/${broken.lesson.slug} does not load:`)}\n${broken.fileError}`);
 }
 
 const unfinished = results.filter((result) => !result.passed);
@@ -16,7 +22,7 @@ const next = unfinished[0];
 if (next) {
   console.log(`\n${unfinished.length} of ${results.length} lessons unfinished: ${unfinished.map((result) => result.lesson.number).join(", ")}.`);
   console.log(`Next: lessons/${next.lesson.slug}/README.md, then edit ${next.lesson.files.map((file) => `lessons/${next.lesson.slug}/${file}`).join(", ")}.`);
-  const firstFailure = next.fileError ?? next.tests.find((test) => !test.passed)?.failures[0];
+  const firstFailure = next.fileError ? undefined : next.tests.find((test) => !test.passed)?.failures[0];
   if (firstFailure) console.log(`\n${chalk.bold("First failing check:")}\n${firstFailure.split("\n").filter((line) => !/^\s+at /.test(line)).join("\n")}`);
   console.log(`\nCheck one lesson: npm run workbook -- check ${next.lesson.number}   Watch mode: npm start`);
   process.exitCode = 1;

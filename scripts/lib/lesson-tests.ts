@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { projectRoot, type Lesson } from "../../shared/lessons/catalog.ts";
 
 export interface TestResult {
@@ -76,8 +77,10 @@ function toLessonResult(lesson: Lesson, json: VitestJson, root: string): LessonR
     groups: test.ancestorTitles,
     title: test.title,
     passed: test.status === "passed",
-    failures: test.failureMessages,
+    failures: test.failureMessages.map(stripVTControlCharacters),
   }));
-  const fileError = entry.status === "failed" && tests.length === 0 ? (entry.message ?? "the test file failed to run") : undefined;
+  // A file that fails before its tests run (a syntax error in the lesson, a failing import) has no tests.
+  const fileError =
+    entry.status === "failed" && tests.length === 0 ? stripVTControlCharacters(entry.message ?? "the test file failed to run") : undefined;
   return { lesson, passed: !fileError && tests.length > 0 && tests.every((test) => test.passed), fileError, tests };
 }
