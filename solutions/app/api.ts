@@ -1,0 +1,42 @@
+// The app's HTTP API as TypeScript types, shared by the server, the web page and the terminal
+// client (type-only imports: nothing of the server ends up in the page's bundle).
+
+/** Who wrote a message the client sends. System prompts and tool messages stay on the server. */
+export type ConversationRole = "user" | "assistant";
+
+export interface ConversationMessage {
+  role: ConversationRole;
+  content: string;
+}
+
+/** POST /api/chat */
+export interface ChatRequest {
+  /** the whole conversation so far, oldest first; the last message is the user's question */
+  messages: ConversationMessage[];
+  /** groups the turns of one conversation into a Phoenix session; the server makes one if absent */
+  sessionId?: string;
+}
+
+export interface ChatResponse {
+  message: { role: "assistant"; content: string };
+  sessionId: string;
+  /** the turn's trace: open it with GET /api/traces/{traceId} (redirects to Phoenix) */
+  traceId: string;
+  /** the span that feedback on this answer is attached to */
+  spanId: string;
+}
+
+/** POST /api/feedback: thumbs up (1) or down (0) on one answer */
+export interface FeedbackRequest {
+  spanId: string;
+  score: 0 | 1;
+}
+
+export interface FeedbackResponse {
+  ok: true;
+}
+
+/** Every 4xx/5xx answer: one sentence that names the problem and, where possible, the fix. */
+export interface ErrorResponse {
+  error: string;
+}

@@ -1,0 +1,61 @@
+// `npm run chat`: the chatbot in the terminal, talking to the running app (`npm run app`).
+// It keeps the conversation and a session id, like the web page; /new starts over, /quit leaves.
+import { randomUUID } from "node:crypto";
+import { createInterface } from "node:readline/promises";
+import { stdin, stdout } from "node:process";
+import type { ChatRequest, ChatResponse, ConversationMessage, ErrorResponse } from "../api.ts";
+
+const appUrl = (process.env.APP_URL || `http://127.0.0.1:${process.env.PORT || 8000}`).replace(/\/+$/, "");
+
+let sessionId = randomUUID();
+let messages: ConversationMessage[] = [];
+
+const terminal = createInterface({ input: stdin, output: stdout });
+terminal.on("SIGINT", () => terminal.close());
+console.log(`Chatting with ${appUrl} (session ${sessionId}). /new starts over, /quit or Ctrl-D leaves.`);
+
+try {
+  for (;;) {
+    const text = (await terminal.question("you> ")).trim();
+    if (text === "") continue;
+    if (text === "/quit" || text === "/exit") break;
+    if (text === "/new") {
+      sessionId = randomUUID();
+      messages = [];
+      console.log(`New conversation (session ${sessionId}).`);
+      continue;
+    }
+    messages.push({ role: "user", content: text });
+    const request: ChatRequest = { messages, sessionId };
+    try {
+      const answer = await chat(request);
+      messages.push(answer.message);
+      console.log(`bot> ${answer.message.content}`);
+      console.log(`     trace ${answer.traceId}: ${appUrl}/api/traces/${answer.traceId}`);
+    } catch (error) {
+      messages.pop(); // unanswered: not part of the conversation
+      console.log(`!!   ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+} catch (error) {
+  // Ctrl-D / Ctrl-C close the interface while a question is pending.
+  if ((error as NodeJS.ErrnoException).code !== "ABORT_ERR" && !String(error).includes("closed")) throw error;
+} finally {
+  terminal.close();
+}
+
+async function chat(request: ChatRequest): Promise<ChatResponse> {
+  let response: Response;
+  try {
+    response = await fetch(`${appUrl}/api/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(request),
+    });
+  } catch {
+    throw new Error(`The app is not reachable at ${appUrl}. Start it with \`npm run app\` (or set APP_URL).`);
+  }
+  const body = (await response.json().catch(() => ({}))) as ChatResponse | ErrorResponse;
+  if (!response.ok) throw new Error(`HTTP ${response.status}: ${(body as ErrorResponse).error ?? response.statusText}`);
+  return body as ChatResponse;
+}

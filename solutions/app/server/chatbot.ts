@@ -1,0 +1,199 @@
+// The instrumented chatbot, as lessons 1-6 build it, grown up for a server:
+// - it takes the whole conversation (the client keeps it) instead of one question;
+// - every span carries the turn's context attributes (session.id), which the route puts in
+//   the active context with openinference-core's setSession();
+// - a failed model call fails the turn (the route answers 502/504) after the spans have
+//   recorded what happened.
+//
+//   chat_turn (CHAIN)
+//   ├─ ChatCompletion (LLM)        the model asks for tools
+//   ├─ get_weather (TOOL)          one span per tool call
+//   ├─ get_weather (TOOL)
+//   └─ ChatCompletion (LLM)        the model answers with the tool results
+import { context, SpanStatusCode, trace } from "@opentelemetry/api";
+import { getAttributesFromContext } from "@arizeai/openinference-core";
+import {
+  INPUT_MIME_TYPE,
+  INPUT_VALUE,
+  LLMSystem,
+  LLM_FINISH_REASON,
+  LLM_INPUT_MESSAGES,
+  LLM_INVOCATION_PARAMETERS,
+  LLM_MODEL_NAME,
+  LLM_OUTPUT_MESSAGES,
+  LLM_PROVIDER,
+  LLM_SYSTEM,
+  LLM_TOKEN_COUNT_COMPLETION,
+  LLM_TOKEN_COUNT_PROMPT,
+  LLM_TOKEN_COUNT_TOTAL,
+  LLM_TOOLS,
+  MimeType,
+  OUTPUT_MIME_TYPE,
+  OUTPUT_VALUE,
+  OpenInferenceSpanKind,
+  SemanticConventions,
+  TOOL_DESCRIPTION,
+  TOOL_ID,
+  TOOL_JSON_SCHEMA,
+  TOOL_NAME,
+  TOOL_PARAMETERS,
+} from "@arizeai/openinference-semantic-conventions";
+import type { ModelConnection } from "../../../shared/chatbot/connect-model.ts";
+import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ToolCall } from "../../../shared/chatbot/openai-types.ts";
+import { findTool, toolDefinitions } from "../../../shared/chatbot/tools.ts";
+import type { ConversationMessage } from "../api.ts";
+import { messageAttributes } from "./message-attributes.ts";
+
+const SYSTEM_PROMPT = "You are a helpful assistant. Use the tools when they help. Answer in one or two sentences.";
+/** A model that keeps calling tools must not loop forever. */
+const MAX_MODEL_CALLS = 5;
+
+const tracer = trace.getTracer("workbook-chatbot-app");
+
+/** One chat turn: the conversation so far in, the assistant's answer out. Throws when the model fails. */
+export async function chatTurn(model: ModelConnection, conversation: ConversationMessage[], options: { timeoutMs?: number } = {}): Promise<string> {
+  const question = conversation.at(-1)?.content ?? "";
+  return tracer.startActiveSpan(
+    "chat_turn",
+    {
+      attributes: {
+        [SemanticConventions.OPENINFERENCE_SPAN_KIND]: OpenInferenceSpanKind.CHAIN,
+        [INPUT_VALUE]: question,
+        [INPUT_MIME_TYPE]: MimeType.TEXT,
+        // session.id (and any other context attribute) set by the caller with setSession().
+        ...getAttributesFromContext(context.active()),
+      },
+    },
+    async (span) => {
+      try {
+        const messages: ChatMessage[] = [{ role: "system", content: SYSTEM_PROMPT }, ...conversation];
+        let reply = `I could not finish the answer within ${MAX_MODEL_CALLS} steps.`;
+        // The agent loop: ask the model; if it calls tools, run them, add the results, ask again.
+        for (let call = 1; call <= MAX_MODEL_CALLS; call++) {
+          const response = await callModel(model, messages, options.timeoutMs);
+          const answer = response.choices[0]?.message ?? { role: "assistant" as const, content: "" };
+          messages.push(answer);
+          if (!answer.tool_calls?.length) {
+            reply = answer.content ?? "";
+            break;
+          }
+          for (const toolCall of answer.tool_calls) {
+            const result = await runTool(toolCall);
+            messages.push({ role: "tool", tool_call_id: toolCall.id, content: result });
+          }
+        }
+        span.setAttributes({ [OUTPUT_VALUE]: reply, [OUTPUT_MIME_TYPE]: MimeType.TEXT });
+        span.setStatus({ code: SpanStatusCode.OK });
+        return reply;
+      } catch (error) {
+        // The LLM span holds the details; the turn is marked failed so it stands out in Phoenix.
+        span.setStatus({ code: SpanStatusCode.ERROR, message: `model call failed: ${errorMessage(error)}` });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/** One request to the model, traced as an LLM span. */
+async function callModel(model: ModelConnection, messages: ChatMessage[], timeoutMs: number | undefined): Promise<ChatCompletion> {
+  const tools = toolDefinitions();
+  const request: ChatCompletionRequest = { model: model.model, messages, tools, temperature: 0.2 };
+  // Everything in the request but the messages: model, temperature, tools, ...
+  const { messages: _messages, ...invocationParameters } = request;
+
+  return tracer.startActiveSpan(
+    "ChatCompletion",
+    {
+      attributes: {
+        [SemanticConventions.OPENINFERENCE_SPAN_KIND]: OpenInferenceSpanKind.LLM,
+        [LLM_SYSTEM]: LLMSystem.OPENAI,
+        [LLM_PROVIDER]: model.provider,
+        [LLM_MODEL_NAME]: request.model,
+        [LLM_INVOCATION_PARAMETERS]: JSON.stringify(invocationParameters),
+        [INPUT_VALUE]: JSON.stringify(request),
+        [INPUT_MIME_TYPE]: MimeType.JSON,
+        ...messageAttributes(LLM_INPUT_MESSAGES, request.messages),
+        ...Object.fromEntries(tools.map((tool, index) => [`${LLM_TOOLS}.${index}.${TOOL_JSON_SCHEMA}`, JSON.stringify(tool)])),
+        ...getAttributesFromContext(context.active()),
+      },
+    },
+    async (span) => {
+      try {
+        const response = await model.createChatCompletion(request, { timeoutMs });
+        span.setAttributes({
+          [LLM_MODEL_NAME]: response.model,
+          [OUTPUT_VALUE]: JSON.stringify(response),
+          [OUTPUT_MIME_TYPE]: MimeType.JSON,
+        });
+        const choice = response.choices[0];
+        if (choice) {
+          span.setAttributes({
+            ...messageAttributes(LLM_OUTPUT_MESSAGES, [choice.message]),
+            [LLM_FINISH_REASON]: choice.finish_reason,
+          });
+        }
+        if (response.usage) {
+          span.setAttributes({
+            [LLM_TOKEN_COUNT_PROMPT]: response.usage.prompt_tokens,
+            [LLM_TOKEN_COUNT_COMPLETION]: response.usage.completion_tokens,
+            [LLM_TOKEN_COUNT_TOTAL]: response.usage.total_tokens,
+          });
+        }
+        span.setStatus({ code: SpanStatusCode.OK });
+        return response;
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/**
+ * Runs one tool call from the model, traced as a TOOL span; returns the result for the model.
+ * A failing tool does not end the turn: the model is told what went wrong and can say so.
+ */
+async function runTool(toolCall: ToolCall): Promise<string> {
+  const tool = findTool(toolCall.function.name);
+  return tracer.startActiveSpan(
+    toolCall.function.name,
+    {
+      attributes: {
+        [SemanticConventions.OPENINFERENCE_SPAN_KIND]: OpenInferenceSpanKind.TOOL,
+        [TOOL_NAME]: toolCall.function.name,
+        // tool.id ties this span to the tool_call.id in the LLM span that asked for it.
+        [TOOL_ID]: toolCall.id,
+        ...(tool ? { [TOOL_DESCRIPTION]: tool.description, [TOOL_PARAMETERS]: JSON.stringify(tool.parameters) } : {}),
+        [INPUT_VALUE]: toolCall.function.arguments,
+        [INPUT_MIME_TYPE]: MimeType.JSON,
+        ...getAttributesFromContext(context.active()),
+      },
+    },
+    async (span) => {
+      try {
+        if (!tool) throw new Error(`Unknown tool: ${toolCall.function.name}`);
+        const result = JSON.stringify(await tool.run(JSON.parse(toolCall.function.arguments) as Record<string, unknown>));
+        span.setAttributes({ [OUTPUT_VALUE]: result, [OUTPUT_MIME_TYPE]: MimeType.JSON });
+        span.setStatus({ code: SpanStatusCode.OK });
+        return result;
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+        const failure = JSON.stringify({ error: errorMessage(error) });
+        span.setAttributes({ [OUTPUT_VALUE]: failure, [OUTPUT_MIME_TYPE]: MimeType.JSON });
+        return failure;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

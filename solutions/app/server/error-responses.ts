@@ -1,0 +1,74 @@
+// Every failure as `{ error: "<one sentence>" }` with the right status: the sentence names what
+// was wrong with the request (or that the server failed) and never carries a stack trace.
+import type { FastifyError, FastifyInstance } from "fastify";
+import { SpanStatusCode } from "@opentelemetry/api";
+
+export function sendErrorsAsJson(app: FastifyInstance, { log = console.error }: { log?: (message: string) => void } = {}): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const { statusCode, message } = describeError(error, app.initialConfig.bodyLimit ?? 1_048_576);
+    if (statusCode >= 500) {
+      // The details are for the server's log and the trace, not for the client.
+      log(`${request.method} ${request.url} failed: ${error.stack ?? error.message}`);
+      request.serverSpan?.span.recordException(error);
+      request.serverSpan?.span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    }
+    return reply.code(statusCode).send({ error: message });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: `There is no ${request.method} ${request.url.split("?")[0]}. The API has POST /api/chat, POST /api/feedback and GET /healthz.`,
+    }),
+  );
+}
+
+function describeError(error: FastifyError, bodyLimit: number): { statusCode: number; message: string } {
+  if (error.validation) {
+    const where = error.validationContext ?? "body";
+    const problems = error.validation.map((issue) => describeValidationIssue(where, issue));
+    return { statusCode: 400, message: `Invalid request ${where}: ${problems.join("; ")}.` };
+  }
+  switch (error.code) {
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return { statusCode: 400, message: `The request body is not valid JSON (${error.message}).` };
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return { statusCode: 400, message: "The request body is empty: send a JSON object." };
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return { statusCode: 413, message: `The request body is too large: the limit is ${bodyLimit} bytes.` };
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return { statusCode: 415, message: "Send the request body as JSON, with the header content-type: application/json." };
+  }
+  // Fastify's JSON parser reports a syntax error as a plain SyntaxError with status 400.
+  if (error instanceof SyntaxError) return { statusCode: 400, message: `The request body is not valid JSON (${error.message}).` };
+  const statusCode = error.statusCode ?? 500;
+  if (statusCode < 500) return { statusCode, message: error.message };
+  return { statusCode: 500, message: "Something went wrong in the app while answering; the server's log has the details." };
+}
+
+interface ValidationIssue {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** "/messages/0/role" + enum -> 'messages[0].role must be one of: user, assistant' */
+function describeValidationIssue(where: string, issue: ValidationIssue): string {
+  const path = issue.instancePath
+    .split("/")
+    .filter(Boolean)
+    .reduce((text, part) => (/^\d+$/.test(part) ? `${text}[${part}]` : text ? `${text}.${part}` : part), "");
+  const field = path || `the ${where}`;
+  switch (issue.keyword) {
+    case "required":
+      return `${path ? `${path}.` : ""}${String(issue.params.missingProperty)} is missing`;
+    case "additionalProperties":
+      return `${field} has an unknown field "${String(issue.params.additionalProperty)}"`;
+    case "enum":
+      return `${field} must be one of: ${(issue.params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(", ")}`;
+    case "type":
+      return `${field} must be ${/^[aeiou]/.test(String(issue.params.type)) ? "an" : "a"} ${String(issue.params.type)}`;
+    default:
+      return `${field} ${issue.message ?? "is invalid"}`;
+  }
+}

@@ -1,0 +1,33 @@
+// Span attributes are flat (no nested objects), so a list of messages becomes indexed keys:
+// llm.input_messages.0.message.role = "system", llm.input_messages.0.message.content = "...", ...
+// (lesson 4 builds this; lesson 5 adds the tool calls).
+import type { Attributes } from "@opentelemetry/api";
+import {
+  MESSAGE_CONTENT,
+  MESSAGE_ROLE,
+  MESSAGE_TOOL_CALLS,
+  MESSAGE_TOOL_CALL_ID,
+  TOOL_CALL_FUNCTION_ARGUMENTS_JSON,
+  TOOL_CALL_FUNCTION_NAME,
+  TOOL_CALL_ID,
+} from "@arizeai/openinference-semantic-conventions";
+import type { ChatMessage } from "../../../shared/chatbot/openai-types.ts";
+
+export function messageAttributes(prefix: string, messages: ChatMessage[]): Attributes {
+  const attributes: Attributes = {};
+  messages.forEach((message, index) => {
+    const key = `${prefix}.${index}.`;
+    attributes[key + MESSAGE_ROLE] = message.role;
+    // An assistant message that only calls tools has null content: leave the key out.
+    if (message.content !== null) attributes[key + MESSAGE_CONTENT] = message.content;
+    message.tool_calls?.forEach((toolCall, callIndex) => {
+      const callKey = `${key}${MESSAGE_TOOL_CALLS}.${callIndex}.`;
+      attributes[callKey + TOOL_CALL_ID] = toolCall.id;
+      attributes[callKey + TOOL_CALL_FUNCTION_NAME] = toolCall.function.name;
+      attributes[callKey + TOOL_CALL_FUNCTION_ARGUMENTS_JSON] = toolCall.function.arguments;
+    });
+    // A tool result names the call it answers.
+    if (message.tool_call_id) attributes[key + MESSAGE_TOOL_CALL_ID] = message.tool_call_id;
+  });
+  return attributes;
+}

@@ -1,0 +1,37 @@
+// Where the spans go: OTLP over HTTP to Phoenix (or any OTLP collector).
+// Phoenix's POST /v1/traces accepts protobuf only, so protobuf is the default; JSON is there for
+// collectors that want it (OTEL_EXPORTER_OTLP_PROTOCOL=http/json). Phoenix answers JSON with a 415.
+import { OTLPTraceExporter as OTLPProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { OTLPTraceExporter as OTLPJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
+import type { AppConfig } from "./config.ts";
+
+export interface OtlpTarget {
+  /** the full URL spans are POSTed to */
+  url: string;
+  protocol: AppConfig["otlpProtocol"];
+}
+
+/**
+ * The standard OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT win over
+ * PHOENIX_COLLECTOR_ENDPOINT, as in every OpenTelemetry SDK.
+ */
+export function otlpTarget(config: AppConfig, env: NodeJS.ProcessEnv = process.env): OtlpTarget {
+  const url = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+    ? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+    : env.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, "")}/v1/traces`
+      : `${config.collectorEndpoint}/v1/traces`;
+  return { url, protocol: config.otlpProtocol };
+}
+
+export function createOtlpExporter(config: AppConfig, options: { env?: NodeJS.ProcessEnv; timeoutMillis?: number } = {}): SpanExporter {
+  const { url, protocol } = otlpTarget(config, options.env);
+  const exporterConfig = {
+    url,
+    // OTEL_EXPORTER_OTLP_HEADERS is read by the exporter itself and merged with these.
+    headers: (config.phoenixApiKey ? { authorization: `Bearer ${config.phoenixApiKey}` } : {}) as Record<string, string>,
+    ...(options.timeoutMillis ? { timeoutMillis: options.timeoutMillis } : {}),
+  };
+  return protocol === "http/json" ? new OTLPJsonTraceExporter(exporterConfig) : new OTLPProtoTraceExporter(exporterConfig);
+}

@@ -1,0 +1,47 @@
+// OpenTelemetry drops failed exports silently (its diagnostics logger is off by default), so a
+// learner whose Phoenix is not running would see nothing at all. This wrapper says so, once per
+// outage, and says when the spans get through again. It never throws: tracing must not break
+// the app.
+import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
+import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+
+export class WarnOnceExporter implements SpanExporter {
+  private failing = false;
+
+  constructor(
+    private readonly inner: SpanExporter,
+    /** e.g. "Phoenix at http://localhost:6006/v1/traces" */
+    private readonly destination: string,
+    private readonly warn: (message: string) => void = (message) => console.warn(message),
+  ) {}
+
+  /** The app already told the user the destination is down (at startup): do not say it again. */
+  assumeUnreachable(): void {
+    this.failing = true;
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    this.inner.export(spans, (result) => {
+      if (result.code !== ExportResultCode.SUCCESS && !this.failing) {
+        this.failing = true;
+        const cause = result.error?.message ?? "unknown error";
+        this.warn(
+          `Could not send spans to ${this.destination} (${cause}). The app keeps answering; spans are ` +
+            "dropped until it is reachable. Start Phoenix with `npm run phoenix` or set PHOENIX_COLLECTOR_ENDPOINT.",
+        );
+      } else if (result.code === ExportResultCode.SUCCESS && this.failing) {
+        this.failing = false;
+        this.warn(`Spans reach ${this.destination} again.`);
+      }
+      resultCallback(result);
+    });
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}

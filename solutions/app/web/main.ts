@@ -1,0 +1,189 @@
+// The chat page (the Streamlit role of the seed), in plain TypeScript: esbuild bundles it when
+// the server starts. The conversation lives in the browser (localStorage, so it survives a
+// reload); each send posts all of it to /api/chat, which runs the tools and traces the turn.
+import type { ChatRequest, ChatResponse, ConversationMessage, ErrorResponse, FeedbackRequest } from "../api.ts";
+
+interface ShownMessage extends ConversationMessage {
+  /** on answers: the turn's trace and the span that feedback goes to */
+  traceId?: string;
+  spanId?: string;
+  feedback?: 0 | 1;
+}
+
+interface Conversation {
+  sessionId: string;
+  messages: ShownMessage[];
+}
+
+const STORAGE_KEY = "workbook-chatbot.conversation";
+
+const messagesList = element<HTMLOListElement>("messages");
+const emptyHint = element<HTMLParagraphElement>("empty");
+const busy = element<HTMLDivElement>("busy");
+const errorBox = element<HTMLDivElement>("error");
+const form = element<HTMLFormElement>("composer");
+const input = element<HTMLTextAreaElement>("input");
+const sendButton = element<HTMLButtonElement>("send");
+const sessionLabel = element<HTMLSpanElement>("session");
+
+let conversation = loadConversation();
+render();
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  void send();
+});
+// Enter sends; Shift+Enter starts a new line (and Enter while composing accented text does nothing).
+input.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    void send();
+  }
+});
+element<HTMLButtonElement>("new-conversation").addEventListener("click", () => {
+  conversation = { sessionId: crypto.randomUUID(), messages: [] };
+  saveConversation();
+  showError(undefined);
+  render();
+  input.focus();
+});
+
+async function send(): Promise<void> {
+  const text = input.value.trim();
+  if (text === "" || !busy.hidden) return;
+  conversation.messages.push({ role: "user", content: text });
+  input.value = "";
+  showError(undefined);
+  setBusy(true);
+  render();
+
+  const request: ChatRequest = {
+    messages: conversation.messages.map(({ role, content }) => ({ role, content })),
+    sessionId: conversation.sessionId,
+  };
+  try {
+    const answer = await postJson<ChatResponse>("/api/chat", request);
+    conversation.messages.push({ ...answer.message, traceId: answer.traceId, spanId: answer.spanId });
+  } catch (error) {
+    // Take the unanswered question back out of the conversation and give it back to edit or resend.
+    conversation.messages.pop();
+    input.value = text;
+    showError(error instanceof Error ? error.message : String(error));
+  } finally {
+    setBusy(false);
+    saveConversation();
+    render();
+    input.focus();
+  }
+}
+
+async function sendFeedback(message: ShownMessage, score: 0 | 1, status: HTMLElement): Promise<void> {
+  if (!message.spanId) return;
+  status.textContent = "sending...";
+  try {
+    const feedback: FeedbackRequest = { spanId: message.spanId, score };
+    await postJson("/api/feedback", feedback);
+    message.feedback = score;
+    saveConversation();
+    render();
+  } catch (error) {
+    status.textContent = error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** POSTs JSON; throws an Error with the server's own explanation on a 4xx/5xx. */
+async function postJson<T>(url: string, body: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  } catch {
+    throw new Error("The app's server is not reachable. Is `npm run app` still running?");
+  }
+  const payload = (await response.json().catch(() => ({}))) as T | ErrorResponse;
+  if (!response.ok) {
+    const reason = (payload as ErrorResponse).error ?? response.statusText;
+    throw new Error(`Error ${response.status}: ${reason}`);
+  }
+  return payload as T;
+}
+
+function render(): void {
+  sessionLabel.textContent = `session ${conversation.sessionId.slice(0, 8)}`;
+  emptyHint.hidden = conversation.messages.length > 0;
+  messagesList.replaceChildren(...conversation.messages.map(renderMessage));
+  busy.scrollIntoView({ block: "end" });
+}
+
+function renderMessage(message: ShownMessage): HTMLLIElement {
+  const item = document.createElement("li");
+  item.className = `message ${message.role}`;
+  item.textContent = message.content;
+  if (message.role === "assistant" && message.traceId && message.spanId) {
+    const actions = document.createElement("div");
+    actions.className = "actions";
+    const status = document.createElement("span");
+    status.className = "feedback-status";
+    if (message.feedback !== undefined) status.textContent = "Thanks for the feedback.";
+    actions.append(
+      feedbackButton(message, 1, "👍", "Good answer", status),
+      feedbackButton(message, 0, "👎", "Bad answer", status),
+      status,
+      traceLink(message.traceId),
+    );
+    item.append(actions);
+  }
+  return item;
+}
+
+function feedbackButton(message: ShownMessage, score: 0 | 1, label: string, title: string, status: HTMLElement): HTMLButtonElement {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = score === 1 ? "feedback-up" : "feedback-down";
+  button.textContent = label;
+  button.title = title;
+  button.setAttribute("aria-label", title);
+  button.setAttribute("aria-pressed", String(message.feedback === score));
+  button.addEventListener("click", () => void sendFeedback(message, score, status));
+  return button;
+}
+
+function traceLink(traceId: string): HTMLAnchorElement {
+  const link = document.createElement("a");
+  // The server sends the spans to Phoenix, then redirects to the trace there.
+  link.href = `/api/traces/${traceId}`;
+  link.target = "_blank";
+  link.rel = "noopener";
+  link.className = "trace-link";
+  link.textContent = "view trace";
+  return link;
+}
+
+function setBusy(isBusy: boolean): void {
+  busy.hidden = !isBusy;
+  sendButton.disabled = isBusy;
+}
+
+function showError(message: string | undefined): void {
+  errorBox.hidden = message === undefined;
+  errorBox.textContent = message ?? "";
+}
+
+function loadConversation(): Conversation {
+  try {
+    const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? "null") as Conversation | null;
+    if (saved && typeof saved.sessionId === "string" && Array.isArray(saved.messages)) return saved;
+  } catch {
+    // A damaged entry: start over.
+  }
+  return { sessionId: crypto.randomUUID(), messages: [] };
+}
+
+function saveConversation(): void {
+  localStorage.setItem(STORAGE_KEY, JSON.stringify(conversation));
+}
+
+function element<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`The page has no #${id}: index.html and main.ts disagree.`);
+  return found as T;
+}
