@@ -13,7 +13,7 @@ export function traceLinkRoute(
     { schema: { params: { type: "object", properties: { traceId: { type: "string", pattern: "^[0-9a-f]{32}$" } } } } },
     async (request, reply) => {
       const { traceId } = request.params;
-      await flushSpans();
+      await flushSpans().catch(() => {});
       const url = await phoenixTraceUrl(phoenix.url, projectName, traceId, phoenixHeaders(phoenix)).catch(() => undefined);
       // Unknown project (no span arrived yet) or Phoenix down: Phoenix's own redirect page
       // finds the trace by id when it can, and says so when it cannot.

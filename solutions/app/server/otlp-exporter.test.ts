@@ -1,0 +1,31 @@
+import { OTLPTraceExporter as OTLPJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as OTLPProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { describe, expect, it } from "vitest";
+import { readConfig } from "./config.ts";
+import { createOtlpExporter, otlpTarget } from "./otlp-exporter.ts";
+
+describe("where the spans go", () => {
+  it("by default: Phoenix on localhost:6006, as protobuf (the only OTLP encoding Phoenix accepts)", () => {
+    const config = readConfig({});
+    expect(otlpTarget(config, {})).toEqual({ url: "http://localhost:6006/v1/traces", protocol: "http/protobuf" });
+    expect(createOtlpExporter(config, { env: {} })).toBeInstanceOf(OTLPProtoTraceExporter);
+  });
+
+  it("PHOENIX_COLLECTOR_ENDPOINT moves it; OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT win over it", () => {
+    const config = readConfig({ PHOENIX_COLLECTOR_ENDPOINT: "http://phoenix.internal:6006/" });
+    expect(otlpTarget(config, {}).url).toBe("http://phoenix.internal:6006/v1/traces");
+    expect(otlpTarget(config, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }).url).toBe("http://collector:4318/v1/traces");
+    expect(otlpTarget(config, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://collector:4318/custom" }).url).toBe("http://collector:4318/custom");
+  });
+
+  it("OTEL_EXPORTER_OTLP_PROTOCOL=http/json switches to the JSON exporter; anything else is refused with the fix", () => {
+    const config = readConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" });
+    expect(createOtlpExporter(config, { env: {} })).toBeInstanceOf(OTLPJsonTraceExporter);
+    expect(() => readConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" })).toThrow(/use http\/protobuf .* or http\/json/);
+  });
+
+  it("the Phoenix UI defaults to the collector's host; PHOENIX_URL overrides it", () => {
+    expect(readConfig({ PHOENIX_COLLECTOR_ENDPOINT: "http://127.0.0.1:7007/v1/traces" }).phoenixUrl).toBe("http://127.0.0.1:7007");
+    expect(readConfig({ PHOENIX_URL: "https://phoenix.example/" }).phoenixUrl).toBe("https://phoenix.example");
+  });
+});

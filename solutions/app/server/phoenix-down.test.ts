@@ -1,0 +1,59 @@
+// Phoenix down: the app exports with the real OTLP exporter and batch processor to a port where
+// nothing listens. It must keep answering, say so once, and not hold on to the spans.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { FastifyInstance } from "fastify";
+import type { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
+import { connectModel, type ModelConnection } from "../../../shared/chatbot/connect-model.ts";
+import { readConfig } from "./config.ts";
+import { createOtlpExporter, otlpTarget } from "./otlp-exporter.ts";
+import { buildServer } from "./server.ts";
+import { setupTracing } from "./tracing.ts";
+import { WarnOnceExporter } from "./warn-once-exporter.ts";
+import { closedPortUrl } from "./test-support/closed-port.ts";
+
+const warnings: string[] = [];
+let provider: BasicTracerProvider;
+let model: ModelConnection;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  const config = readConfig({ PHOENIX_COLLECTOR_ENDPOINT: await closedPortUrl(), PHOENIX_PROJECT_NAME: "phoenix-down" });
+  const exporter = new WarnOnceExporter(createOtlpExporter(config, { env: {}, timeoutMillis: 500 }), otlpTarget(config, {}).url, (message) => warnings.push(message));
+  provider = setupTracing({ projectName: config.projectName, exporter });
+  model = await connectModel({ env: {} });
+  app = await buildServer({ config, model, flushSpans: () => provider.forceFlush(), log: () => {} });
+});
+afterAll(async () => {
+  await app.close();
+  await provider.shutdown().catch(() => {});
+  await model.close();
+});
+
+it("keeps answering with Phoenix down, and warns once", async () => {
+  for (let turn = 0; turn < 20; turn++) {
+    const response = await app.inject({
+      method: "POST",
+      url: "/api/chat",
+      payload: { messages: [{ role: "user", content: "What's the weather in Paris and in Tokyo?" }] },
+    });
+    expect(response.statusCode).toBe(200);
+    // Make the batch processor try (and fail) to export now and then.
+    if (turn % 5 === 4) await provider.forceFlush().catch(() => {});
+  }
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toMatch(/Could not send spans to http:\/\/127\.0\.0\.1:\d+\/v1\/traces.*keeps answering.*npm run phoenix/);
+});
+
+it("does not keep the spans it could not send", async () => {
+  await provider.forceFlush().catch(() => {});
+  // The batch processor's queue is emptied by each (failed) export: nothing piles up.
+  // (SDK internals, read only here: the public API has no queue length.)
+  const processor = (provider as unknown as { _activeSpanProcessor: { _spanProcessors: Array<{ _finishedSpans: unknown[] }> } })._activeSpanProcessor._spanProcessors[0]!;
+  expect(processor._finishedSpans).toHaveLength(0);
+});
+
+it("feedback with Phoenix down: 503, after a flush that fails quietly", async () => {
+  const response = await app.inject({ method: "POST", url: "/api/feedback", payload: { spanId: "08c93f1fde572617", score: 1 } });
+  expect(response.statusCode).toBe(503);
+  expect(warnings).toHaveLength(1);
+});
