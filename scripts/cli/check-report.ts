@@ -1,0 +1,96 @@
+// A lesson check told to the learner: which checks pass, then the first failure explained.
+// The harness's LessonFailure text is already written for them and is shown as it is; any
+// other error (a syntax error, a TypeError in their code, a timeout) is turned into the place
+// in *their* file where it happened, with a code frame, never a stack dump.
+import path from "node:path";
+import type { TestError } from "vitest";
+import type { LessonCheck } from "../lib/warm-lesson-runner.ts";
+import { codeFrame } from "./code-frame.ts";
+import { style } from "./terminal-style.ts";
+
+export function lessonLabel(check: Pick<LessonCheck, "lesson">): string {
+  return `Lesson ${check.lesson.number}: ${check.lesson.title}`;
+}
+
+export function formatCheck(check: LessonCheck, root: string): string {
+  if (check.timedOutAfterMs !== undefined) {
+    return [
+      style.red(`✗ ${lessonLabel(check)}: the check was stopped after ${Math.round(check.timedOutAfterMs / 1000)} s.`),
+      "",
+      "  Your code never finished: look for a loop that never ends, an `await` on a promise that",
+      "  never settles, or a span callback that never returns. Fix it and save to check again.",
+    ].join("\n");
+  }
+  const lines: string[] = [];
+  if (check.passed) {
+    lines.push(style.green(`✓ ${lessonLabel(check)}: all ${check.tests.length} checks pass.`));
+    return lines.join("\n");
+  }
+  const passing = check.tests.filter((test) => test.passed).length;
+  lines.push(style.red(`✗ ${lessonLabel(check)}: ${passing} of ${check.tests.length} checks pass.`));
+  for (const test of check.tests) {
+    lines.push(`  ${test.passed ? style.green("✓") : style.red("✗")} ${test.title}`);
+  }
+  const fileError = check.fileErrors[0];
+  const firstFailure = check.tests.find((test) => !test.passed && test.errors.length > 0);
+  if (fileError) {
+    lines.push("", explainError(fileError, check, root));
+  } else if (firstFailure) {
+    lines.push("", style.bold(`First failing check: ${firstFailure.title}`), explainError(firstFailure.errors[0]!, check, root));
+  }
+  return lines.join("\n");
+}
+
+function explainError(error: TestError, check: LessonCheck, root: string): string {
+  if (error.name === "LessonFailure") return error.message;
+  const syntax = syntaxErrorAt(error);
+  if (syntax) {
+    return [
+      style.red(`Syntax error in ${path.relative(root, syntax.file)}:${syntax.line}:${syntax.column}: ${syntax.reason}`),
+      codeFrame(syntax.file, syntax.line, syntax.column),
+      "",
+      "  The file cannot be loaded until this is fixed (often a missing bracket or comma just before).",
+    ].join("\n");
+  }
+  const lines = [style.red(`${error.name ?? "Error"}: ${firstLine(error.message)}`)];
+  const place = whereInLearnerCode(error, check, root);
+  if (place) {
+    lines.push(`  at ${path.relative(root, place.file)}:${place.line}:${place.column}`, codeFrame(place.file, place.line, place.column));
+  }
+  if (error.message.includes("\n")) lines.push("", error.message.split("\n").slice(1).join("\n"));
+  if (error.name === "SyntaxError" && /export named/.test(error.message)) {
+    lines.push("", "  A name the test imports is not exported: keep the `export` on the functions the lesson starts with.");
+  }
+  return lines.join("\n");
+}
+
+interface Place {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** vite reports a parse error as a transform failure, with the place in its message. */
+function syntaxErrorAt(error: TestError): (Place & { reason: string }) | undefined {
+  if (!/Transform failed/.test(error.message)) return undefined;
+  // eslint-disable-next-line no-control-regex
+  const plain = error.message.replace(/\u001b\[[0-9;]*m/g, "");
+  const rollup = error.__vitest_rollup_error__ as { id?: string } | undefined;
+  const at = /([^\s[\]]+\.[cm]?[tj]sx?):(\d+):(\d+)/.exec(plain);
+  const reason = /\[[A-Z_]+\]\s*(.+)/.exec(plain)?.[1]?.trim() ?? "the code cannot be parsed";
+  const file = rollup?.id ?? (at ? path.resolve(at[1]!) : undefined);
+  if (!file || !at) return undefined;
+  return { file, line: Number(at[2]), column: Number(at[3]), reason };
+}
+
+/** The deepest frame in the lesson's own files (not the test, not the harness). */
+function whereInLearnerCode(error: TestError, check: LessonCheck, root: string): Place | undefined {
+  const lessonFolder = path.join(root, "lessons", check.lesson.slug);
+  const frames = error.stacks ?? [];
+  const inLesson = frames.find((frame) => frame.file.startsWith(lessonFolder) && !frame.file.endsWith(".test.ts"));
+  return inLesson ?? frames.find((frame) => frame.file.startsWith(path.join(root, "lessons")));
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0] ?? "";
+}

@@ -1,0 +1,79 @@
+// Notices saves of the current lesson's files. fs.watch on the lesson *folder*, not the files:
+// editors that save by writing a new file and renaming it over the old one (vim, JetBrains)
+// replace the inode a file watcher holds. Events are debounced, since one save is often
+// several events. A slow stat poll backs it up: on file systems where fs.watch stays silent
+// (some network and container mounts) the poll still sees the save, and tells the UI so it
+// can offer manual mode.
+import { watch, statSync, type FSWatcher } from "node:fs";
+import path from "node:path";
+import type { Lesson } from "../../shared/lessons/catalog.ts";
+
+export interface LessonWatcherEvents {
+  /** a change was seen; a check follows after the debounce */
+  onChangeSeen(): void;
+  /** the debounced change: time to check */
+  onChange(): void;
+  /** the poll saw a change that fs.watch did not report */
+  onWatchSilent(): void;
+}
+
+export const DEBOUNCE_MS = 80;
+const POLL_MS = 1_000;
+
+export function watchLessonFiles(root: string, lesson: Lesson, events: LessonWatcherEvents): () => void {
+  const folder = path.join(root, "lessons", lesson.slug);
+  const watched = new Set(lesson.files.map((file) => path.normalize(file)));
+  let debounce: NodeJS.Timeout | undefined;
+  let lastEventAt = 0;
+
+  const changed = () => {
+    lastEventAt = Date.now();
+    events.onChangeSeen();
+    clearTimeout(debounce);
+    debounce = setTimeout(() => events.onChange(), DEBOUNCE_MS);
+  };
+
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(folder, (_event, filename) => {
+      // Some platforms give no filename; then any change in the folder counts.
+      if (filename === null || watched.has(path.normalize(filename.toString()))) changed();
+    });
+    watcher.on("error", () => undefined);
+  } catch {
+    // No fs.watch here: the poll below still notices saves.
+  }
+
+  let fingerprint = fingerprintOf(folder, lesson.files);
+  const poll = setInterval(() => {
+    const now = fingerprintOf(folder, lesson.files);
+    if (now === fingerprint) return;
+    fingerprint = now;
+    // Give fs.watch a moment: its event normally arrives well before the poll.
+    setTimeout(() => {
+      if (Date.now() - lastEventAt > POLL_MS * 2) {
+        events.onWatchSilent();
+        changed();
+      }
+    }, 200);
+  }, POLL_MS);
+
+  return () => {
+    clearTimeout(debounce);
+    clearInterval(poll);
+    watcher?.close();
+  };
+}
+
+function fingerprintOf(folder: string, files: string[]): string {
+  return files
+    .map((file) => {
+      try {
+        const stat = statSync(path.join(folder, file));
+        return `${stat.mtimeMs}:${stat.size}`;
+      } catch {
+        return "missing";
+      }
+    })
+    .join("|");
+}

@@ -1,0 +1,123 @@
+// Checks lessons with one vitest kept warm in this process (vitest's Node API), so a save in
+// watch mode re-runs one test file without starting a new vitest each time. Each check has a
+// watchdog: a lesson that never finishes (an endless loop, a promise never settled) is
+// stopped, the runner rebuilt, and the check reported as timed out.
+import path from "node:path";
+import type { TestError } from "vitest";
+import type { Vitest } from "vitest/node";
+import { projectRoot, type Lesson } from "../../shared/lessons/catalog.ts";
+
+export interface CheckedTest {
+  /** the describe blocks around the test, outermost first */
+  groups: string[];
+  title: string;
+  passed: boolean;
+  errors: TestError[];
+}
+
+export interface LessonCheck {
+  lesson: Lesson;
+  passed: boolean;
+  /** errors of the test file itself: a syntax error, a failing import, a failing hook */
+  fileErrors: TestError[];
+  tests: CheckedTest[];
+  /** set when the watchdog stopped the check */
+  timedOutAfterMs?: number;
+}
+
+export interface WarmRunnerOptions {
+  root?: string;
+  source?: "lessons" | "solutions";
+  /** the whole check, import included (default 20 s; WORKBOOK_CHECK_TIMEOUT_MS) */
+  checkTimeoutMs?: number;
+  /** one test (default 10 s) */
+  testTimeoutMs?: number;
+}
+
+export class WarmLessonRunner {
+  private vitest: Promise<Vitest> | undefined;
+  private readonly root: string;
+  private readonly checkTimeoutMs: number;
+  private readonly testTimeoutMs: number;
+
+  constructor(options: WarmRunnerOptions = {}) {
+    this.root = options.root ?? projectRoot;
+    this.checkTimeoutMs = options.checkTimeoutMs ?? (Number(process.env.WORKBOOK_CHECK_TIMEOUT_MS) || 20_000);
+    this.testTimeoutMs = options.testTimeoutMs ?? Math.min(10_000, this.checkTimeoutMs);
+    // vitest.config.ts and the lesson tests read these; the test workers inherit them.
+    process.env.WORKBOOK_SUITE = "lessons";
+    process.env.WORKBOOK_SOURCE = options.source ?? "lessons";
+  }
+
+  /** Starts vitest ahead of the first check (watch mode calls it right after drawing). */
+  warmUp(): Promise<Vitest> {
+    // Imported on first use: loading vitest takes a few hundred ms that the first screen
+    // of watch mode should not wait for.
+    this.vitest ??= import("vitest/node").then(({ createVitest }) => createVitest(
+      "test",
+      {
+        root: this.root,
+        config: path.join(this.root, "vitest.config.ts"),
+        watch: false,
+        testTimeout: this.testTimeoutMs,
+        // Results are read from the returned test modules; nothing is printed.
+        reporters: [{}],
+      },
+      // The CLI watches the lesson files itself; vite's own watcher would only add load.
+      { server: { watch: null } },
+    ));
+    return this.vitest;
+  }
+
+  async check(lessons: Lesson[]): Promise<LessonCheck[]> {
+    const vitest = await this.warmUp();
+    const files = lessons.map((lesson) => path.join(this.root, "lessons", lesson.slug, lesson.test));
+    // Forget cached transforms: the learner's files changed since the last run.
+    for (const lesson of lessons) {
+      for (const file of [...lesson.files, lesson.run]) vitest.invalidateFile(path.join(this.root, "lessons", lesson.slug, file));
+    }
+    const project = vitest.getRootProject();
+    const run = vitest.runTestSpecifications(files.map((file) => project.createSpecification(file)));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), this.checkTimeoutMs);
+    });
+    const outcome = await Promise.race([run, timeout]).finally(() => clearTimeout(timer));
+    if (outcome === "timeout") {
+      run.catch(() => undefined);
+      await this.restart();
+      return lessons.map((lesson) => ({ lesson, passed: false, fileErrors: [], tests: [], timedOutAfterMs: this.checkTimeoutMs }));
+    }
+    return lessons.map((lesson, index) => {
+      const module = outcome.testModules.find((each) => path.resolve(each.moduleId) === files[index]);
+      if (!module) {
+        const error: TestError = { message: "vitest did not run this lesson's test file", name: "Error" };
+        return { lesson, passed: false, fileErrors: [error], tests: [] };
+      }
+      const tests = [...module.children.allTests()].map((test): CheckedTest => {
+        const result = test.result();
+        const groups: string[] = [];
+        for (let parent = test.parent; parent.type === "suite"; parent = parent.parent) groups.unshift(parent.name);
+        return { groups, title: test.name, passed: result.state === "passed", errors: [...(result.errors ?? [])] };
+      });
+      const fileErrors = [...module.errors()];
+      const passed = fileErrors.length === 0 && tests.length > 0 && tests.every((test) => test.passed);
+      return { lesson, passed, fileErrors, tests };
+    });
+  }
+
+  async close(): Promise<void> {
+    const vitest = this.vitest;
+    this.vitest = undefined;
+    if (vitest) await (await vitest).close();
+  }
+
+  /** After a hang: the worker may be stuck in a loop, so the pool is torn down and rebuilt. */
+  private async restart(): Promise<void> {
+    const vitest = this.vitest;
+    this.vitest = undefined;
+    if (!vitest) return;
+    const closing = (await vitest).close().catch(() => undefined);
+    await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+  }
+}
