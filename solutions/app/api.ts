@@ -39,4 +39,6 @@ export interface FeedbackResponse {
 /** Every 4xx/5xx answer: one sentence that names the problem and, where possible, the fix. */
 export interface ErrorResponse {
   error: string;
+  /** on a failed chat turn: its trace, to see in Phoenix what went wrong */
+  traceId?: string;
 }

@@ -165,6 +165,7 @@ describe("model failures", () => {
     const response = await ask({ messages: [{ role: "user", content: "hello [[fault:http-500]]" }] });
     expect(response.statusCode).toBe(502);
     expect(response.json<{ error: string }>().error).toMatch(/model service had an error \(HTTP 500\)/);
+    expect(response.json<{ traceId: string }>().traceId, "the failed turn's trace id, for a link to it").toMatch(/^[0-9a-f]{32}$/);
     const llm = spans.getFinishedSpans().find((span) => span.attributes[KIND] === "LLM")!;
     expect(llm.status.code).toBe(SpanStatusCode.ERROR);
     expect(llm.events.find((event) => event.name === "exception")?.attributes?.["exception.type"]).toBe("ModelApiError");

@@ -16,6 +16,11 @@ interface Conversation {
 }
 
 const STORAGE_KEY = "workbook-chatbot.conversation";
+// Feather icons (MIT): drawn, not emoji, so they show on systems without an emoji font.
+const THUMBS_UP =
+  '<svg viewBox="0 0 24 24" width="16" height="16" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M14 9V5a3 3 0 0 0-3-3l-4 9v11h11.28a2 2 0 0 0 2-1.7l1.38-9a2 2 0 0 0-2-2.3zM7 22H4a2 2 0 0 1-2-2v-7a2 2 0 0 1 2-2h3"/></svg>';
+const THUMBS_DOWN =
+  '<svg viewBox="0 0 24 24" width="16" height="16" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M10 15v4a3 3 0 0 0 3 3l4-9V2H5.72a2 2 0 0 0-2 1.7l-1.38 9a2 2 0 0 0 2 2.3zm7-13h2.67A2.31 2.31 0 0 1 22 4v7a2.31 2.31 0 0 1-2.33 2H17"/></svg>';
 
 const messagesList = element<HTMLOListElement>("messages");
 const emptyHint = element<HTMLParagraphElement>("empty");
@@ -68,7 +73,7 @@ async function send(): Promise<void> {
     // Take the unanswered question back out of the conversation and give it back to edit or resend.
     conversation.messages.pop();
     input.value = text;
-    showError(error instanceof Error ? error.message : String(error));
+    showError(error instanceof Error ? error.message : String(error), error instanceof ApiError ? error.traceId : undefined);
   } finally {
     setBusy(false);
     saveConversation();
@@ -91,7 +96,17 @@ async function sendFeedback(message: ShownMessage, score: 0 | 1, status: HTMLEle
   }
 }
 
-/** POSTs JSON; throws an Error with the server's own explanation on a 4xx/5xx. */
+/** A 4xx/5xx from the app, with its explanation (and the failed turn's trace, when there is one). */
+class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly traceId?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** POSTs JSON; throws an ApiError with the server's own explanation on a 4xx/5xx. */
 async function postJson<T>(url: string, body: unknown): Promise<T> {
   let response: Response;
   try {
@@ -101,8 +116,8 @@ async function postJson<T>(url: string, body: unknown): Promise<T> {
   }
   const payload = (await response.json().catch(() => ({}))) as T | ErrorResponse;
   if (!response.ok) {
-    const reason = (payload as ErrorResponse).error ?? response.statusText;
-    throw new Error(`Error ${response.status}: ${reason}`);
+    const { error, traceId } = payload as ErrorResponse;
+    throw new ApiError(`Error ${response.status}: ${error ?? response.statusText}`, traceId);
   }
   return payload as T;
 }
@@ -125,8 +140,8 @@ function renderMessage(message: ShownMessage): HTMLLIElement {
     status.className = "feedback-status";
     if (message.feedback !== undefined) status.textContent = "Thanks for the feedback.";
     actions.append(
-      feedbackButton(message, 1, "👍", "Good answer", status),
-      feedbackButton(message, 0, "👎", "Bad answer", status),
+      feedbackButton(message, 1, THUMBS_UP, "Good answer", status),
+      feedbackButton(message, 0, THUMBS_DOWN, "Bad answer", status),
       status,
       traceLink(message.traceId),
     );
@@ -135,11 +150,11 @@ function renderMessage(message: ShownMessage): HTMLLIElement {
   return item;
 }
 
-function feedbackButton(message: ShownMessage, score: 0 | 1, label: string, title: string, status: HTMLElement): HTMLButtonElement {
+function feedbackButton(message: ShownMessage, score: 0 | 1, icon: string, title: string, status: HTMLElement): HTMLButtonElement {
   const button = document.createElement("button");
   button.type = "button";
   button.className = score === 1 ? "feedback-up" : "feedback-down";
-  button.textContent = label;
+  button.innerHTML = icon; // a constant above, never user text
   button.title = title;
   button.setAttribute("aria-label", title);
   button.setAttribute("aria-pressed", String(message.feedback === score));
@@ -163,9 +178,10 @@ function setBusy(isBusy: boolean): void {
   sendButton.disabled = isBusy;
 }
 
-function showError(message: string | undefined): void {
+function showError(message: string | undefined, traceId?: string): void {
   errorBox.hidden = message === undefined;
   errorBox.textContent = message ?? "";
+  if (traceId) errorBox.append(" ", traceLink(traceId));
 }
 
 function loadConversation(): Conversation {

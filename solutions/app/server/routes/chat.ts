@@ -55,7 +55,7 @@ export function chatRoute(app: FastifyInstance, { model, modelTimeoutMs }: { mod
     } catch (error) {
       const failure = modelFailure(error);
       if (!failure) throw error;
-      return reply.code(failure.statusCode).send({ error: failure.message });
+      return reply.code(failure.statusCode).send({ error: failure.message, traceId });
     }
   });
 }

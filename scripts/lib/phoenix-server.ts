@@ -1,0 +1,138 @@
+// A local Phoenix for the app and its end-to-end suite: installed from PyPI into a git-ignored
+// virtual environment (.phoenix/venv) on first use, started with `phoenix serve`, ready when
+// GET /healthz answers. Used by `npm run phoenix` and `npm run verify:e2e`.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The Phoenix release the workbook is checked against (PHOENIX_PIP_SPEC overrides, e.g. "arize-phoenix"). */
+export const PHOENIX_VERSION = "20.26.1";
+
+const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+export const VENV_DIR = path.join(repoRoot, ".phoenix", "venv");
+const venvPython = path.join(VENV_DIR, "bin", "python");
+const phoenixCommand = path.join(VENV_DIR, "bin", "phoenix");
+
+export interface PhoenixOptions {
+  port: number;
+  grpcPort: number;
+  host?: string;
+  /** where Phoenix keeps its SQLite database; Phoenix's default is ~/.phoenix */
+  workingDir?: string;
+  /** "inherit" shows Phoenix's own output; "pipe" keeps it for error messages */
+  output?: "inherit" | "pipe";
+  /** how long to wait for /healthz; default 120 s (the first start migrates the database) */
+  readyTimeoutMs?: number;
+}
+
+export interface RunningPhoenix {
+  url: string;
+  process: ChildProcess;
+  /** Phoenix's output so far (with output: "pipe") */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Installs Phoenix into .phoenix/venv unless it is there; says exactly what is missing otherwise. */
+export function ensurePhoenixInstalled(log: (line: string) => void = console.log): string {
+  if (existsSync(phoenixCommand)) return phoenixCommand;
+  if (!existsSync(venvPython)) {
+    const python = findPython();
+    log(`Creating the virtual environment ${path.relative(repoRoot, VENV_DIR)} with ${python.command} (Python ${python.version})...`);
+    const venv = spawnSync(python.command, ["-m", "venv", VENV_DIR], { stdio: "inherit" });
+    if (venv.status !== 0) {
+      rmSync(VENV_DIR, { recursive: true, force: true });
+      throw new Error(`\`${python.command} -m venv\` failed. On Debian/Ubuntu install the venv module: apt-get install python3-venv`);
+    }
+  }
+  const spec = process.env.PHOENIX_PIP_SPEC || `arize-phoenix==${PHOENIX_VERSION}`;
+  log(`Installing ${spec} from PyPI into ${path.relative(repoRoot, VENV_DIR)} (once; about a minute)...`);
+  const pip = spawnSync(venvPython, ["-m", "pip", "install", "--disable-pip-version-check", "--quiet", spec], { stdio: "inherit" });
+  if (pip.status !== 0 || !existsSync(phoenixCommand)) {
+    throw new Error(
+      `\`pip install ${spec}\` failed (see pip's output above). Is PyPI reachable (proxy: HTTPS_PROXY, PIP_INDEX_URL)? ` +
+        `Delete ${path.relative(repoRoot, VENV_DIR)} to start over.`,
+    );
+  }
+  return phoenixCommand;
+}
+
+/** A Python that arize-phoenix supports (3.10 to 3.13) and that has the venv module. */
+function findPython(): { command: string; version: string } {
+  const candidates = [process.env.PHOENIX_PYTHON, "python3.13", "python3.12", "python3.11", "python3.10", "python3"].filter(
+    (candidate): candidate is string => Boolean(candidate),
+  );
+  const seen: string[] = [];
+  for (const command of candidates) {
+    const probe = spawnSync(command, ["-c", "import sys, venv, ensurepip; print('%d.%d' % sys.version_info[:2])"], { encoding: "utf8" });
+    if (probe.status !== 0) {
+      if (!probe.error) seen.push(`${command} (no venv/ensurepip module)`);
+      continue;
+    }
+    const version = probe.stdout.trim();
+    const [major, minor] = version.split(".").map(Number);
+    if (major === 3 && minor !== undefined && minor >= 10 && minor <= 13) return { command, version };
+    seen.push(`${command} is ${version}`);
+  }
+  throw new Error(
+    "Phoenix needs Python 3.10 to 3.13 with the venv module, and none was found" +
+      `${seen.length ? ` (${seen.join("; ")})` : ""}. Install one (Debian/Ubuntu: apt-get install python3 python3-venv) ` +
+      "or set PHOENIX_PYTHON to its path.",
+  );
+}
+
+export async function startPhoenix(options: PhoenixOptions): Promise<RunningPhoenix> {
+  const command = ensurePhoenixInstalled();
+  const host = options.host ?? "127.0.0.1";
+  const url = `http://${host}:${options.port}`;
+  const child = spawn(command, ["serve"], {
+    env: {
+      ...process.env,
+      PHOENIX_HOST: host,
+      PHOENIX_PORT: String(options.port),
+      PHOENIX_GRPC_PORT: String(options.grpcPort),
+      ...(options.workingDir ? { PHOENIX_WORKING_DIR: options.workingDir } : {}),
+      // No usage telemetry: the workbook runs offline.
+      PHOENIX_TELEMETRY_ENABLED: "false",
+    },
+    stdio: options.output === "inherit" ? "inherit" : ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
+  child.stderr?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
+  let exited: number | null | undefined;
+  child.on("exit", (code) => (exited = code));
+
+  const stop = async () => {
+    if (exited !== undefined) return;
+    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await gone;
+    clearTimeout(killer);
+  };
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
+  while (Date.now() < deadline) {
+    if (exited !== undefined) {
+      throw new Error(`Phoenix stopped before it was ready (exit code ${exited}).\n${output.split("\n").slice(-20).join("\n")}`);
+    }
+    const ready = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
+    if (ready) return { url, process: child, output: () => output, stop };
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await stop();
+  throw new Error(`Phoenix did not answer ${url}/healthz within ${(options.readyTimeoutMs ?? 120_000) / 1000} s.\n${output.split("\n").slice(-20).join("\n")}`);
+}
+
+/** A port nothing listens on right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -1,0 +1,299 @@
+// The finished app end to end: a real Phoenix (from .phoenix/venv, on free ports, with its data
+// in a temporary directory), the app as `npm run app` starts it, and the page driven in Debian's
+// Chromium. The spans are read back from Phoenix's REST API. Nothing here is skipped: when
+// Phoenix or the browser cannot start, the suite fails and says why.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, mkdtemp, rm, copyFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, startPhoenix, type RunningPhoenix } from "../../../scripts/lib/phoenix-server.ts";
+import type { ChatResponse, ErrorResponse } from "../api.ts";
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--headless",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+const PROJECT = `workbook-app-e2e-${Date.now()}`;
+const WEATHER_QUESTION = "What's the weather in Paris and in Tokyo?";
+
+interface PhoenixSpan {
+  name: string;
+  context: { trace_id: string; span_id: string };
+  span_kind: string;
+  parent_id: string | null;
+  start_time: string;
+  end_time: string;
+  status_code: string;
+  attributes: Record<string, unknown>;
+  events: Array<{ name: string; attributes: Record<string, unknown> }>;
+}
+
+let tempDir: string;
+let phoenix: RunningPhoenix | undefined;
+let app: ChildProcess | undefined;
+let appOutput = "";
+let appUrl: string;
+let browser: BrowserContext | undefined;
+let page: Page;
+/** what the page's first chat turn returned */
+let firstTurn: ChatResponse;
+
+beforeAll(async () => {
+  tempDir = await mkdtemp(path.join(tmpdir(), "workbook-app-e2e-"));
+  phoenix = await startPhoenix({
+    port: await freePort(),
+    grpcPort: await freePort(),
+    workingDir: path.join(tempDir, "phoenix"),
+  });
+
+  const port = await freePort();
+  appUrl = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    PHOENIX_COLLECTOR_ENDPOINT: phoenix.url,
+    PHOENIX_PROJECT_NAME: PROJECT,
+    // Short batches and a short export timeout keep the suite quick.
+    OTEL_BSP_SCHEDULE_DELAY: "200",
+    OTEL_EXPORTER_OTLP_TIMEOUT: "2000",
+  };
+  // The offline model, whatever the developer's shell has configured.
+  delete env.OPENAI_BASE_URL;
+  delete env.OPENAI_API_KEY;
+  delete env.OPENAI_MODEL;
+  app = spawn(process.execPath, ["--import", "tsx", "solutions/app/server/main.ts"], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+  app.stdout?.on("data", (chunk: Buffer) => (appOutput += chunk.toString()));
+  app.stderr?.on("data", (chunk: Buffer) => (appOutput += chunk.toString()));
+  await waitFor("the app to answer /healthz", async () => (await fetch(`${appUrl}/healthz`).catch(() => undefined))?.ok === true, 30_000, () => appOutput);
+
+  try {
+    browser = await chromium.launchPersistentContext(path.join(tempDir, "chromium-profile"), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 900, height: 560 },
+    });
+  } catch (error) {
+    throw new Error(
+      `Chromium could not start from ${CHROMIUM} (${error instanceof Error ? error.message.split("\n")[0] : String(error)}). ` +
+        "Install it with `apt-get update && apt-get install -y chromium`, or set CHROMIUM_PATH.",
+    );
+  }
+  page = browser.pages()[0] ?? (await browser.newPage());
+});
+
+afterAll(async () => {
+  await browser?.close().catch(() => {});
+  if (app && app.exitCode === null) {
+    const exited = new Promise((resolve) => app!.once("exit", resolve));
+    app.kill("SIGTERM");
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 8000))]);
+    if (app.exitCode === null) app.kill("SIGKILL");
+  }
+  await phoenix?.stop();
+  if (tempDir) await rm(tempDir, { recursive: true, force: true });
+});
+
+describe("the chat page, with Phoenix", () => {
+  it("answers a question that needs two tools", async () => {
+    await page.goto(appUrl);
+    await page.locator("#input").fill(WEATHER_QUESTION);
+    const answered = page.waitForResponse((response) => response.url().endsWith("/api/chat"));
+    await page.locator("#input").press("Enter");
+    const response = await answered;
+    expect(response.status()).toBe(200);
+    firstTurn = (await response.json()) as ChatResponse;
+    const answer = page.locator(".message.assistant").last();
+    await expect.poll(() => answer.innerText()).toContain("In Paris it is 18°C and sunny. In Tokyo it is 22°C and cloudy.");
+    expect(await page.locator(".message.user").first().innerText()).toBe(WEATHER_QUESTION);
+  });
+
+  it("takes a thumbs up, and keeps the conversation across a reload", async () => {
+    expect(await page.locator(".message.assistant .feedback-up svg").count(), "the thumbs are drawn icons").toBe(1);
+    const sent = page.waitForResponse((response) => response.url().endsWith("/api/feedback"));
+    await page.locator(".message.assistant .feedback-up").last().click();
+    expect((await sent).status()).toBe(200);
+    await expect.poll(() => page.locator(".feedback-status").last().innerText()).toContain("Thanks");
+
+    await page.reload();
+    await expect.poll(() => page.locator(".message.assistant").count()).toBe(1);
+    expect(await page.locator(".feedback-up").getAttribute("aria-pressed")).toBe("true");
+
+    const shots = path.join(repoRoot, "test-results", "app-e2e");
+    await mkdir(shots, { recursive: true });
+    await page.screenshot({ path: path.join(shots, "page.png") });
+    // UPDATE_SCREENSHOT=1 refreshes the README's picture.
+    if (process.env.UPDATE_SCREENSHOT) await copyFile(path.join(shots, "page.png"), path.join(repoRoot, "solutions", "app", "screenshot.png"));
+  });
+
+  it("shows the turn in Phoenix as one trace: the server/CHAIN root, then LLM, TOOL, TOOL, LLM with the right parents", async () => {
+    const spans = await spansOfTrace(firstTurn.traceId, 6);
+    const root = spans.find((span) => span.parent_id === null);
+    expect(root?.name, "the root span is the server span").toBe("POST /api/chat");
+    expect(root?.span_kind).toBe("CHAIN");
+    expect(root?.context.span_id).toBe(firstTurn.spanId);
+    expect(root?.attributes["http.response.status_code"]).toBe(200);
+
+    const turn = spans.find((span) => span.name === "chat_turn");
+    expect(turn?.span_kind).toBe("CHAIN");
+    expect(turn?.parent_id, "chat_turn is a child of the server span").toBe(root?.context.span_id);
+
+    // In order of their end: the SDK stamps start times to the millisecond, and these steps run
+    // one after the other, each ending before the next starts.
+    const steps = spans.filter((span) => span.parent_id === turn?.context.span_id).sort((a, b) => microseconds(a.end_time) - microseconds(b.end_time));
+    expect(steps.map((span) => `${span.span_kind} ${span.name}`)).toEqual([
+      "LLM ChatCompletion",
+      "TOOL get_weather",
+      "TOOL get_weather",
+      "LLM ChatCompletion",
+    ]);
+    for (const span of spans) expect(span.span_kind, `${span.name} has a known span kind`).not.toBe("UNKNOWN");
+
+    // Each TOOL span answers one tool call of the first LLM span.
+    const [firstLlm, , , secondLlm] = steps;
+    const callIds = [0, 1].map((j) => firstLlm!.attributes[`llm.output_messages.0.message.tool_calls.${j}.tool_call.id`]);
+    expect(steps.slice(1, 3).map((span) => span.attributes["tool.id"])).toEqual(callIds);
+    expect(steps.slice(1, 3).map((span) => JSON.parse(String(span.attributes["input.value"])).city)).toEqual(["Paris", "Tokyo"]);
+    expect(firstLlm!.attributes["llm.finish_reason"]).toBe("tool_calls");
+    // ... and the second LLM call gets their results, linked by the same ids.
+    expect([3, 4].map((i) => secondLlm!.attributes[`llm.input_messages.${i}.message.tool_call_id`])).toEqual(callIds);
+    expect(secondLlm!.attributes["llm.finish_reason"]).toBe("stop");
+
+    for (const llm of [firstLlm!, secondLlm!]) {
+      expect(llm.attributes["llm.token_count.prompt"], "prompt tokens").toBeGreaterThan(0);
+      expect(llm.attributes["llm.token_count.completion"], "completion tokens").toBeGreaterThan(0);
+      expect(llm.attributes["llm.token_count.total"]).toBe(Number(llm.attributes["llm.token_count.prompt"]) + Number(llm.attributes["llm.token_count.completion"]));
+      expect(llm.attributes["llm.model_name"]).toBe("workbook-offline");
+    }
+  });
+
+  it("puts the page's session id on every span of the turn", async () => {
+    const sessionId = await page.evaluate(() => (JSON.parse(localStorage.getItem("workbook-chatbot.conversation") ?? "{}") as { sessionId?: string }).sessionId);
+    expect(sessionId).toBe(firstTurn.sessionId);
+    for (const span of await spansOfTrace(firstTurn.traceId, 6)) {
+      expect(span.attributes["session.id"], `session.id on ${span.name}`).toBe(sessionId);
+    }
+  });
+
+  it("has the thumbs up as a user_feedback annotation on the turn's span", async () => {
+    const annotations = await poll("the user_feedback annotation", async () => {
+      const response = await fetch(`${phoenix!.url}/v1/projects/${PROJECT}/span_annotations?span_ids=${firstTurn.spanId}`);
+      const body = (await response.json()) as { data: Array<Record<string, unknown>> };
+      return body.data.length > 0 ? body.data : undefined;
+    });
+    expect(annotations).toHaveLength(1);
+    expect(annotations[0]).toMatchObject({
+      span_id: firstTurn.spanId,
+      name: "user_feedback",
+      annotator_kind: "HUMAN",
+      result: { label: "thumbs-up", score: 1 },
+    });
+  });
+
+  it("links each answer to its trace in Phoenix", async () => {
+    const href = await page.locator(".trace-link").last().getAttribute("href");
+    expect(href).toBe(`/api/traces/${firstTurn.traceId}`);
+    const redirect = await fetch(`${appUrl}${href}`, { redirect: "manual" });
+    expect(redirect.status).toBe(302);
+    const location = redirect.headers.get("location") ?? "";
+    expect(location).toMatch(new RegExp(`^${phoenix!.url}/projects/[^/]+/traces/${firstTurn.traceId}$`));
+    expect((await fetch(location)).status).toBe(200);
+  });
+});
+
+describe("when things go wrong", () => {
+  it("a bad request gets its 4xx with the reason, and the server keeps serving", async () => {
+    const unknownRole = await postChat('{"messages":[{"role":"wizard","content":"hi"}]}');
+    expect(unknownRole.status).toBe(400);
+    expect(((await unknownRole.json()) as ErrorResponse).error).toContain('messages[0].role must be one of: "user", "assistant"');
+    const notJson = await postChat("{this is not json");
+    expect(notJson.status).toBe(400);
+    expect(((await notJson.json()) as ErrorResponse).error).toContain("not valid JSON");
+    const tooBig = await postChat(JSON.stringify({ messages: [{ role: "user", content: "x".repeat(2_000_000) }] }));
+    expect(tooBig.status).toBe(413);
+
+    const stillThere = await postChat(JSON.stringify({ messages: [{ role: "user", content: "hello" }] }));
+    expect(stillThere.status).toBe(200);
+  });
+
+  it("a model failure shows a 502 in the page, and an ERROR LLM span with its exception in Phoenix", async () => {
+    await page.locator("#input").fill("Hello [[fault:http-500]]");
+    const answered = page.waitForResponse((response) => response.url().endsWith("/api/chat"));
+    await page.locator("#input").press("Enter");
+    const response = await answered;
+    expect(response.status()).toBe(502);
+    const { traceId } = (await response.json()) as ErrorResponse;
+    await expect.poll(() => page.locator("#error").innerText()).toContain("Error 502: The model service had an error (HTTP 500)");
+    expect(await page.locator("#input").inputValue(), "the question is given back to resend").toBe("Hello [[fault:http-500]]");
+
+    const spans = await spansOfTrace(traceId!, 3);
+    const llm = spans.find((span) => span.span_kind === "LLM");
+    expect(llm?.status_code).toBe("ERROR");
+    const exception = llm?.events.find((event) => event.name === "exception");
+    expect(exception?.attributes["exception.type"]).toBe("ModelApiError");
+    expect(String(exception?.attributes["exception.message"])).toContain("HTTP 500");
+    expect(spans.find((span) => span.parent_id === null)?.status_code).toBe("ERROR");
+  });
+
+  it("with Phoenix stopped mid-run, the app still answers, and warns once", async () => {
+    await phoenix!.stop();
+    for (const question of ["calculate 6 * 7", "What's the weather in London?"]) {
+      await page.locator("#input").fill(question);
+      const answered = page.waitForResponse((response) => response.url().endsWith("/api/chat"));
+      await page.locator("#input").press("Enter");
+      expect((await answered).status()).toBe(200);
+    }
+    await expect.poll(() => page.locator(".message.assistant").last().innerText()).toContain("In London it is 14°C");
+    await waitFor("the app's warning about Phoenix", async () => appOutput.includes("Could not send spans"), 15_000, () => appOutput);
+    await new Promise((resolve) => setTimeout(resolve, 3000)); // more failed batches: still one warning
+    expect(appOutput.match(/Could not send spans/g)).toHaveLength(1);
+    expect((await fetch(`${appUrl}/healthz`)).status).toBe(200);
+  });
+});
+
+/** Phoenix stores spans in the background: poll until the trace has `count` spans. */
+async function spansOfTrace(traceId: string, count: number): Promise<PhoenixSpan[]> {
+  return poll(`${count} spans of trace ${traceId} in Phoenix`, async () => {
+    const response = await fetch(`${phoenix!.url}/v1/projects/${PROJECT}/spans?trace_id=${traceId}&limit=100`);
+    if (!response.ok) return undefined;
+    const { data } = (await response.json()) as { data: PhoenixSpan[] };
+    return data.length >= count ? data : undefined;
+  });
+}
+
+/** "2026-01-01T10:00:00.123456+00:00" (Phoenix leaves out a zero fraction) -> microseconds */
+function microseconds(timestamp: string): number {
+  const fraction = /\.(\d+)/.exec(timestamp)?.[1] ?? "0";
+  return Date.parse(timestamp.replace(/\.\d+/, "")) * 1000 + Number(fraction.padEnd(6, "0").slice(0, 6));
+}
+
+async function poll<T>(what: string, attempt: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await attempt().catch(() => undefined);
+    if (result !== undefined) return result;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs / 1000} s waiting for ${what}.`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, context: () => string): Promise<void> {
+  await poll(what, async () => ((await check()) ? true : undefined), timeoutMs).catch((error: Error) => {
+    throw new Error(`${error.message}\n--- output so far ---\n${context().slice(-3000)}`);
+  });
+}
+
+function postChat(body: string): Promise<Response> {
+  return fetch(`${appUrl}/api/chat`, { method: "POST", headers: { "content-type": "application/json" }, body });
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+// `npm run verify:e2e`: the finished app against a real Phoenix and a real Chromium.
+// One file, run in order; the hooks start Phoenix (installing it on first use) and the app.
+export default defineConfig({
+  test: {
+    include: ["solutions/app/e2e/**/*.e2e.ts"],
+    testTimeout: 60_000,
+    // The first run installs Phoenix from PyPI (about a minute) and Phoenix migrates a new database.
+    hookTimeout: 600_000,
+    fileParallelism: false,
+    reporters: ["verbose"],
+  },
+});
