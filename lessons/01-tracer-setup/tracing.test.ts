@@ -113,7 +113,8 @@ describe("lesson 1: tracer setup", () => {
       if (lesson.phoenixExporter({}) !== undefined) {
         fail("phoenixExporter() should return undefined when PHOENIX_COLLECTOR_ENDPOINT is not set.", "undefined", "an exporter", 4);
       }
-      const exporter = lesson.phoenixExporter({ PHOENIX_COLLECTOR_ENDPOINT: endpoint });
+      // A trailing slash, as people often write it: the spans must still go to /v1/traces.
+      const exporter = lesson.phoenixExporter({ PHOENIX_COLLECTOR_ENDPOINT: `${endpoint}/` });
       if (!exporter) fail("phoenixExporter() returned nothing although PHOENIX_COLLECTOR_ENDPOINT is set.", "an OTLPTraceExporter", "undefined", 4);
       const provider = lesson.setupTracing({ exporters: [exporter] });
       trace.getTracer("lesson-1-check").startSpan("to-phoenix").end();

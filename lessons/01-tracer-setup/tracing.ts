@@ -31,6 +31,7 @@ export function setupTracing({ exporters }: { exporters: SpanExporter[] }): Basi
 export function phoenixExporter(env: NodeJS.ProcessEnv = process.env): SpanExporter | undefined {
   const endpoint = env.PHOENIX_COLLECTOR_ENDPOINT;
   if (!endpoint) return undefined;
-  // TODO: return an OTLPTraceExporter (the protobuf one, imported above) sending to `${endpoint}/v1/traces`, with PHOENIX_API_KEY as a Bearer token when set.
+  // TODO: return an OTLPTraceExporter (the protobuf one, imported above) sending to `${endpoint}/v1/traces` (drop a trailing "/" from
+  //       the endpoint first), with PHOENIX_API_KEY as a Bearer token (authorization header) when set.
   return undefined;
 }

@@ -20,7 +20,7 @@ beforeAll(async () => {
   reply = await chatTurn(await harness.connect(), QUESTION);
 });
 
-const chainSpan = () => harness.checks.one({ kind: OpenInferenceSpanKind.CHAIN }, "CHAIN span for the chat turn", { hint: 1 });
+const chainSpan = () => harness.checks.one({ kind: OpenInferenceSpanKind.CHAIN }, "CHAIN span for the chat turn", { hint: 1, hintIfNotEnded: 3 });
 
 describe("lesson 2: one chat turn is one CHAIN span", () => {
   it("produces exactly one ended CHAIN span for the turn", () => {

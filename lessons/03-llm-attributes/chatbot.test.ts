@@ -33,7 +33,7 @@ beforeAll(async () => {
   reply = await chatTurn(model, QUESTION);
 });
 
-const llmSpan = () => harness.checks.one({ kind: OpenInferenceSpanKind.LLM }, "LLM span around the model call", { hint: 1 });
+const llmSpan = () => harness.checks.one({ kind: OpenInferenceSpanKind.LLM }, "LLM span around the model call", { hint: 1, hintIfNotEnded: 3 });
 const chainSpan = () => harness.checks.one({ kind: OpenInferenceSpanKind.CHAIN }, "CHAIN span for the chat turn");
 /** The response the LLM span recorded as its output, parsed. */
 const recordedResponse = (): ChatCompletion => JSON.parse(String(llmSpan().attributes[OUTPUT_VALUE])) as ChatCompletion;

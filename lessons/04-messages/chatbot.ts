@@ -69,7 +69,8 @@ export async function chatTurn(model: ModelConnection, userMessage: string): Pro
 /** One request to the model, traced as an LLM span. */
 async function callModel(model: ModelConnection, messages: ChatMessage[]): Promise<ChatCompletion> {
   const request: ChatCompletionRequest = { model: model.model, messages, temperature: 0.2 };
-  // Everything in the request but the messages: model, temperature, tools, ...
+  // The invocation parameters are the request without its messages (model, temperature, ...):
+  // copy every field but `messages`.
   const { messages: _messages, ...invocationParameters } = request;
 
   return tracer.startActiveSpan(

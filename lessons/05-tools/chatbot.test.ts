@@ -40,6 +40,8 @@ const checks = () => harness.checks;
 const chainSpan = () => checks().one({ kind: OpenInferenceSpanKind.CHAIN }, "CHAIN span for the chat turn");
 const llmSpans = () => checks().atLeast(2, { kind: OpenInferenceSpanKind.LLM }, "LLM spans (one per model call)");
 const toolSpans = () => checks().atLeast(2, { kind: OpenInferenceSpanKind.TOOL }, "TOOL spans (one per tool call)", { hint: 3 });
+const flattenedToolCalls = (span: ReadableSpan) =>
+  checks().flattened(span, LLM_OUTPUT_MESSAGES, `${LLM_OUTPUT_MESSAGES}.0.${MESSAGE_TOOL_CALLS}.0.${TOOL_CALL_ID}, ...`, { hint: 2 });
 /** The tool calls the model really made, from the first LLM span's recorded response. */
 const modelToolCalls = (span: ReadableSpan) =>
   (JSON.parse(String(span.attributes[OUTPUT_VALUE])) as ChatCompletion).choices[0]?.message.tool_calls ?? [];
@@ -75,6 +77,7 @@ describe("lesson 5: tools, traced end to end", () => {
 
   it("records the model's tool calls in the first LLM span's output message", () => {
     const first = llmSpans()[0]!;
+    flattenedToolCalls(first);
     checks().attribute(first, LLM_FINISH_REASON, "tool_calls");
     const calls = modelToolCalls(first);
     checks().that(calls.length === 2, { headline: "The offline model should have asked for two weather look-ups.", expected: "2 tool calls", got: `${calls.length}` });
@@ -113,6 +116,7 @@ describe("lesson 5: tools, traced end to end", () => {
 
   it("shows the tool results going back to the model in the second LLM span's input messages", () => {
     const [first, second] = llmSpans();
+    checks().flattened(second!, LLM_INPUT_MESSAGES, `${LLM_INPUT_MESSAGES}.2.${MESSAGE_TOOL_CALLS}.0.${TOOL_CALL_ID}, ${LLM_INPUT_MESSAGES}.3.${MESSAGE_TOOL_CALL_ID}, ...`, { hint: 4 });
     const calls = modelToolCalls(first!);
     const sent = (JSON.parse(String(second!.attributes[INPUT_VALUE])) as ChatCompletionRequest).messages;
     const assistantIndex = sent.findIndex((message) => message.tool_calls?.length);

@@ -38,7 +38,7 @@ import {
   TOOL_PARAMETERS,
 } from "@arizeai/openinference-semantic-conventions";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
-import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ToolCall } from "../../shared/chatbot/openai-types.ts";
+import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ToolCall, ToolDefinition } from "../../shared/chatbot/openai-types.ts";
 import { findTool, toolDefinitions } from "../../shared/chatbot/tools.ts";
 import { isRunDirectly, runLesson } from "../../shared/lesson-runner/run-lesson.ts";
 import { phoenixExporter, setupTracing } from "./tracing.ts";
@@ -99,7 +99,8 @@ export async function chatTurn(model: ModelConnection, userMessage: string): Pro
 async function callModel(model: ModelConnection, messages: ChatMessage[]): Promise<ChatCompletion> {
   const tools = toolDefinitions();
   const request: ChatCompletionRequest = { model: model.model, messages, tools, temperature: 0.2 };
-  // Everything in the request but the messages: model, temperature, tools, ...
+  // The invocation parameters are the request without its messages (model, temperature, tools, ...):
+  // copy every field but `messages`.
   const { messages: _messages, ...invocationParameters } = request;
 
   return tracer.startActiveSpan(
@@ -115,7 +116,7 @@ async function callModel(model: ModelConnection, messages: ChatMessage[]): Promi
         [INPUT_VALUE]: JSON.stringify(request),
         [INPUT_MIME_TYPE]: MimeType.JSON,
         ...messageAttributes(LLM_INPUT_MESSAGES, request.messages),
-        // TODO: list each offered tool: `${LLM_TOOLS}.${index}.${TOOL_JSON_SCHEMA}` = JSON.stringify(tool), for each of `tools`.
+        // TODO: list the tools offered to the model: spread offeredToolAttributes(tools) here, and fill in that function below.
       },
     },
     async (span) => {
@@ -160,6 +161,13 @@ async function runTool(toolCall: ToolCall): Promise<string> {
   const result = JSON.stringify(await tool.run(JSON.parse(toolCall.function.arguments) as Record<string, unknown>));
   // TODO: record the result: OUTPUT_VALUE = result, OUTPUT_MIME_TYPE = MimeType.JSON; status OK.
   return result;
+}
+
+/** Each tool offered to the model, as its full JSON definition: llm.tools.0.tool.json_schema = "{...}", ... */
+function offeredToolAttributes(tools: ToolDefinition[]): Attributes {
+  const attributes: Attributes = {};
+  // TODO: for each tool at index i, set `${LLM_TOOLS}.${i}.${TOOL_JSON_SCHEMA}` to JSON.stringify(tool).
+  return attributes;
 }
 
 /**

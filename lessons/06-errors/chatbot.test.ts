@@ -36,12 +36,16 @@ async function turn(question: string, options: { faults?: Fault[]; model?: Model
 
 function expectAnswered(outcome: Outcome, pattern: RegExp, hint: number) {
   const thrown = outcome.thrown instanceof Error ? `${outcome.thrown.name}: ${outcome.thrown.message}` : String(outcome.thrown);
+  // A catch in callModel that forgets to rethrow returns undefined, and the loop then trips over it.
+  const swallowed = outcome.thrown instanceof TypeError && /choices/.test(outcome.thrown.message);
   checks().that(outcome.reply !== undefined, {
     headline: "The chat turn threw instead of answering the user.",
     expected: `a reply matching ${pattern}`,
     got: `it threw ${thrown}`,
-    mistake: "catch the model's failure in chatTurn and return explainModelFailure(error).",
-    hint,
+    mistake: swallowed
+      ? "callModel returned undefined: its catch block must rethrow the error (throw error;) after recording it, so chatTurn can handle it."
+      : "catch the model's failure in chatTurn and return explainModelFailure(error).",
+    hint: swallowed ? 1 : hint,
   });
   checks().that(pattern.test(outcome.reply!), { headline: "The reply does not explain what went wrong.", expected: `a reply matching ${pattern}`, got: outcome.reply!, hint });
 }
@@ -74,7 +78,10 @@ describe("lesson 6: the model fails with HTTP 500", () => {
   it("still answers, saying the model had an error", () => expectAnswered(outcome, /error|try again/i, 2));
   it("ends the LLM span with status ERROR and the exception recorded", () => expectFailedLlmSpan(/ModelApiError.*500/));
   it("marks the chat turn's CHAIN span ERROR, with the apology as its output", () => {
-    checks().status(chainSpan(), "ERROR", { hint: 2 });
+    checks().status(chainSpan(), "ERROR", {
+      hint: 2,
+      usualMistake: "an OK status set after ERROR overrides it (OK is final): return the apology right away instead of breaking out of the loop.",
+    });
     checks().attribute(chainSpan(), OUTPUT_VALUE, outcome.reply ?? "(the turn threw)", { hint: 2 });
     expectAllEnded();
   });

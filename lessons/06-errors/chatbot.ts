@@ -38,7 +38,7 @@ import {
   TOOL_PARAMETERS,
 } from "@arizeai/openinference-semantic-conventions";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
-import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ToolCall } from "../../shared/chatbot/openai-types.ts";
+import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ToolCall, ToolDefinition } from "../../shared/chatbot/openai-types.ts";
 import { ModelApiError, ModelConnectionError, ModelResponseError, ModelTimeoutError } from "../../shared/chatbot/model-errors.ts";
 import { findTool, toolDefinitions } from "../../shared/chatbot/tools.ts";
 import { isRunDirectly, runLesson } from "../../shared/lesson-runner/run-lesson.ts";
@@ -72,8 +72,9 @@ export async function chatTurn(model: ModelConnection, userMessage: string): Pro
         let reply = `I could not finish the answer within ${MAX_MODEL_CALLS} steps.`;
         // The agent loop: ask the model; if it calls tools, run them, add the results, ask again.
         for (let call = 1; call <= MAX_MODEL_CALLS; call++) {
-          // TODO: catch a failing callModel here: reply with explainModelFailure(error) instead of throwing, record that reply as
-          //       the CHAIN span's output, and set the CHAIN span's status to ERROR (message: what failed).
+          // TODO: catch a failing callModel here, and `return explainModelFailure(error)` right away (return, not break: the OK
+          //       status set after the loop would override ERROR). Before returning, record that reply as the CHAIN span's output
+          //       and set the CHAIN span's status to ERROR (message: what failed).
           const response = await callModel(model, messages);
           const answer = response.choices[0]?.message ?? { role: "assistant" as const, content: "" };
           messages.push(answer);
@@ -102,7 +103,8 @@ export async function chatTurn(model: ModelConnection, userMessage: string): Pro
 async function callModel(model: ModelConnection, messages: ChatMessage[]): Promise<ChatCompletion> {
   const tools = toolDefinitions();
   const request: ChatCompletionRequest = { model: model.model, messages, tools, temperature: 0.2 };
-  // Everything in the request but the messages: model, temperature, tools, ...
+  // The invocation parameters are the request without its messages (model, temperature, tools, ...):
+  // copy every field but `messages`.
   const { messages: _messages, ...invocationParameters } = request;
 
   return tracer.startActiveSpan(
@@ -118,8 +120,7 @@ async function callModel(model: ModelConnection, messages: ChatMessage[]): Promi
         [INPUT_VALUE]: JSON.stringify(request),
         [INPUT_MIME_TYPE]: MimeType.JSON,
         ...messageAttributes(LLM_INPUT_MESSAGES, request.messages),
-        // Each tool offered to the model, as its full JSON definition.
-        ...Object.fromEntries(tools.map((tool, index) => [`${LLM_TOOLS}.${index}.${TOOL_JSON_SCHEMA}`, JSON.stringify(tool)])),
+        ...offeredToolAttributes(tools),
       },
     },
     async (span) => {
@@ -147,8 +148,8 @@ async function callModel(model: ModelConnection, messages: ChatMessage[]): Promi
         }
         span.setStatus({ code: SpanStatusCode.OK });
         return response;
-        // TODO: add a catch block here that records the error on the LLM span (span.recordException),
-        //       sets status ERROR with the error's message, and rethrows it for chatTurn to handle.
+        // TODO: turn the `} finally {` below into `} catch (error) { ... } finally {`: in the catch, record the error on the
+        //       LLM span (span.recordException(error)), set status ERROR with its message, and rethrow it for chatTurn to handle.
       } finally {
         span.end();
       }
@@ -170,6 +171,7 @@ async function runTool(toolCall: ToolCall): Promise<string> {
         [TOOL_NAME]: toolCall.function.name,
         // tool.id ties this span to the tool_call.id in the LLM span that asked for it.
         [TOOL_ID]: toolCall.id,
+        // What the tool is, when the model named a tool we have (an unknown name fails below).
         ...(tool ? { [TOOL_DESCRIPTION]: tool.description, [TOOL_PARAMETERS]: JSON.stringify(tool.parameters) } : {}),
         [INPUT_VALUE]: toolCall.function.arguments,
         [INPUT_MIME_TYPE]: MimeType.JSON,
@@ -182,13 +184,23 @@ async function runTool(toolCall: ToolCall): Promise<string> {
         span.setAttributes({ [OUTPUT_VALUE]: result, [OUTPUT_MIME_TYPE]: MimeType.JSON });
         span.setStatus({ code: SpanStatusCode.OK });
         return result;
-        // TODO: add a catch block here that records the exception on the TOOL span, sets status ERROR, and instead of throwing
-        //       returns JSON.stringify({ error: message }) (also as the span's output), so the model is told what failed.
+        // TODO: turn the `} finally {` below into `} catch (error) { ... } finally {`: in the catch, record the exception on the
+        //       TOOL span, set status ERROR, and instead of throwing return JSON.stringify({ error: message }) (also as the
+        //       span's output), so the model is told what failed.
       } finally {
         span.end();
       }
     },
   );
+}
+
+/** Each tool offered to the model, as its full JSON definition: llm.tools.0.tool.json_schema = "{...}", ... */
+function offeredToolAttributes(tools: ToolDefinition[]): Attributes {
+  const attributes: Attributes = {};
+  tools.forEach((tool, index) => {
+    attributes[`${LLM_TOOLS}.${index}.${TOOL_JSON_SCHEMA}`] = JSON.stringify(tool);
+  });
+  return attributes;
 }
 
 /**

@@ -40,7 +40,7 @@ describe("the span harness names the learner's mistakes", () => {
     const message = failureOf(() => checks.attribute(checks.one({ kind: "LLM" }, "LLM span"), LLM_TOKEN_COUNT_PROMPT, 12, { hint: 3 }));
     expect(message).toContain(`is missing "${LLM_TOKEN_COUNT_PROMPT}"`);
     expect(message).toContain('you set "llm.token_count.prompt_tokens"');
-    expect(message).toContain("hint 3 in lessons/03-llm-attributes/README.md");
+    expect(message).toContain("hint 3 of lesson 3, in lessons/03-llm-attributes/README.md");
   });
 
   it("a lost parent: says the span is a root of its own trace and mentions the context manager", async () => {

@@ -53,6 +53,10 @@ export interface SpanQuery {
 export interface CheckOptions {
   /** the hint to point at when this check fails */
   hint?: number;
+  /** the hint to point at when the span exists but was never ended (default: `hint`) */
+  hintIfNotEnded?: number;
+  /** the usual cause of this failure, shown when the check cannot tell a more precise one */
+  usualMistake?: string;
 }
 
 export class SpanChecks {
@@ -108,7 +112,7 @@ export class SpanChecks {
     if (ok) return;
     const nearMiss = value === undefined ? findNearMissKey(span, key) : undefined;
     this.fail({
-      headline: `${describeSpan(span)} ${value === undefined ? "is missing" : "has the wrong value for"} "${key}".`,
+      headline: `${capitalize(describeSpan(span))} ${value === undefined ? "is missing" : "has the wrong value for"} "${key}".`,
       expected: isExpectation(expected) ? expected.describe : show(expected),
       got: value === undefined ? "(not set)" : show(value),
       mistake: nearMiss
@@ -122,7 +126,7 @@ export class SpanChecks {
   noAttribute(span: ReadableSpan, key: string, why: string, options: CheckOptions = {}): void {
     if (span.attributes[key] === undefined) return;
     this.fail({
-      headline: `${describeSpan(span)} should not have "${key}": ${why}`,
+      headline: `${capitalize(describeSpan(span))} should not have "${key}": ${why}`,
       expected: "(not set)",
       got: show(span.attributes[key]!),
       ...options,
@@ -135,7 +139,7 @@ export class SpanChecks {
     if (parentId === parent.spanContext().spanId && child.spanContext().traceId === parent.spanContext().traceId) return;
     const lost = parentId === undefined;
     this.fail({
-      headline: `${describeSpan(child)} should be a child of ${describeSpan(parent)}.`,
+      headline: `${capitalize(describeSpan(child))} should be a child of ${describeSpan(parent)}.`,
       expected: `parent span id ${parent.spanContext().spanId}`,
       got: lost ? "no parent: it is a root span of its own trace" : `parent span id ${parentId}`,
       mistake: lost
@@ -149,7 +153,7 @@ export class SpanChecks {
   isRoot(span: ReadableSpan, options: CheckOptions = {}): void {
     if (!span.parentSpanContext?.spanId) return;
     this.fail({
-      headline: `${describeSpan(span)} should be the root of the trace.`,
+      headline: `${capitalize(describeSpan(span))} should be the root of the trace.`,
       expected: "no parent span",
       got: `parent span id ${span.parentSpanContext.spanId}`,
       ...options,
@@ -160,7 +164,7 @@ export class SpanChecks {
     const wanted = code === "OK" ? SpanStatusCode.OK : SpanStatusCode.ERROR;
     if (span.status.code === wanted) return;
     this.fail({
-      headline: `${describeSpan(span)} should have status ${code}.`,
+      headline: `${capitalize(describeSpan(span))} should have status ${code}.`,
       expected: `span.setStatus({ code: SpanStatusCode.${code} })`,
       got: `${SpanStatusCode[span.status.code]}${span.status.message ? ` (${span.status.message})` : ""}`,
       ...options,
@@ -173,10 +177,27 @@ export class SpanChecks {
     const describeEvent = (event: (typeof events)[number]) =>
       `${event.attributes?.["exception.type"]}: ${event.attributes?.["exception.message"]}`;
     if (events.length > 0 && (!typeOrMessage || events.some((event) => typeOrMessage.test(describeEvent(event))))) return;
+    const stringPassed = events.some((event) => event.attributes?.["exception.type"] === undefined);
     this.fail({
-      headline: `${describeSpan(span)} should record the exception.`,
+      headline: `${capitalize(describeSpan(span))} should record the exception.`,
       expected: `an "exception" event${typeOrMessage ? ` matching ${typeOrMessage}` : ""} (span.recordException(error))`,
       got: events.length === 0 ? `events: [${span.events.map((event) => event.name).join(", ")}]` : events.map(describeEvent).join("; "),
+      mistake: stringPassed
+        ? "the exception event has no exception.type: a string was passed to recordException. Pass the error object itself, which also records its stack trace."
+        : undefined,
+      ...options,
+    });
+  }
+
+  /** A list (messages, tools) is flattened into indexed keys, not stored as one JSON string under its prefix. */
+  flattened(span: ReadableSpan, prefix: string, example: string, options: CheckOptions = {}): void {
+    const blob = span.attributes[prefix];
+    if (blob === undefined) return;
+    this.fail({
+      headline: `"${prefix}" is set as one attribute on ${describeSpan(span)}; OpenInference wants one attribute per field.`,
+      expected: example,
+      got: `${prefix} = ${String(blob).slice(0, 80)}`,
+      mistake: "a JSON blob is not flattened. Phoenix only shows lists stored under indexed keys.",
       ...options,
     });
   }
@@ -189,11 +210,10 @@ export class SpanChecks {
   fail(report: Omit<FailureReport, "spans" | "unended" | "hint"> & CheckOptions): never {
     const hint =
       report.hint !== undefined
-        ? `hint ${report.hint} in ${this.readme} (or: npm run workbook -- hint ${this.lessonNumber})`
+        ? `hint ${report.hint} of lesson ${this.lessonNumber}, in ${this.readme} (or press h in npm start)`
         : this.readme;
-    throw new LessonFailure(
-      formatFailure({ ...report, spans: this.spans, unended: this.capture.unended(), hint }),
-    );
+    const mistake = report.mistake ?? report.usualMistake;
+    throw new LessonFailure(formatFailure({ ...report, mistake, spans: this.spans, unended: this.capture.unended(), hint }));
   }
 
   private missing(query: SpanQuery, what: string, options: CheckOptions): never {
@@ -205,6 +225,7 @@ export class SpanChecks {
         got: `"${unended[0]!.name}" still open`,
         mistake: "call span.end() when the work is done, in a finally block so that errors end it too.",
         ...options,
+        hint: options.hintIfNotEnded ?? options.hint,
       });
     }
     const sameName = query.name ? this.spans.filter((span) => span.name === query.name) : [];
@@ -246,9 +267,14 @@ function describeQuery(query: SpanQuery): string {
   return parts.join(" and ") || "any name";
 }
 
+/** "the LLM span "ChatCompletion"", for the middle of a sentence; see `capitalize` for its start. */
 export function describeSpan(span: ReadableSpan): string {
   const kind = span.attributes[KIND];
-  return `The ${typeof kind === "string" ? `${kind} ` : ""}span "${span.name}"`;
+  return `the ${typeof kind === "string" ? `${kind} ` : ""}span "${span.name}"`;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function isExpectation(value: AttributeValue | Expectation): value is Expectation {

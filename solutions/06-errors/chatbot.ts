@@ -38,7 +38,7 @@ import {
   TOOL_PARAMETERS,
 } from "@arizeai/openinference-semantic-conventions";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
-import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ToolCall } from "../../shared/chatbot/openai-types.ts";
+import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ToolCall, ToolDefinition } from "../../shared/chatbot/openai-types.ts";
 import { ModelApiError, ModelConnectionError, ModelResponseError, ModelTimeoutError } from "../../shared/chatbot/model-errors.ts";
 import { findTool, toolDefinitions } from "../../shared/chatbot/tools.ts";
 import { isRunDirectly, runLesson } from "../../shared/lesson-runner/run-lesson.ts";
@@ -110,7 +110,8 @@ export async function chatTurn(model: ModelConnection, userMessage: string): Pro
 async function callModel(model: ModelConnection, messages: ChatMessage[]): Promise<ChatCompletion> {
   const tools = toolDefinitions();
   const request: ChatCompletionRequest = { model: model.model, messages, tools, temperature: 0.2 };
-  // Everything in the request but the messages: model, temperature, tools, ...
+  // The invocation parameters are the request without its messages (model, temperature, tools, ...):
+  // copy every field but `messages`.
   const { messages: _messages, ...invocationParameters } = request;
 
   return tracer.startActiveSpan(
@@ -126,8 +127,7 @@ async function callModel(model: ModelConnection, messages: ChatMessage[]): Promi
         [INPUT_VALUE]: JSON.stringify(request),
         [INPUT_MIME_TYPE]: MimeType.JSON,
         ...messageAttributes(LLM_INPUT_MESSAGES, request.messages),
-        // Each tool offered to the model, as its full JSON definition.
-        ...Object.fromEntries(tools.map((tool, index) => [`${LLM_TOOLS}.${index}.${TOOL_JSON_SCHEMA}`, JSON.stringify(tool)])),
+        ...offeredToolAttributes(tools),
       },
     },
     async (span) => {
@@ -181,6 +181,7 @@ async function runTool(toolCall: ToolCall): Promise<string> {
         [TOOL_NAME]: toolCall.function.name,
         // tool.id ties this span to the tool_call.id in the LLM span that asked for it.
         [TOOL_ID]: toolCall.id,
+        // What the tool is, when the model named a tool we have (an unknown name fails below).
         ...(tool ? { [TOOL_DESCRIPTION]: tool.description, [TOOL_PARAMETERS]: JSON.stringify(tool.parameters) } : {}),
         [INPUT_VALUE]: toolCall.function.arguments,
         [INPUT_MIME_TYPE]: MimeType.JSON,
@@ -204,6 +205,15 @@ async function runTool(toolCall: ToolCall): Promise<string> {
       }
     },
   );
+}
+
+/** Each tool offered to the model, as its full JSON definition: llm.tools.0.tool.json_schema = "{...}", ... */
+function offeredToolAttributes(tools: ToolDefinition[]): Attributes {
+  const attributes: Attributes = {};
+  tools.forEach((tool, index) => {
+    attributes[`${LLM_TOOLS}.${index}.${TOOL_JSON_SCHEMA}`] = JSON.stringify(tool);
+  });
+  return attributes;
 }
 
 /**
