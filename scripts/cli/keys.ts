@@ -19,11 +19,21 @@ const NAMED: Record<string, string> = {
 };
 
 export function decodeKeys(chunk: string): string[] {
-  const named = NAMED[chunk];
-  if (named) return [named];
-  // Pasted or fast-typed text arrives as one chunk: one key per character.
-  if (chunk.startsWith("\u001b")) return [];
-  return [...chunk].map((char) => NAMED[char] ?? char);
+  // Several keys can arrive in one chunk (fast typing, paste, tmux send-keys): split them.
+  const keys: string[] = [];
+  for (let index = 0; index < chunk.length; ) {
+    const sequence = /^\u001b(\[[0-9;]*[A-Za-z~]|O[A-Za-z])/.exec(chunk.slice(index))?.[0];
+    if (sequence) {
+      const named = NAMED[sequence];
+      if (named) keys.push(named);
+      index += sequence.length;
+      continue;
+    }
+    const char = chunk[index]!;
+    keys.push(NAMED[char] ?? char);
+    index += 1;
+  }
+  return keys;
 }
 
 /** Starts listening; the returned function puts the terminal back as it was. */

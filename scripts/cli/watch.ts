@@ -1,6 +1,7 @@
 // Watch mode (`npm start`): the current lesson is checked on every save, with the verdict, the
 // progress bar and the file to edit always on screen, and single keys for everything else.
 // One WarmLessonRunner serves every check, so a save costs one test file, not a new vitest.
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Lesson } from "../../shared/lessons/catalog.ts";
 import { WarmLessonRunner, type LessonCheck } from "../lib/warm-lesson-runner.ts";
@@ -42,6 +43,8 @@ class WatchSession {
   private stopWatching: () => void = () => undefined;
   private stopKeys: () => void = () => undefined;
   private checkAgain = false;
+  /** the lesson files' text when the last check started: a save that changes nothing is not re-checked */
+  private checkedText: string | undefined;
 
   constructor(private readonly options: WatchOptions) {
     const loaded = loadState(options.root, options.lessons);
@@ -72,6 +75,7 @@ class WatchSession {
     }
     const lesson = this.lesson;
     this.status = "checking";
+    this.checkedText = this.lessonText();
     this.draw();
     let check: LessonCheck;
     try {
@@ -91,7 +95,7 @@ class WatchSession {
     }
     if (this.checkAgain) {
       this.checkAgain = false;
-      return this.check();
+      if (this.lessonText() !== this.checkedText) return this.check();
     }
     this.draw();
   }
@@ -369,13 +373,15 @@ class WatchSession {
     }
     this.stopWatching = watchLessonFiles(this.options.root, this.lesson, {
       onChangeSeen: () => {
-        if (this.status === "idle" && !this.question && !this.list) {
+        if (this.status === "idle" && !this.question && !this.list && this.lessonText() !== this.checkedText) {
           this.status = "checking";
           this.draw();
           this.status = "idle";
         }
       },
       onChange: () => {
+        // Our own reset, or an editor touching the file without changing it.
+        if (this.lessonText() === this.checkedText) return;
         this.hintText = undefined;
         void this.check();
       },
@@ -386,6 +392,18 @@ class WatchSession {
         );
       },
     });
+  }
+
+  private lessonText(): string {
+    return this.lesson.files
+      .map((file) => {
+        try {
+          return readFileSync(path.join(this.options.root, "lessons", this.lesson.slug, file), "utf8");
+        } catch {
+          return "(missing)";
+        }
+      })
+      .join("\0");
   }
 
   private rememberCurrent(): void {
