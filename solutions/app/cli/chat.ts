@@ -10,21 +10,20 @@ const appUrl = (process.env.APP_URL || `http://127.0.0.1:${process.env.PORT || 8
 let sessionId = randomUUID();
 let messages: ConversationMessage[] = [];
 
-const terminal = createInterface({ input: stdin, output: stdout });
-terminal.on("SIGINT", () => terminal.close());
+const terminal = createInterface({ input: stdin, output: stdout, prompt: "you> " });
 console.log(`Chatting with ${appUrl} (session ${sessionId}). /new starts over, /quit or Ctrl-D leaves.`);
+terminal.prompt();
 
-try {
-  for (;;) {
-    const text = (await terminal.question("you> ")).trim();
-    if (text === "") continue;
-    if (text === "/quit" || text === "/exit") break;
-    if (text === "/new") {
-      sessionId = randomUUID();
-      messages = [];
-      console.log(`New conversation (session ${sessionId}).`);
-      continue;
-    }
+// Reading lines as an async iterator queues the ones typed (or piped in) while an answer is on its way.
+for await (const line of terminal) {
+  const text = line.trim();
+  if (text === "/quit" || text === "/exit") break;
+  if (text === "/new") {
+    sessionId = randomUUID();
+    messages = [];
+    console.log(`New conversation (session ${sessionId}).`);
+  } else if (text !== "") {
+    if (!stdin.isTTY) console.log(text); // echo piped input, so the transcript reads like a chat
     messages.push({ role: "user", content: text });
     const request: ChatRequest = { messages, sessionId };
     try {
@@ -37,12 +36,9 @@ try {
       console.log(`!!   ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-} catch (error) {
-  // Ctrl-D / Ctrl-C close the interface while a question is pending.
-  if ((error as NodeJS.ErrnoException).code !== "ABORT_ERR" && !String(error).includes("closed")) throw error;
-} finally {
-  terminal.close();
+  terminal.prompt();
 }
+terminal.close();
 
 async function chat(request: ChatRequest): Promise<ChatResponse> {
   let response: Response;

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { freePort, startPhoenix, type RunningPhoenix } from "../../../scripts/lib/phoenix-server.ts";
 import type { ChatResponse, ErrorResponse } from "../api.ts";
 
@@ -48,8 +48,39 @@ let page: Page;
 /** what the page's first chat turn returned */
 let firstTurn: ChatResponse;
 
+/** Why Phoenix, the app or the browser did not start: every test then fails with it (never skips). */
+let setupError: Error | undefined;
+
 beforeAll(async () => {
+  try {
+    await startEverything();
+  } catch (error) {
+    setupError = error instanceof Error ? error : new Error(String(error));
+  }
+});
+
+beforeEach(() => {
+  if (setupError) throw setupError;
+});
+
+async function startEverything(): Promise<void> {
   tempDir = await mkdtemp(path.join(tmpdir(), "workbook-app-e2e-"));
+  // The browser first: it fails fastest when it is missing.
+  try {
+    browser = await chromium.launchPersistentContext(path.join(tempDir, "chromium-profile"), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 900, height: 560 },
+    });
+  } catch (error) {
+    throw new Error(
+      `Chromium could not start from ${CHROMIUM} (${error instanceof Error ? error.message.split("\n")[0] : String(error)}). ` +
+        "Install it with `apt-get update && apt-get install -y chromium`, or set CHROMIUM_PATH.",
+    );
+  }
+  page = browser.pages()[0] ?? (await browser.newPage());
+
   phoenix = await startPhoenix({
     port: await freePort(),
     grpcPort: await freePort(),
@@ -72,26 +103,12 @@ beforeAll(async () => {
   delete env.OPENAI_BASE_URL;
   delete env.OPENAI_API_KEY;
   delete env.OPENAI_MODEL;
+  delete env.PHOENIX_URL;
   app = spawn(process.execPath, ["--import", "tsx", "solutions/app/server/main.ts"], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
   app.stdout?.on("data", (chunk: Buffer) => (appOutput += chunk.toString()));
   app.stderr?.on("data", (chunk: Buffer) => (appOutput += chunk.toString()));
   await waitFor("the app to answer /healthz", async () => (await fetch(`${appUrl}/healthz`).catch(() => undefined))?.ok === true, 30_000, () => appOutput);
-
-  try {
-    browser = await chromium.launchPersistentContext(path.join(tempDir, "chromium-profile"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 900, height: 560 },
-    });
-  } catch (error) {
-    throw new Error(
-      `Chromium could not start from ${CHROMIUM} (${error instanceof Error ? error.message.split("\n")[0] : String(error)}). ` +
-        "Install it with `apt-get update && apt-get install -y chromium`, or set CHROMIUM_PATH.",
-    );
-  }
-  page = browser.pages()[0] ?? (await browser.newPage());
-});
+}
 
 afterAll(async () => {
   await browser?.close().catch(() => {});
@@ -149,26 +166,32 @@ describe("the chat page, with Phoenix", () => {
     expect(turn?.span_kind).toBe("CHAIN");
     expect(turn?.parent_id, "chat_turn is a child of the server span").toBe(root?.context.span_id);
 
-    // In order of their end: the SDK stamps start times to the millisecond, and these steps run
-    // one after the other, each ending before the next starts.
-    const steps = spans.filter((span) => span.parent_id === turn?.context.span_id).sort((a, b) => microseconds(a.end_time) - microseconds(b.end_time));
+    // The SDK stamps start times to the millisecond and these steps take less than that, so
+    // the order is read from what links them: the LLM call that asked for the tools, the TOOL
+    // span for each call (tool.id = tool_call.id), the LLM call that got their results.
+    const children = spans.filter((span) => span.parent_id === turn?.context.span_id);
+    expect(children.map((span) => span.span_kind).sort()).toEqual(["LLM", "LLM", "TOOL", "TOOL"]);
+    const llms = children.filter((span) => span.span_kind === "LLM");
+    const firstLlm = llms.find((span) => span.attributes["llm.finish_reason"] === "tool_calls");
+    const secondLlm = llms.find((span) => span.attributes["llm.finish_reason"] === "stop");
+    expect(firstLlm, "an LLM span that asks for tools").toBeDefined();
+    expect(secondLlm, "an LLM span that answers").toBeDefined();
+    const callIds = [0, 1].map((j) => firstLlm!.attributes[`llm.output_messages.0.message.tool_calls.${j}.tool_call.id`]);
+    const tools = callIds.map((id) => children.find((span) => span.span_kind === "TOOL" && span.attributes["tool.id"] === id));
+    expect(tools.map((span) => span && JSON.parse(String(span.attributes["input.value"])).city)).toEqual(["Paris", "Tokyo"]);
+    // ... and the second LLM call gets their results, linked by the same ids.
+    expect([3, 4].map((i) => secondLlm!.attributes[`llm.input_messages.${i}.message.tool_call_id`])).toEqual(callIds);
+
+    const steps = [firstLlm!, ...tools.map((span) => span!), secondLlm!];
     expect(steps.map((span) => `${span.span_kind} ${span.name}`)).toEqual([
       "LLM ChatCompletion",
       "TOOL get_weather",
       "TOOL get_weather",
       "LLM ChatCompletion",
     ]);
+    const starts = steps.map((span) => microseconds(span.start_time));
+    expect(starts, "the steps start in this order (to the millisecond)").toEqual([...starts].sort((a, b) => a - b));
     for (const span of spans) expect(span.span_kind, `${span.name} has a known span kind`).not.toBe("UNKNOWN");
-
-    // Each TOOL span answers one tool call of the first LLM span.
-    const [firstLlm, , , secondLlm] = steps;
-    const callIds = [0, 1].map((j) => firstLlm!.attributes[`llm.output_messages.0.message.tool_calls.${j}.tool_call.id`]);
-    expect(steps.slice(1, 3).map((span) => span.attributes["tool.id"])).toEqual(callIds);
-    expect(steps.slice(1, 3).map((span) => JSON.parse(String(span.attributes["input.value"])).city)).toEqual(["Paris", "Tokyo"]);
-    expect(firstLlm!.attributes["llm.finish_reason"]).toBe("tool_calls");
-    // ... and the second LLM call gets their results, linked by the same ids.
-    expect([3, 4].map((i) => secondLlm!.attributes[`llm.input_messages.${i}.message.tool_call_id`])).toEqual(callIds);
-    expect(secondLlm!.attributes["llm.finish_reason"]).toBe("stop");
 
     for (const llm of [firstLlm!, secondLlm!]) {
       expect(llm.attributes["llm.token_count.prompt"], "prompt tokens").toBeGreaterThan(0);

@@ -70,11 +70,16 @@ describe("POST /api/chat", () => {
 
     const turn = trace.find((span) => span.name === "chat_turn")!;
     expect(turn.parentSpanContext?.spanId).toBe(server!.spanContext().spanId);
-    const below = trace
-      .filter((span) => span.parentSpanContext?.spanId === turn.spanContext().spanId)
-      .sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1])
-      .map((span) => span.attributes[KIND]);
-    expect(below).toEqual(["LLM", "TOOL", "TOOL", "LLM"]);
+    const below = trace.filter((span) => span.parentSpanContext?.spanId === turn.spanContext().spanId);
+    expect(below.map((span) => span.attributes[KIND]).sort()).toEqual(["LLM", "LLM", "TOOL", "TOOL"]);
+    // Start times are stamped to the millisecond, so the order shows in the links instead:
+    // the LLM call that asks for the tools, a TOOL span per call, the LLM call with their results.
+    const askingLlm = below.find((span) => span.attributes[SemanticConventions.LLM_FINISH_REASON] === "tool_calls")!;
+    const answeringLlm = below.find((span) => span.attributes[SemanticConventions.LLM_FINISH_REASON] === "stop")!;
+    const callIds = [0, 1].map((j) => askingLlm.attributes[`llm.output_messages.0.message.tool_calls.${j}.tool_call.id`]);
+    const toolIds = below.filter((span) => span.attributes[KIND] === "TOOL").map((span) => span.attributes[SemanticConventions.TOOL_ID]);
+    expect(toolIds.sort()).toEqual([...callIds].sort());
+    expect([3, 4].map((i) => answeringLlm.attributes[`llm.input_messages.${i}.message.tool_call_id`])).toEqual(callIds);
     for (const span of trace) expect(span.attributes[KIND], `${span.name} has a span kind`).toBeDefined();
     const llm = trace.find((span) => span.attributes[KIND] === "LLM")!;
     expect(llm.attributes[SemanticConventions.LLM_TOKEN_COUNT_TOTAL]).toBeGreaterThan(0);

@@ -24,11 +24,7 @@ export class WarnOnceExporter implements SpanExporter {
     this.inner.export(spans, (result) => {
       if (result.code !== ExportResultCode.SUCCESS && !this.failing) {
         this.failing = true;
-        const cause = result.error?.message ?? "unknown error";
-        this.warn(
-          `Could not send spans to ${this.destination} (${cause}). The app keeps answering; spans are ` +
-            "dropped until it is reachable. Start Phoenix with `npm run phoenix` or set PHOENIX_COLLECTOR_ENDPOINT.",
-        );
+        this.warn(`Could not send spans to ${this.destination} (${result.error?.message ?? "unknown error"}). ${advice(result.error)}`);
       } else if (result.code === ExportResultCode.SUCCESS && this.failing) {
         this.failing = false;
         this.warn(`Spans reach ${this.destination} again.`);
@@ -44,4 +40,15 @@ export class WarnOnceExporter implements SpanExporter {
   shutdown(): Promise<void> {
     return this.inner.shutdown();
   }
+}
+
+/** What to do about a failed export, from the error the OTLP exporter reports. */
+function advice(error: (Error & { code?: number }) | undefined): string {
+  if (error?.code === 415) {
+    return "Phoenix accepts OTLP as protobuf only: unset OTEL_EXPORTER_OTLP_PROTOCOL (or set it to http/protobuf). Spans are dropped meanwhile.";
+  }
+  if (typeof error?.code === "number") {
+    return `The collector refused them (HTTP ${error.code}): check the endpoint and PHOENIX_API_KEY. The app keeps answering; spans are dropped meanwhile.`;
+  }
+  return "The app keeps answering; spans are dropped until it is reachable. Start Phoenix with `npm run phoenix` or set PHOENIX_COLLECTOR_ENDPOINT.";
 }
