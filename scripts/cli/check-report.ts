@@ -6,6 +6,7 @@ import path from "node:path";
 import type { TestError } from "vitest";
 import type { LessonCheck } from "../lib/warm-lesson-runner.ts";
 import { codeFrame } from "./code-frame.ts";
+import { missingFiles } from "./reset.ts";
 import { style } from "./terminal-style.ts";
 
 export function lessonLabel(check: Pick<LessonCheck, "lesson">): string {
@@ -26,8 +27,23 @@ export function formatCheck(check: LessonCheck, root: string): string {
     lines.push(style.green(`✓ ${lessonLabel(check)}: all ${check.tests.length} checks pass.`));
     return lines.join("\n");
   }
+  const missing = missingFiles(root, check.lesson);
+  if (missing.length > 0) {
+    return [
+      style.red(`✗ ${lessonLabel(check)} cannot be checked: ${missing.map((file) => path.join("lessons", check.lesson.slug, file)).join(", ")} is missing.`),
+      "",
+      `  Get the starter back with \`npm run workbook -- reset ${check.lesson.number}\` (in watch mode: press x).`,
+      "  Your other files of the lesson are backed up first.",
+    ].join("\n");
+  }
   const passing = check.tests.filter((test) => test.passed).length;
-  lines.push(style.red(`✗ ${lessonLabel(check)}: ${passing} of ${check.tests.length} checks pass.`));
+  lines.push(
+    style.red(
+      check.tests.length === 0
+        ? `✗ ${lessonLabel(check)}: the checks could not run, because loading your code failed.`
+        : `✗ ${lessonLabel(check)}: ${passing} of ${check.tests.length} checks pass.`,
+    ),
+  );
   for (const test of check.tests) {
     lines.push(`  ${test.passed ? style.green("✓") : style.red("✗")} ${test.title}`);
   }

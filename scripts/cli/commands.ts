@@ -127,9 +127,6 @@ async function checkOne(context: CommandContext, lesson: Lesson): Promise<number
     saveState(context.root, current);
     print(formatCheck(check!, context.root));
     print();
-    for (const file of missingFiles(context.root, lesson)) {
-      print(style.yellow(`lessons/${lesson.slug}/${file} is missing. Get the starter back with: npm run workbook -- reset ${lesson.number}`));
-    }
     if (check!.passed) {
       print(`Compare with the solution: ${lesson.files.map((file) => path.join("solutions", lesson.slug, file)).join(", ")}`);
     } else {

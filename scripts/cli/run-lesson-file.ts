@@ -22,10 +22,10 @@ export function runLessonFile(
   options: { capture: boolean; color: boolean; args?: string[] },
 ): Promise<RunOutcome> {
   const file = path.join("lessons", lesson.slug, lesson.run);
-  const tsx = path.join(root, "node_modules", "tsx", "dist", "cli.mjs");
   const timeoutMs = runTimeoutMs();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tsx, file, ...(options.args ?? [])], {
+    // `node --import tsx`, not the tsx CLI: one process, so the timeout's kill stops all of it.
+    const child = spawn(process.execPath, ["--import", "tsx", file, ...(options.args ?? [])], {
       cwd: root,
       env: { ...process.env, FORCE_COLOR: options.color ? "1" : "0" },
       stdio: options.capture ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],

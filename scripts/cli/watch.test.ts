@@ -1,6 +1,6 @@
 // Watch mode in a real terminal (tmux), as a learner meets it: `npm start` on a copy of the
 // workbook, the lesson file edited from outside as an editor would save it, keys pressed.
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyWorkbook, type RepoCopy } from "../lib/repo-copy.ts";
@@ -74,6 +74,23 @@ describe("watch mode (npm start) in a terminal", { timeout: 180_000 }, () => {
     expect(existsSync(path.join(copy.root, backupDir!, "tracing.ts"))).toBe(true);
     expect(readFileSync(lessonFile(), "utf8")).toBe(starterText);
     expect(screen).toContain("0/6 lessons done");
+  });
+
+  it("a deleted lesson file is noticed and offered back from the starter", async () => {
+    rmSync(lessonFile());
+    await terminal.waitFor("tracing.ts is missing");
+    await terminal.pressUntil("x", "(y/n)");
+    terminal.press("y");
+    await terminal.waitFor((text) => text.includes("Restored the starter") && text.includes("0 of 5 checks pass"));
+    expect(readFileSync(lessonFile(), "utf8")).toBe(starterText);
+  });
+
+  it("r runs the lesson: the bot's reply and the span tree", async () => {
+    const screen = await terminal.pressUntil("r", "Press Enter to see the verdict again.");
+    expect(screen).toContain("bot:");
+    expect(screen).toContain("spans:");
+    terminal.press("Enter");
+    await terminal.waitFor("✗ not passing yet");
   });
 
   it("l lists the lessons and Enter opens the chosen one", async () => {

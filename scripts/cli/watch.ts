@@ -103,7 +103,8 @@ class WatchSession {
   private async checkAll(): Promise<void> {
     if (this.status !== "idle") return;
     this.status = "checking";
-    this.notice = this.notice ?? "Checking every lesson...";
+    const warning = this.notice;
+    this.notice = warning ?? "Checking every lesson...";
     this.draw();
     const checks = await this.runner.check(this.options.lessons).catch(() => [] as LessonCheck[]);
     for (const check of checks) this.state = recordVerdict(this.state, this.options.lessons, check.lesson.slug, check.passed);
@@ -113,6 +114,7 @@ class WatchSession {
     if (mine) this.verdict = mine;
     this.panel = {
       text: [
+        ...(warning ? [warning, ""] : []),
         style.bold("Every lesson, checked again:"),
         ...checks.map((check) => `  ${check.passed ? style.green("✓") : style.red("✗")} ${lessonLabel(check)}`),
         "",
@@ -269,7 +271,7 @@ class WatchSession {
     try {
       const outcome = resetLesson(this.options.root, this.lesson);
       this.notice = [
-        outcome.backup ? `Backed up your files to ${path.relative(this.options.root, outcome.backup.dir)}/` : "Nothing to back up: your files were the starter already.",
+        outcome.backup ? `Backed up your files to ${path.relative(this.options.root, outcome.backup.dir)}/` : "Nothing to back up: your files were missing or the starter already.",
         `Restored the starter: ${outcome.restored.join(", ")}`,
         style.dim(`(all backups: npm run workbook -- reset ${this.lesson.number} --backups)`),
       ].join("\n");
@@ -302,10 +304,6 @@ class WatchSession {
   private body(): string {
     if (this.panel) return this.panel.text;
     const lines: string[] = [];
-    const missing = missingFiles(this.options.root, this.lesson);
-    if (missing.length > 0) {
-      lines.push(style.yellow(`lessons/${this.lesson.slug}/${missing.join(", ")} is missing (deleted?). Press x to get the starter back; your other files are backed up first.`), "");
-    }
     if (!this.verdict) {
       lines.push(style.dim(`${lessonLabel({ lesson: this.lesson })}: checking your code...`));
     } else {

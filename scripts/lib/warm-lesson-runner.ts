@@ -2,6 +2,7 @@
 // watch mode re-runs one test file without starting a new vitest each time. Each check has a
 // watchdog: a lesson that never finishes (an endless loop, a promise never settled) is
 // stopped, the runner rebuilt, and the check reported as timed out.
+import { execFileSync } from "node:child_process";
 import path from "node:path";
 import type { TestError } from "vitest";
 import type { Vitest } from "vitest/node";
@@ -112,12 +113,36 @@ export class WarmLessonRunner {
     if (vitest) await (await vitest).close();
   }
 
-  /** After a hang: the worker may be stuck in a loop, so the pool is torn down and rebuilt. */
+  /**
+   * After a hang: the test worker may be stuck in a loop that no graceful close can reach, so
+   * our own worker processes are killed, then vitest is closed and rebuilt on the next check.
+   */
   private async restart(): Promise<void> {
     const vitest = this.vitest;
     this.vitest = undefined;
+    for (const pid of ownTestWorkers()) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
     if (!vitest) return;
     const closing = (await vitest).close().catch(() => undefined);
     await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+  }
+}
+
+/** The vitest fork workers this process started (and only those: matched by parent pid). */
+function ownTestWorkers(): number[] {
+  try {
+    const table = execFileSync("ps", ["-A", "-o", "pid=,ppid=,args="], { encoding: "utf8" });
+    return table
+      .split("\n")
+      .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+      .filter((match): match is RegExpExecArray => match !== null && Number(match[2]) === process.pid && /vitest[\\/]dist[\\/]workers/.test(match[3]!))
+      .map((match) => Number(match[1]));
+  } catch {
+    return [];
   }
 }
