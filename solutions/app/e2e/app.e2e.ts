@@ -233,6 +233,21 @@ describe("the chat page, with Phoenix", () => {
     expect(location).toMatch(new RegExp(`^${phoenix!.url}/projects/[^/]+/traces/${firstTurn.traceId}$`));
     expect((await fetch(location)).status).toBe(200);
   });
+  it("shows a busy indicator while the model thinks, and New conversation starts a new session", async () => {
+    await page.locator("#input").fill("hello [[fault:slow=1500]]");
+    const answered = page.waitForResponse((response) => response.url().endsWith("/api/chat"));
+    await page.locator("#input").press("Enter");
+    await expect.poll(() => page.locator("#busy").isVisible()).toBe(true);
+    expect(await page.locator("#send").isDisabled()).toBe(true);
+    expect((await answered).status()).toBe(200);
+    await expect.poll(() => page.locator("#busy").isVisible()).toBe(false);
+    expect(await page.locator(".message.assistant").count()).toBe(2);
+
+    await page.locator("#new-conversation").click();
+    expect(await page.locator(".message").count()).toBe(0);
+    const sessionId = await page.evaluate(() => (JSON.parse(localStorage.getItem("workbook-chatbot.conversation") ?? "{}") as { sessionId?: string }).sessionId);
+    expect(sessionId).not.toBe(firstTurn.sessionId);
+  });
 });
 
 describe("when things go wrong", () => {
