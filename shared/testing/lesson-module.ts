@@ -22,7 +22,8 @@ export function lessonFilePath(testFileUrl: string, file: string): string {
 export async function loadLesson<Module>(testFileUrl: string, file: string): Promise<Module> {
   const target = lessonFilePath(testFileUrl, file);
   if (!existsSync(target)) {
-    throw new Error(`${path.relative(process.cwd(), target)} is missing. Restore it with: npm run workbook -- reset <lesson>`);
+    const lessonNumber = Number(path.basename(path.dirname(target)).slice(0, 2));
+    throw new Error(`${path.relative(process.cwd(), target)} is missing. Restore the starter with: npm run workbook -- reset ${lessonNumber}`);
   }
   return (await import(pathToFileURL(target).href)) as Module;
 }
