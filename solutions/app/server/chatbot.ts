@@ -26,7 +26,6 @@ import {
   LLM_TOKEN_COUNT_COMPLETION,
   LLM_TOKEN_COUNT_PROMPT,
   LLM_TOKEN_COUNT_TOTAL,
-  LLM_TOOLS,
   MimeType,
   OUTPUT_MIME_TYPE,
   OUTPUT_VALUE,
@@ -34,7 +33,6 @@ import {
   SemanticConventions,
   TOOL_DESCRIPTION,
   TOOL_ID,
-  TOOL_JSON_SCHEMA,
   TOOL_NAME,
   TOOL_PARAMETERS,
 } from "@arizeai/openinference-semantic-conventions";
@@ -42,7 +40,7 @@ import type { ModelConnection } from "../../../shared/chatbot/connect-model.ts";
 import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ToolCall } from "../../../shared/chatbot/openai-types.ts";
 import { findTool, toolDefinitions } from "../../../shared/chatbot/tools.ts";
 import type { ConversationMessage } from "../api.ts";
-import { messageAttributes } from "./message-attributes.ts";
+import { messageAttributes, offeredToolAttributes } from "./message-attributes.ts";
 
 const SYSTEM_PROMPT = "You are a helpful assistant. Use the tools when they help. Answer in one or two sentences.";
 /** A model that keeps calling tools must not loop forever. */
@@ -100,7 +98,8 @@ export async function chatTurn(model: ModelConnection, conversation: Conversatio
 async function callModel(model: ModelConnection, messages: ChatMessage[], timeoutMs: number | undefined): Promise<ChatCompletion> {
   const tools = toolDefinitions();
   const request: ChatCompletionRequest = { model: model.model, messages, tools, temperature: 0.2 };
-  // Everything in the request but the messages: model, temperature, tools, ...
+  // The invocation parameters are the request without its messages (model, temperature, tools, ...):
+  // copy every field but `messages`.
   const { messages: _messages, ...invocationParameters } = request;
 
   return tracer.startActiveSpan(
@@ -115,7 +114,7 @@ async function callModel(model: ModelConnection, messages: ChatMessage[], timeou
         [INPUT_VALUE]: JSON.stringify(request),
         [INPUT_MIME_TYPE]: MimeType.JSON,
         ...messageAttributes(LLM_INPUT_MESSAGES, request.messages),
-        ...Object.fromEntries(tools.map((tool, index) => [`${LLM_TOOLS}.${index}.${TOOL_JSON_SCHEMA}`, JSON.stringify(tool)])),
+        ...offeredToolAttributes(tools),
         ...getAttributesFromContext(context.active()),
       },
     },

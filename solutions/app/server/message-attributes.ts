@@ -1,6 +1,6 @@
 // Span attributes are flat (no nested objects), so a list of messages becomes indexed keys:
 // llm.input_messages.0.message.role = "system", llm.input_messages.0.message.content = "...", ...
-// (lesson 4 builds this; lesson 5 adds the tool calls).
+// (lesson 4 builds this; lesson 5 adds the tool calls and the list of offered tools).
 import type { Attributes } from "@opentelemetry/api";
 import {
   MESSAGE_CONTENT,
@@ -10,8 +10,10 @@ import {
   TOOL_CALL_FUNCTION_ARGUMENTS_JSON,
   TOOL_CALL_FUNCTION_NAME,
   TOOL_CALL_ID,
+  LLM_TOOLS,
+  TOOL_JSON_SCHEMA,
 } from "@arizeai/openinference-semantic-conventions";
-import type { ChatMessage } from "../../../shared/chatbot/openai-types.ts";
+import type { ChatMessage, ToolDefinition } from "../../../shared/chatbot/openai-types.ts";
 
 export function messageAttributes(prefix: string, messages: ChatMessage[]): Attributes {
   const attributes: Attributes = {};
@@ -28,6 +30,15 @@ export function messageAttributes(prefix: string, messages: ChatMessage[]): Attr
     });
     // A tool result names the call it answers.
     if (message.tool_call_id) attributes[key + MESSAGE_TOOL_CALL_ID] = message.tool_call_id;
+  });
+  return attributes;
+}
+
+/** Each tool offered to the model, as its full JSON definition: llm.tools.0.tool.json_schema = "{...}", ... */
+export function offeredToolAttributes(tools: ToolDefinition[]): Attributes {
+  const attributes: Attributes = {};
+  tools.forEach((tool, index) => {
+    attributes[`${LLM_TOOLS}.${index}.${TOOL_JSON_SCHEMA}`] = JSON.stringify(tool);
   });
   return attributes;
 }
