@@ -10,6 +10,7 @@ import {
   MESSAGE_TOOL_CALL_ID,
   OUTPUT_VALUE,
   OpenInferenceSpanKind,
+  SemanticConventions,
   TOOL_CALL_FUNCTION_ARGUMENTS_JSON,
   TOOL_CALL_FUNCTION_NAME,
   TOOL_CALL_ID,
@@ -53,7 +54,7 @@ describe("lesson 5: tools, traced end to end", () => {
     const children = checks()
       .spans.filter((span) => span.parentSpanContext?.spanId === root.spanContext().spanId)
       .sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1]);
-    const kinds = children.map((span) => String(span.attributes["openinference.span.kind"]));
+    const kinds = children.map((span) => String(span.attributes[SemanticConventions.OPENINFERENCE_SPAN_KIND]));
     checks().that(kinds.join(",") === "LLM,TOOL,TOOL,LLM", {
       headline: "The chat turn's children are not the agent loop LLM -> TOOL, TOOL -> LLM.",
       expected: "LLM,TOOL,TOOL,LLM",
