@@ -8,13 +8,13 @@ const results = await runLessonTests(loadCatalog(), "lessons");
 for (const result of results) {
   const passing = result.tests.filter((test) => test.passed).length;
   const mark = result.passed ? chalk.green("✓ done   ") : chalk.yellow("✗ pending");
-  const detail = result.fileError ? chalk.red("does not load (see below)") : chalk.dim(`${passing}/${result.tests.length} checks`);
+  const detail = result.fileError ? chalk.red("cannot be checked (see below)") : chalk.dim(`${passing}/${result.tests.length} checks`);
   console.log(`${mark} ${result.lesson.slug.padEnd(20)} ${result.lesson.title.padEnd(16)} ${detail}`);
 }
 
 // A lesson file that does not even load is shown first, wherever it is: it is the one to fix.
 for (const broken of results.filter((result) => result.fileError)) {
-  console.log(`\n${chalk.red(`lessons/${broken.lesson.slug} does not load:`)}\n${broken.fileError}`);
+  console.log(`\n${chalk.red(`lessons/${broken.lesson.slug} cannot be checked:`)}\n${broken.fileError}`);
 }
 
 const unfinished = results.filter((result) => !result.passed);

@@ -2,7 +2,7 @@
 // reports per lesson and per test. One vitest process for all the lessons asked for, with the
 // JSON reporter, so the result is data rather than terminal output.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { stripVTControlCharacters } from "node:util";
@@ -72,7 +72,13 @@ export async function runLessonTests(
 function toLessonResult(lesson: Lesson, json: VitestJson, root: string): LessonResult {
   const file = path.join(root, "lessons", lesson.slug, lesson.test);
   const entry = json.testResults.find((result) => path.resolve(result.name) === file);
-  if (!entry) return { lesson, passed: false, fileError: "vitest did not run this lesson's test file", tests: [] };
+  if (!entry) {
+    const relative = path.relative(root, file);
+    const why = existsSync(file)
+      ? `vitest did not run ${relative}: is it still included by vitest.config.ts (WORKBOOK_SUITE=lessons)?`
+      : `the lesson's test file ${relative} is missing: restore it with git checkout -- ${relative}`;
+    return { lesson, passed: false, fileError: why, tests: [] };
+  }
   const tests = entry.assertionResults.map((test) => ({
     groups: test.ancestorTitles,
     title: test.title,
