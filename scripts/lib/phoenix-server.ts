@@ -3,7 +3,6 @@
 // GET /healthz answers. Used by `npm run phoenix` and `npm run verify:e2e`.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -125,14 +124,4 @@ export async function startPhoenix(options: PhoenixOptions): Promise<RunningPhoe
   }
   await stop();
   throw new Error(`Phoenix did not answer ${url}/healthz within ${(options.readyTimeoutMs ?? 120_000) / 1000} s.\n${output.split("\n").slice(-20).join("\n")}`);
-}
-
-/** A port nothing listens on right now (the OS picks it). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

@@ -9,7 +9,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { freePort, startPhoenix, type RunningPhoenix } from "../../../scripts/lib/phoenix-server.ts";
+import { freePort } from "../../../scripts/lib/free-port.ts";
+import { startPhoenix, type RunningPhoenix } from "../../../scripts/lib/phoenix-server.ts";
 import type { ChatResponse, ErrorResponse } from "../api.ts";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
