@@ -54,10 +54,7 @@ interface ValidationIssue {
 
 /** "/messages/0/role" + enum -> 'messages[0].role must be one of: user, assistant' */
 function describeValidationIssue(where: string, issue: ValidationIssue): string {
-  const path = issue.instancePath
-    .split("/")
-    .filter(Boolean)
-    .reduce((text, part) => (/^\d+$/.test(part) ? `${text}[${part}]` : text ? `${text}.${part}` : part), "");
+  const path = fieldPath(issue.instancePath);
   const field = path || `the ${where}`;
   switch (issue.keyword) {
     case "required":
@@ -71,4 +68,15 @@ function describeValidationIssue(where: string, issue: ValidationIssue): string 
     default:
       return `${field} ${issue.message ?? "is invalid"}`;
   }
+}
+
+/** A JSON pointer as the field is written in code: "/messages/0/role" -> "messages[0].role" */
+function fieldPath(instancePath: string): string {
+  let path = "";
+  for (const part of instancePath.split("/").filter(Boolean)) {
+    if (/^\d+$/.test(part)) path += `[${part}]`; // an array index
+    else if (path === "") path = part;
+    else path += `.${part}`;
+  }
+  return path;
 }
