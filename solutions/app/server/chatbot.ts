@@ -3,7 +3,9 @@
 // - every span carries the turn's context attributes (session.id), which the route puts in
 //   the active context with openinference-core's setSession();
 // - a failed model call fails the turn (the route answers 502/504) after the spans have
-//   recorded what happened.
+//   recorded what happened;
+// - a turn can be cancelled (an AbortSignal: the client hung up, the app is stopping), which
+//   aborts the model call in flight.
 //
 //   chat_turn (CHAIN)
 //   ├─ ChatCompletion (LLM)        the model asks for tools
@@ -48,8 +50,15 @@ const MAX_MODEL_CALLS = 5;
 
 const tracer = trace.getTracer("workbook-chatbot-app");
 
-/** One chat turn: the conversation so far in, the assistant's answer out. Throws when the model fails. */
-export async function chatTurn(model: ModelConnection, conversation: ConversationMessage[], options: { timeoutMs?: number } = {}): Promise<string> {
+export interface TurnOptions {
+  /** a model call that takes longer fails with a ModelTimeoutError */
+  timeoutMs?: number;
+  /** aborts the turn (the client hung up, the app is stopping); its reason is what the turn throws */
+  signal?: AbortSignal;
+}
+
+/** One chat turn: the conversation so far in, the assistant's answer out. Throws when the model fails or the turn is cancelled. */
+export async function chatTurn(model: ModelConnection, conversation: ConversationMessage[], options: TurnOptions = {}): Promise<string> {
   const question = conversation.at(-1)?.content ?? "";
   return tracer.startActiveSpan(
     "chat_turn",
@@ -68,7 +77,8 @@ export async function chatTurn(model: ModelConnection, conversation: Conversatio
         let reply = `I could not finish the answer within ${MAX_MODEL_CALLS} steps.`;
         // The agent loop: ask the model; if it calls tools, run them, add the results, ask again.
         for (let call = 1; call <= MAX_MODEL_CALLS; call++) {
-          const response = await callModel(model, messages, options.timeoutMs);
+          options.signal?.throwIfAborted(); // cancelled while a tool ran: no further model call
+          const response = await callModel(model, messages, options);
           const answer = response.choices[0]?.message ?? { role: "assistant" as const, content: "" };
           messages.push(answer);
           if (!answer.tool_calls?.length) {
@@ -84,8 +94,10 @@ export async function chatTurn(model: ModelConnection, conversation: Conversatio
         span.setStatus({ code: SpanStatusCode.OK });
         return reply;
       } catch (error) {
-        // The LLM span holds the details; the turn is marked failed so it stands out in Phoenix.
-        span.setStatus({ code: SpanStatusCode.ERROR, message: `model call failed: ${errorMessage(error)}` });
+        // The turn failed with this error (a model failure, a cancellation, a bug): record it here
+        // too, so the turn itself says why it failed, as every span does (span-reference §7).
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
         throw error;
       } finally {
         span.end();
@@ -95,7 +107,7 @@ export async function chatTurn(model: ModelConnection, conversation: Conversatio
 }
 
 /** One request to the model, traced as an LLM span. */
-async function callModel(model: ModelConnection, messages: ChatMessage[], timeoutMs: number | undefined): Promise<ChatCompletion> {
+async function callModel(model: ModelConnection, messages: ChatMessage[], { timeoutMs, signal }: TurnOptions): Promise<ChatCompletion> {
   const tools = toolDefinitions();
   const request: ChatCompletionRequest = { model: model.model, messages, tools, temperature: 0.2 };
   // The invocation parameters are the request without its messages (model, temperature, tools, ...):
@@ -120,7 +132,7 @@ async function callModel(model: ModelConnection, messages: ChatMessage[], timeou
     },
     async (span) => {
       try {
-        const response = await model.createChatCompletion(request, { timeoutMs });
+        const response = await model.createChatCompletion(request, { timeoutMs, signal });
         span.setAttributes({
           [LLM_MODEL_NAME]: response.model,
           [OUTPUT_VALUE]: JSON.stringify(response),
@@ -143,9 +155,11 @@ async function callModel(model: ModelConnection, messages: ChatMessage[], timeou
         span.setStatus({ code: SpanStatusCode.OK });
         return response;
       } catch (error) {
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
-        throw error;
+        // Cancelled: the abort's reason says why; what fetch made of the abort says less.
+        const failure = signal?.aborted ? signal.reason : error;
+        span.recordException(failure as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(failure) });
+        throw failure;
       } finally {
         span.end();
       }

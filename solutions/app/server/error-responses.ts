@@ -1,9 +1,17 @@
 // Every failure as `{ error: "<one sentence>" }` with the right status: the sentence names what
 // was wrong with the request (or that the server failed) and never carries a stack trace.
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { SpanStatusCode } from "@opentelemetry/api";
 
+/** Call before adding the routes: it records each route's methods, for the 405 answers. */
 export function sendErrorsAsJson(app: FastifyInstance, { log = console.error }: { log?: (message: string) => void } = {}): void {
+  // "/api/chat" -> ["POST"], "/api/traces/:traceId" -> ["GET", "HEAD"], ...
+  const methodsByRoute = new Map<string, string[]>();
+  app.addHook("onRoute", (route) => {
+    const methods = methodsByRoute.get(route.url) ?? [];
+    methodsByRoute.set(route.url, [...methods, ...[route.method].flat()]);
+  });
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { statusCode, message } = describeError(error, app.initialConfig.bodyLimit ?? 1_048_576);
     if (statusCode >= 500) {
@@ -15,11 +23,36 @@ export function sendErrorsAsJson(app: FastifyInstance, { log = console.error }: 
     return reply.code(statusCode).send({ error: message });
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({
-      error: `There is no ${request.method} ${request.url.split("?")[0]}. The API has POST /api/chat, POST /api/feedback and GET /healthz.`,
-    }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0] ?? "/";
+    // A path that exists, asked with the wrong method (GET /api/chat): 405 and the methods it takes.
+    const allowed = [...methodsByRoute].find(([route]) => routeMatches(route, path))?.[1];
+    if (allowed) {
+      return reply
+        .code(405)
+        .header("allow", allowed.join(", "))
+        .send({ error: `${path} does not take ${request.method}: use ${allowed.filter((method) => method !== "HEAD").join(" or ")}.` });
+    }
+    return reply.code(404).send({
+      error: `There is no ${request.method} ${path}. The API has POST /api/chat, POST /api/feedback and GET /healthz.`,
+    });
+  });
+}
+
+/** Fastify's `frameworkErrors`: what goes wrong before any route runs, such as a URL that is not valid (/%ff). */
+export function frameworkErrorAsJson(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const message =
+    error.code === "FST_ERR_BAD_URL"
+      ? "The URL is not valid: a % must start an escape such as %20 (UTF-8 encoded)."
+      : `The request could not be routed (${error.message}).`;
+  void reply.code(error.statusCode ?? 400).send({ error: message });
+}
+
+/** "/api/traces/:traceId" matches "/api/traces/4bf9..."; "/healthz" matches only itself. */
+function routeMatches(route: string, path: string): boolean {
+  const routeParts = route.split("/");
+  const pathParts = path.split("/");
+  return routeParts.length === pathParts.length && routeParts.every((part, i) => part.startsWith(":") || part === pathParts[i]);
 }
 
 function describeError(error: FastifyError, bodyLimit: number): { statusCode: number; message: string } {

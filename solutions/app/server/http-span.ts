@@ -19,6 +19,7 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
 } from "@opentelemetry/semantic-conventions";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { clientHungUp } from "./cancellation.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -34,7 +35,7 @@ const propagator = new W3CTraceContextPropagator();
 export function traceHttpRequests(app: FastifyInstance, { routes }: { routes: string[] }): void {
   app.decorateRequest("serverSpan", null);
 
-  app.addHook("onRequest", async (request) => {
+  app.addHook("onRequest", async (request, reply) => {
     const route = request.routeOptions.url;
     if (!route || !routes.includes(route)) return;
     // The client's trace context, if it sent one; otherwise this span starts a new trace.
@@ -59,6 +60,16 @@ export function traceHttpRequests(app: FastifyInstance, { routes }: { routes: st
       parent,
     );
     request.serverSpan = { span, context: trace.setSpan(parent, span) };
+
+    // The client hung up before the answer was sent (a closed tab, Ctrl-C in `npm run chat`),
+    // at any point of the request: Fastify's onResponse never runs then, so end the span here.
+    // (The chat route also cancels the model call: see cancellation.ts.)
+    reply.raw.once("close", () => {
+      if (!request.serverSpan || !clientHungUp(reply)) return;
+      request.serverSpan.span.setStatus({ code: SpanStatusCode.ERROR, message: "The client closed the connection before the answer was sent." });
+      request.serverSpan.span.end();
+      request.serverSpan = null;
+    });
   });
 
   // The parsed body is known from here on (invalid bodies never get this far).
@@ -92,14 +103,6 @@ export function traceHttpRequests(app: FastifyInstance, { routes }: { routes: st
       serverSpan.span.setStatus({ code: SpanStatusCode.OK });
     }
     serverSpan.span.end();
-    request.serverSpan = null;
-  });
-
-  // The client hung up before sending the whole request: end the span anyway.
-  app.addHook("onRequestAbort", async (request) => {
-    if (!request.serverSpan) return;
-    request.serverSpan.span.setStatus({ code: SpanStatusCode.ERROR, message: "the client closed the connection" });
-    request.serverSpan.span.end();
     request.serverSpan = null;
   });
 }

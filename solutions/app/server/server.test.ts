@@ -1,6 +1,6 @@
 // The backend without Phoenix and without a browser: Fastify's inject() against the offline
 // model, spans captured in memory.
-import { createServer, type Server } from "node:http";
+import { createServer, request as httpRequest, type Server } from "node:http";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { OpenInferenceSpanKind, SemanticConventions } from "@arizeai/openinference-semantic-conventions";
@@ -133,6 +133,7 @@ describe("bad requests get a 4xx that names the problem, and the server keeps se
     { what: "content of the wrong type", payload: '{"messages":[{"role":"user","content":5}]}', status: 400, message: /messages\[0\]\.content must be a string/ },
     { what: "an unknown field", payload: '{"messages":[{"role":"user","content":"hi"}],"temperature":2}', status: 400, message: /unknown field "temperature"/ },
     { what: "a bad session id", payload: '{"messages":[{"role":"user","content":"hi"}],"sessionId":"a b"}', status: 400, message: /sessionId/ },
+    { what: "a message that is only whitespace", payload: '{"messages":[{"role":"user","content":" \\n\\t "}]}', status: 400, message: /messages\[0\]\.content is only whitespace/ },
     { what: "an answer as the last message", payload: '{"messages":[{"role":"assistant","content":"hi"}]}', status: 400, message: /last message must be the user's/ },
     { what: "a body that is not JSON", payload: "hello", headers: { "content-type": "text/plain" }, status: 415, message: /content-type: application\/json/ },
     {
@@ -163,6 +164,25 @@ describe("bad requests get a 4xx that names the problem, and the server keeps se
     expect(response.statusCode).toBe(404);
     expect(response.json<{ error: string }>().error).toContain("POST /api/chat");
   });
+
+  it("a known path with the wrong method: 405 with an Allow header, not 404", async () => {
+    const getChat = await app.inject({ method: "GET", url: "/api/chat" });
+    expect(getChat.statusCode).toBe(405);
+    expect(getChat.headers.allow).toBe("POST");
+    expect(getChat.json<{ error: string }>().error).toBe("/api/chat does not take GET: use POST.");
+    const postHealth = await app.inject({ method: "POST", url: "/healthz" });
+    expect(postHealth.statusCode).toBe(405);
+    expect(postHealth.headers.allow).toBe("GET, HEAD");
+    const deleteTrace = await app.inject({ method: "DELETE", url: "/api/traces/4bf92f3577b34da6a3ce929d0e0e4736" });
+    expect(deleteTrace.statusCode).toBe(405);
+    expect(deleteTrace.headers.allow).toBe("GET, HEAD");
+  });
+
+  it("a URL that cannot be decoded (/%ff): 400 with the usual { error }", async () => {
+    const response = await app.inject({ method: "GET", url: "/%ff" });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error: expect.stringMatching(/URL is not valid/) });
+  });
 });
 
 describe("model failures", () => {
@@ -191,6 +211,49 @@ describe("model failures", () => {
     expect(response.json<{ error: string }>().error).toMatch(/took too long/);
     const turn = spans.getFinishedSpans().find((span) => span.name === "chat_turn")!;
     expect(turn.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  it("chat_turn records the exception that failed it, with its real message", async () => {
+    await ask({ messages: [{ role: "user", content: "hello [[fault:http-500]]" }] });
+    const turn = spans.getFinishedSpans().find((span) => span.name === "chat_turn")!;
+    expect(turn.status.code).toBe(SpanStatusCode.ERROR);
+    expect(turn.status.message).toMatch(/^The model API answered HTTP 500/);
+    const exception = turn.events.find((event) => event.name === "exception");
+    expect(exception?.attributes?.["exception.type"]).toBe("ModelApiError");
+    expect(exception?.attributes?.["exception.message"]).toBe(turn.status.message);
+  });
+});
+
+describe("the client hangs up mid-turn (a real connection)", () => {
+  let baseUrl: URL;
+  beforeAll(async () => {
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const address = app.server.address();
+    baseUrl = new URL(`http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`);
+  });
+
+  it("cancels the model call, and every span of the turn ends as ERROR saying why", async () => {
+    // The model would take 900 ms; the client leaves after 150 ms.
+    model.offlineModel!.injectFaults({ kind: "slow", ms: 900 });
+    const sentAt = Date.now();
+    await new Promise<void>((resolve) => {
+      const request = httpRequest(new URL("/api/chat", baseUrl), { method: "POST", headers: { "content-type": "application/json" } });
+      request.on("error", () => resolve()); // "socket hang up": we hung up
+      request.end(JSON.stringify({ messages: [{ role: "user", content: "hello" }] }));
+      setTimeout(() => request.destroy(), 150);
+    });
+    await expect.poll(() => spans.getFinishedSpans().map((span) => span.name).sort(), { timeout: 2000 }).toEqual(["ChatCompletion", "POST /api/chat", "chat_turn"]);
+
+    const llm = spans.getFinishedSpans().find((span) => span.name === "ChatCompletion")!;
+    const endedAfterMs = llm.endTime[0] * 1000 + llm.endTime[1] / 1e6 - sentAt;
+    expect(endedAfterMs, "the model call was aborted, not waited for").toBeLessThan(700);
+    for (const name of ["ChatCompletion", "chat_turn"]) {
+      const span = spans.getFinishedSpans().find((candidate) => candidate.name === name)!;
+      expect(span.status, name).toEqual({ code: SpanStatusCode.ERROR, message: "The client closed the connection before the answer was ready." });
+      expect(span.events.find((event) => event.name === "exception")?.attributes?.["exception.type"], name).toBe("TurnCancelledError");
+    }
+    const server = spans.getFinishedSpans().find((span) => span.kind === SpanKind.SERVER)!;
+    expect(server.status).toEqual({ code: SpanStatusCode.ERROR, message: "The client closed the connection before the answer was sent." });
   });
 });
 

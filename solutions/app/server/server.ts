@@ -2,7 +2,7 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import type { ModelConnection } from "../../../shared/chatbot/connect-model.ts";
 import type { AppConfig } from "./config.ts";
-import { sendErrorsAsJson } from "./error-responses.ts";
+import { frameworkErrorAsJson, sendErrorsAsJson } from "./error-responses.ts";
 import { traceHttpRequests } from "./http-span.ts";
 import { chatRoute } from "./routes/chat.ts";
 import { feedbackRoute } from "./routes/feedback.ts";
@@ -16,12 +16,16 @@ export interface ServerOptions {
   model: ModelConnection;
   /** sends the spans still held by the batch processor (before feedback and trace links) */
   flushSpans: () => Promise<void>;
+  /** aborted when the app stops: chat turns still running are cancelled (see main.ts) */
+  stopping?: AbortSignal;
   log?: (message: string) => void;
 }
 
-export async function buildServer({ config, model, flushSpans, log }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer({ config, model, flushSpans, stopping, log }: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
+    // A URL Fastify cannot even decode (/%ff) gets the same { error } answer as every other mistake.
+    frameworkErrors: frameworkErrorAsJson,
     // Reject what does not match the schema instead of quietly fixing it: no type coercion
     // ("1" stays a string) and no silent removal of unknown fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
@@ -35,7 +39,7 @@ export async function buildServer({ config, model, flushSpans, log }: ServerOpti
   // links do not (they would add a trace per click to the project).
   traceHttpRequests(app, { routes: ["/api/chat"] });
 
-  chatRoute(app, { model, modelTimeoutMs: config.modelTimeoutMs });
+  chatRoute(app, { model, modelTimeoutMs: config.modelTimeoutMs, stopping });
   feedbackRoute(app, { phoenix, flushSpans });
   traceLinkRoute(app, { phoenix, projectName: config.projectName, flushSpans });
   app.get("/healthz", async () => ({ ok: true, model: model.model, provider: model.provider }));

@@ -6,6 +6,7 @@ import { SemanticConventions } from "@arizeai/openinference-semantic-conventions
 import type { FastifyInstance } from "fastify";
 import type { ModelConnection } from "../../../../shared/chatbot/connect-model.ts";
 import type { ChatRequest, ChatResponse, ErrorResponse } from "../../api.ts";
+import { clientHangUpSignal, TurnCancelledError } from "../cancellation.ts";
 import { chatTurn } from "../chatbot.ts";
 import { requestContext } from "../http-span.ts";
 import { modelFailure } from "../model-failure.ts";
@@ -36,11 +37,22 @@ const chatRequestSchema = {
   },
 } as const;
 
-export function chatRoute(app: FastifyInstance, { model, modelTimeoutMs }: { model: ModelConnection; modelTimeoutMs: number }): void {
+export interface ChatRouteOptions {
+  model: ModelConnection;
+  modelTimeoutMs: number;
+  /** aborted when the app stops with turns still running: they end (and so do their spans) at once */
+  stopping?: AbortSignal;
+}
+
+export function chatRoute(app: FastifyInstance, { model, modelTimeoutMs, stopping }: ChatRouteOptions): void {
   app.post<{ Body: ChatRequest; Reply: ChatResponse | ErrorResponse }>("/api/chat", { schema: { body: chatRequestSchema } }, async (request, reply) => {
     const { messages } = request.body;
     if (messages.at(-1)?.role !== "user") {
       return reply.code(400).send({ error: 'The last message must be the user\'s question (role "user").' });
+    }
+    const blank = messages.findIndex((message) => message.content.trim() === "");
+    if (blank !== -1) {
+      return reply.code(400).send({ error: `messages[${blank}].content is only whitespace: every message needs some text.` });
     }
     const sessionId = request.body.sessionId ?? randomUUID();
     const serverSpan = request.serverSpan?.span;
@@ -49,10 +61,14 @@ export function chatRoute(app: FastifyInstance, { model, modelTimeoutMs }: { mod
 
     // setSession puts session.id in the context: every span of the turn copies it from there.
     const turnContext = setSession(requestContext(request), { sessionId });
+    // The client hanging up, or the app stopping, cancels the turn and its model call.
+    const signal = AbortSignal.any([clientHangUpSignal(reply), ...(stopping ? [stopping] : [])]);
     try {
-      const answer = await context.with(turnContext, () => chatTurn(model, messages, { timeoutMs: modelTimeoutMs }));
+      const answer = await context.with(turnContext, () => chatTurn(model, messages, { timeoutMs: modelTimeoutMs, signal }));
       return { message: { role: "assistant", content: answer }, sessionId, traceId, spanId };
     } catch (error) {
+      // (After a hang-up nobody reads this answer; when the app is stopping, the client does.)
+      if (error instanceof TurnCancelledError) return reply.code(503).send({ error: error.message, traceId });
       const failure = modelFailure(error);
       if (!failure) throw error;
       return reply.code(failure.statusCode).send({ error: failure.message, traceId });
