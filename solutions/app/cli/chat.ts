@@ -5,7 +5,7 @@ import { createInterface } from "node:readline/promises";
 import { stdin, stdout } from "node:process";
 import type { ChatRequest, ChatResponse, ConversationMessage, ErrorResponse } from "../api.ts";
 
-const appUrl = (process.env.APP_URL || `http://127.0.0.1:${process.env.PORT || 8000}`).replace(/\/+$/, "");
+const appUrl = (process.env.APP_URL || `http://127.0.0.1:${process.env.APP_PORT || 8000}`).replace(/\/+$/, "");
 
 let sessionId = randomUUID();
 let messages: ConversationMessage[] = [];

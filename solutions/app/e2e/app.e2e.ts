@@ -92,8 +92,8 @@ async function startEverything(): Promise<void> {
   appUrl = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    HOST: "127.0.0.1",
-    PORT: String(port),
+    APP_HOST: "127.0.0.1",
+    APP_PORT: String(port),
     PHOENIX_COLLECTOR_ENDPOINT: phoenix.url,
     PHOENIX_PROJECT_NAME: PROJECT,
     // Short batches and a short export timeout keep the suite quick.

@@ -2,6 +2,7 @@
 import { phoenixBaseUrl } from "../../../shared/phoenix/trace-link.ts";
 
 export interface AppConfig {
+  /** APP_HOST, not the generic HOST that containers often set to 0.0.0.0 */
   host: string;
   port: number;
   /** where spans are sent: OTLP over HTTP, `/v1/traces` is appended */
@@ -22,8 +23,8 @@ export const DEFAULT_PROJECT_NAME = "workbook-app";
 export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const collectorEndpoint = (env.PHOENIX_COLLECTOR_ENDPOINT || "http://localhost:6006").replace(/\/+$/, "");
   return {
-    host: env.HOST || "127.0.0.1",
-    port: readPort(env.PORT, 8000),
+    host: env.APP_HOST || "127.0.0.1",
+    port: readPort(env.APP_PORT, 8000),
     collectorEndpoint,
     phoenixUrl: (env.PHOENIX_URL || phoenixBaseUrl({ PHOENIX_COLLECTOR_ENDPOINT: collectorEndpoint })).replace(/\/+$/, ""),
     phoenixApiKey: env.PHOENIX_API_KEY || undefined,
@@ -37,7 +38,7 @@ function readPort(text: string | undefined, fallback: number): number {
   if (text === undefined || text === "") return fallback;
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`PORT must be a port number between 0 and 65535, not "${text}".`);
+    throw new Error(`APP_PORT must be a port number between 0 and 65535, not "${text}".`);
   }
   return port;
 }
@@ -55,4 +56,18 @@ function readPositiveInteger(name: string, text: string | undefined, fallback: n
   const value = Number(text);
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a whole number of milliseconds, not "${text}".`);
   return value;
+}
+
+/** 127.0.0.1, 127.x.y.z, ::1, localhost: only this machine can connect. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** What to tell the user when the app listens beyond this machine (undefined: nothing to say). */
+export function exposedHostWarning(host: string): string | undefined {
+  if (isLoopback(host)) return undefined;
+  return (
+    `The app listens on ${host} (APP_HOST), so other machines can reach it. It has no login: anyone who ` +
+    "can connect can chat on your model API key. Unset APP_HOST to keep it on 127.0.0.1, or put authentication in front."
+  );
 }

@@ -7,7 +7,7 @@ import { createOtlpExporter, otlpTarget } from "./otlp-exporter.ts";
 describe("where the spans go", () => {
   it("by default: Phoenix on localhost:6006, as protobuf (the only OTLP encoding Phoenix accepts)", () => {
     const config = readConfig({});
-    expect(otlpTarget(config, {})).toEqual({ url: "http://localhost:6006/v1/traces", protocol: "http/protobuf" });
+    expect(otlpTarget(config, {})).toEqual({ url: "http://localhost:6006/v1/traces", protocol: "http/protobuf", sendsToPhoenix: true });
     expect(createOtlpExporter(config, { env: {} })).toBeInstanceOf(OTLPProtoTraceExporter);
   });
 
@@ -16,6 +16,15 @@ describe("where the spans go", () => {
     expect(otlpTarget(config, {}).url).toBe("http://phoenix.internal:6006/v1/traces");
     expect(otlpTarget(config, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }).url).toBe("http://collector:4318/v1/traces");
     expect(otlpTarget(config, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://collector:4318/custom" }).url).toBe("http://collector:4318/custom");
+  });
+
+  it("knows when the spans go elsewhere than Phoenix (then Phoenix's health says nothing about them)", () => {
+    const config = readConfig({});
+    expect(otlpTarget(config, {}).sendsToPhoenix).toBe(true);
+    expect(otlpTarget(config, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }).sendsToPhoenix).toBe(false);
+    expect(otlpTarget(config, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://collector:4318/v1/traces" }).sendsToPhoenix).toBe(false);
+    // The standard variable may point at Phoenix itself: that is still Phoenix.
+    expect(otlpTarget(config, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://localhost:6006" }).sendsToPhoenix).toBe(true);
   });
 
   it("OTEL_EXPORTER_OTLP_PROTOCOL=http/json switches to the JSON exporter; anything else is refused with the fix", () => {

@@ -10,6 +10,11 @@ export interface OtlpTarget {
   /** the full URL spans are POSTed to */
   url: string;
   protocol: AppConfig["otlpProtocol"];
+  /**
+   * true when the spans go to the Phoenix of PHOENIX_URL (same origin): only then does Phoenix's
+   * /healthz say anything about whether they arrive.
+   */
+  sendsToPhoenix: boolean;
 }
 
 /**
@@ -17,12 +22,18 @@ export interface OtlpTarget {
  * PHOENIX_COLLECTOR_ENDPOINT, as in every OpenTelemetry SDK.
  */
 export function otlpTarget(config: AppConfig, env: NodeJS.ProcessEnv = process.env): OtlpTarget {
-  const url = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
-    ? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
-    : env.OTEL_EXPORTER_OTLP_ENDPOINT
-      ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, "")}/v1/traces`
-      : `${config.collectorEndpoint}/v1/traces`;
-  return { url, protocol: config.otlpProtocol };
+  let url = `${config.collectorEndpoint}/v1/traces`;
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT) url = `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, "")}/v1/traces`;
+  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) url = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  return { url, protocol: config.otlpProtocol, sendsToPhoenix: sameOrigin(url, config.phoenixUrl) };
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
 }
 
 export function createOtlpExporter(config: AppConfig, options: { env?: NodeJS.ProcessEnv; timeoutMillis?: number } = {}): SpanExporter {

@@ -35,6 +35,14 @@ export async function buildServer({ config, model, flushSpans, stopping, log }: 
   const phoenix = { url: config.phoenixUrl, apiKey: config.phoenixApiKey };
 
   sendErrorsAsJson(app, { log });
+  // Once app.close() has begun, an answer still in progress closes its connection when sent:
+  // a keep-alive connection left open would hold app.close() until it timed out.
+  let closing = false;
+  app.addHook("preClose", async () => void (closing = true));
+  app.addHook("onSend", async (_request, reply, payload) => {
+    if (closing) reply.header("connection", "close");
+    return payload;
+  });
   // The chat requests get a SERVER span each; page files, health checks, feedback and trace
   // links do not (they would add a trace per click to the project).
   traceHttpRequests(app, { routes: ["/api/chat"] });

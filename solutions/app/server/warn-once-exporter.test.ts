@@ -41,3 +41,20 @@ it("stays quiet after the app has already said the destination is down", async (
   await exportOnce(exporter);
   expect(warnings).toEqual([]);
 });
+
+it("for a collector other than Phoenix, says to fix that collector, not to start Phoenix", async () => {
+  const warnings: string[] = [];
+  const exporter = new WarnOnceExporter(scriptedExporter([refused]), "http://collector:4318/v1/traces", (m) => warnings.push(m), false);
+  await exportOnce(exporter);
+  expect(warnings[0]).toMatch(/Start the collector or fix OTEL_EXPORTER_OTLP_\(TRACES_\)ENDPOINT/);
+  expect(warnings[0]).not.toMatch(/phoenix/i);
+});
+
+it("knows while the destination is failing (the app then waits less for it on exit)", async () => {
+  const exporter = new WarnOnceExporter(scriptedExporter([refused, { code: ExportResultCode.SUCCESS }]), "Phoenix", () => {});
+  expect(exporter.isFailing).toBe(false);
+  await exportOnce(exporter);
+  expect(exporter.isFailing).toBe(true);
+  await exportOnce(exporter);
+  expect(exporter.isFailing).toBe(false);
+});

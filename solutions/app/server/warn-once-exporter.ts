@@ -13,6 +13,8 @@ export class WarnOnceExporter implements SpanExporter {
     /** e.g. "Phoenix at http://localhost:6006/v1/traces" */
     private readonly destination: string,
     private readonly warn: (message: string) => void = (message) => console.warn(message),
+    /** false for another OTLP collector: the advice then does not talk about Phoenix */
+    private readonly isPhoenix = true,
   ) {}
 
   /** The app already told the user the destination is down (at startup): do not say it again. */
@@ -20,11 +22,16 @@ export class WarnOnceExporter implements SpanExporter {
     this.failing = true;
   }
 
+  /** The last export failed (or the destination was down at startup): not worth waiting long for. */
+  get isFailing(): boolean {
+    return this.failing;
+  }
+
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     this.inner.export(spans, (result) => {
       if (result.code !== ExportResultCode.SUCCESS && !this.failing) {
         this.failing = true;
-        this.warn(`Could not send spans to ${this.destination} (${result.error?.message ?? "unknown error"}). ${advice(result.error)}`);
+        this.warn(`Could not send spans to ${this.destination} (${result.error?.message ?? "unknown error"}). ${advice(result.error, this.isPhoenix)}`);
       } else if (result.code === ExportResultCode.SUCCESS && this.failing) {
         this.failing = false;
         this.warn(`Spans reach ${this.destination} again.`);
@@ -43,12 +50,15 @@ export class WarnOnceExporter implements SpanExporter {
 }
 
 /** What to do about a failed export, from the error the OTLP exporter reports. */
-function advice(error: (Error & { code?: number }) | undefined): string {
-  if (error?.code === 415) {
+function advice(error: (Error & { code?: number }) | undefined, isPhoenix: boolean): string {
+  if (error?.code === 415 && isPhoenix) {
     return "Phoenix accepts OTLP as protobuf only: unset OTEL_EXPORTER_OTLP_PROTOCOL (or set it to http/protobuf). Spans are dropped meanwhile.";
   }
   if (typeof error?.code === "number") {
     return `The collector refused them (HTTP ${error.code}): check the endpoint and PHOENIX_API_KEY. The app keeps answering; spans are dropped meanwhile.`;
+  }
+  if (!isPhoenix) {
+    return "The app keeps answering; spans are dropped until it is reachable. Start the collector or fix OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT.";
   }
   return "The app keeps answering; spans are dropped until it is reachable. Start Phoenix with `npm run phoenix` or set PHOENIX_COLLECTOR_ENDPOINT.";
 }

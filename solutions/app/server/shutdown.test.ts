@@ -1,0 +1,190 @@
+// `npm run app` stopping on SIGTERM (Ctrl-C is the same path): the app runs as a real process,
+// sending its spans to a fake OTLP collector on 127.0.0.1 that records every request. The batch
+// processor waits 60 s between batches here, so what the collector gets came from the shutdown.
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { freePort } from "../../../scripts/lib/free-port.ts";
+import type { ChatResponse, ErrorResponse } from "../api.ts";
+import { closedPortUrl } from "./test-support/closed-port.ts";
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+
+interface FakeCollector {
+  url: string;
+  /** the bodies POSTed to /v1/traces (OTLP protobuf: span names and ids appear as raw bytes) */
+  batches: Buffer[];
+  server: Server;
+}
+
+/** "phoenix": answers /healthz and takes spans; "other": an OTLP collector, no /healthz; "stuck": never answers a batch. */
+async function startCollector(kind: "phoenix" | "other" | "stuck"): Promise<FakeCollector> {
+  const batches: Buffer[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      if (request.method === "GET" && request.url === "/healthz" && kind === "phoenix") return response.end("OK");
+      if (request.method !== "POST" || request.url !== "/v1/traces") return response.writeHead(404).end();
+      batches.push(Buffer.concat(chunks));
+      if (kind === "stuck") return; // the export waits until its timeout
+      response.writeHead(200, { "content-type": "application/x-protobuf" }).end(); // an empty ExportTraceServiceResponse
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  return { url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`, batches, server };
+}
+
+interface RunningApp {
+  url: string;
+  process: ChildProcess;
+  output(): string;
+}
+
+const running: Array<{ app?: RunningApp; collector?: FakeCollector }> = [];
+afterEach(async () => {
+  for (const { app, collector } of running.splice(0)) {
+    if (app && app.process.exitCode === null && app.process.signalCode === null) app.process.kill("SIGKILL");
+    collector?.server.closeAllConnections();
+    collector?.server.close();
+  }
+});
+
+/** Starts the app as `npm run app` does, with the offline model; resolves once it answers. */
+async function startApp(env: NodeJS.ProcessEnv): Promise<RunningApp> {
+  const port = await freePort();
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, APP_HOST: "127.0.0.1", APP_PORT: String(port), OTEL_BSP_SCHEDULE_DELAY: "60000", ...env };
+  for (const name of ["OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_MODEL", "PHOENIX_URL", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]) {
+    if (!(name in env)) delete childEnv[name];
+  }
+  const child = spawn(process.execPath, ["--import", "tsx", "solutions/app/server/main.ts"], { cwd: repoRoot, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const app = { url: `http://127.0.0.1:${port}`, process: child, output: () => output };
+  running.push({ app });
+  const deadline = Date.now() + 15_000;
+  // "Chat page:" is printed right after listen(), in the same step as the signal handlers.
+  while (!output.includes("Chat page:")) {
+    if (child.exitCode !== null) throw new Error(`The app exited (${child.exitCode}) before it was ready:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`The app did not start within 15 s:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return app;
+}
+
+async function chat(app: RunningApp, content: string): Promise<Response> {
+  return fetch(`${app.url}/api/chat`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ messages: [{ role: "user", content }] }),
+  });
+}
+
+/** Sends the signal; resolves with the exit code and how long the app took to exit. */
+async function stopApp(app: RunningApp, signal: NodeJS.Signals = "SIGTERM"): Promise<{ code: number | null; ms: number }> {
+  const started = Date.now();
+  const exited = once(app.process, "exit") as Promise<[number | null]>;
+  app.process.kill(signal);
+  const [code] = await exited;
+  return { code, ms: Date.now() - started };
+}
+
+function received(collector: FakeCollector, text: string | Buffer): boolean {
+  return Buffer.concat(collector.batches).includes(text);
+}
+
+describe("stopping the app (SIGTERM, as Ctrl-C)", () => {
+  it("sends the spans of the finished turns to Phoenix before it exits", async () => {
+    const collector = await startCollector("phoenix");
+    running.push({ collector });
+    const app = await startApp({ PHOENIX_COLLECTOR_ENDPOINT: collector.url });
+    const answer = (await (await chat(app, "What's the weather in Paris and in Tokyo?")).json()) as ChatResponse;
+    expect(collector.batches, "nothing is sent before the stop (batches wait 60 s)").toHaveLength(0);
+
+    const { code } = await stopApp(app);
+    expect(code, app.output()).toBe(0);
+    expect(received(collector, Buffer.from(answer.traceId, "hex")), "the turn's trace id reached the collector").toBe(true);
+    for (const name of ["POST /api/chat", "chat_turn", "ChatCompletion", "get_weather"]) {
+      expect(received(collector, name), `the ${name} span reached the collector`).toBe(true);
+    }
+    expect(app.output()).not.toMatch(/not answering|Could not send/);
+  });
+
+  it("lets an answer in progress finish first, and sends its spans too", async () => {
+    const collector = await startCollector("phoenix");
+    running.push({ collector });
+    const app = await startApp({ PHOENIX_COLLECTOR_ENDPOINT: collector.url });
+    const answering = chat(app, "hello [[fault:slow=1000]]");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const stopped = stopApp(app);
+    const response = await answering;
+    const { code, ms } = await stopped;
+    expect(response.status, "the answer in progress still arrives").toBe(200);
+    const answer = (await response.json()) as ChatResponse;
+    expect(code, app.output()).toBe(0);
+    expect(ms, "exits once the answer is sent (its keep-alive connection does not hold the stop)").toBeLessThan(2000);
+    expect(received(collector, Buffer.from(answer.traceId, "hex")), "its spans were sent after it ended, not lost").toBe(true);
+  });
+
+  it("cancels an answer that takes too long to finish, so that its spans end, and are sent, before the app exits", async () => {
+    const collector = await startCollector("phoenix");
+    running.push({ collector });
+    const app = await startApp({ PHOENIX_COLLECTOR_ENDPOINT: collector.url, MODEL_TIMEOUT_MS: "20000" });
+    const answering = chat(app, "hello [[fault:slow=10000]]");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const stopped = stopApp(app);
+    const response = await answering;
+    expect(response.status).toBe(503);
+    const { error, traceId } = (await response.json()) as ErrorResponse;
+    expect(error).toMatch(/The app is stopping: this answer was cancelled/);
+    const { code, ms } = await stopped;
+    expect(code, app.output()).toBe(0);
+    expect(ms, "about the 3 s an answer in progress may take, not the model's 10 s").toBeLessThan(6000);
+    expect(received(collector, Buffer.from(traceId!, "hex")), "the cancelled turn's spans were sent").toBe(true);
+    expect(received(collector, "TurnCancelledError"), "its spans say why it ended").toBe(true);
+  });
+
+  it("a second signal stops it at once, even while the last spans are stuck", async () => {
+    const collector = await startCollector("stuck");
+    running.push({ collector });
+    const app = await startApp({ PHOENIX_COLLECTOR_ENDPOINT: collector.url, OTEL_EXPORTER_OTLP_TIMEOUT: "10000" });
+    expect((await chat(app, "hello")).status).toBe(200);
+    const exited = once(app.process, "exit") as Promise<[number | null]>;
+    app.process.kill("SIGTERM");
+    await expect.poll(() => collector.batches.length, { timeout: 5000 }).toBeGreaterThan(0); // the flush is under way, and stuck
+    const again = Date.now();
+    app.process.kill("SIGTERM");
+    const [code] = await exited;
+    expect(Date.now() - again, "exits right after the second signal").toBeLessThan(1000);
+    expect(code).toBe(143);
+    expect(app.output()).toContain("SIGTERM again: stopping now");
+  });
+
+  it("does not wait long for a Phoenix that is already known to be down", async () => {
+    const app = await startApp({ PHOENIX_COLLECTOR_ENDPOINT: await closedPortUrl() });
+    await expect.poll(() => app.output(), { timeout: 5000 }).toContain("Phoenix is not answering");
+    expect((await chat(app, "hello")).status).toBe(200);
+    const { code, ms } = await stopApp(app);
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(2500);
+  });
+});
+
+describe("sending to another OTLP collector (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)", () => {
+  it("does not ask Phoenix whether it is up, so it prints no false warnings, and the spans still go out", async () => {
+    const collector = await startCollector("other");
+    running.push({ collector });
+    const app = await startApp({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${collector.url}/v1/traces`, PHOENIX_COLLECTOR_ENDPOINT: await closedPortUrl() });
+    const answer = (await (await chat(app, "hello")).json()) as ChatResponse;
+    const { code } = await stopApp(app);
+    expect(code).toBe(0);
+    expect(received(collector, Buffer.from(answer.traceId, "hex"))).toBe(true);
+    expect(app.output()).not.toMatch(/Phoenix is not answering|Could not send spans|Spans reach/);
+  });
+});
