@@ -1,5 +1,6 @@
 // Phoenix down: the app exports with the real OTLP exporter and batch processor to a port where
-// nothing listens. It must keep answering, say so once, and not hold on to the spans.
+// nothing listens. It must keep answering and say so once. (That it does not hold on to the
+// spans meanwhile: phoenix-stuck.test.ts.)
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import type { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
@@ -42,14 +43,6 @@ it("keeps answering with Phoenix down, and warns once", async () => {
   }
   expect(warnings).toHaveLength(1);
   expect(warnings[0]).toMatch(/Could not send spans to http:\/\/127\.0\.0\.1:\d+\/v1\/traces.*keeps answering.*npm run phoenix/);
-});
-
-it("does not keep the spans it could not send", async () => {
-  await provider.forceFlush().catch(() => {});
-  // The batch processor's queue is emptied by each (failed) export: nothing piles up.
-  // (SDK internals, read only here: the public API has no queue length.)
-  const processor = (provider as unknown as { _activeSpanProcessor: { _spanProcessors: Array<{ _finishedSpans: unknown[] }> } })._activeSpanProcessor._spanProcessors[0]!;
-  expect(processor._finishedSpans).toHaveLength(0);
 });
 
 it("feedback with Phoenix down: 503, after a flush that fails quietly", async () => {
