@@ -240,10 +240,12 @@ describe("the chat page, with Phoenix", () => {
     await page.locator("#input").press("Enter");
     await expect.poll(() => page.locator("#busy").isVisible()).toBe(true);
     expect(await page.locator("#send").isDisabled()).toBe(true);
+    expect(await page.locator("#new-conversation").isDisabled(), "no new conversation while an answer is on its way").toBe(true);
     expect((await answered).status()).toBe(200);
     await expect.poll(() => page.locator("#busy").isVisible()).toBe(false);
     expect(await page.locator(".message.assistant").count()).toBe(2);
 
+    expect(await page.locator("#new-conversation").isDisabled()).toBe(false);
     await page.locator("#new-conversation").click();
     expect(await page.locator(".message").count()).toBe(0);
     const sessionId = await page.evaluate(() => (JSON.parse(localStorage.getItem("workbook-chatbot.conversation") ?? "{}") as { sessionId?: string }).sessionId);

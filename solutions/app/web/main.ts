@@ -29,6 +29,7 @@ const errorBox = element<HTMLDivElement>("error");
 const form = element<HTMLFormElement>("composer");
 const input = element<HTMLTextAreaElement>("input");
 const sendButton = element<HTMLButtonElement>("send");
+const newConversationButton = element<HTMLButtonElement>("new-conversation");
 const sessionLabel = element<HTMLSpanElement>("session");
 
 let conversation = loadConversation();
@@ -45,7 +46,7 @@ input.addEventListener("keydown", (event) => {
     void send();
   }
 });
-element<HTMLButtonElement>("new-conversation").addEventListener("click", () => {
+newConversationButton.addEventListener("click", () => {
   conversation = { sessionId: crypto.randomUUID(), messages: [] };
   saveConversation();
   showError(undefined);
@@ -56,22 +57,24 @@ element<HTMLButtonElement>("new-conversation").addEventListener("click", () => {
 async function send(): Promise<void> {
   const text = input.value.trim();
   if (text === "" || !busy.hidden) return;
-  conversation.messages.push({ role: "user", content: text });
+  // The answer belongs to the conversation it was asked in, whatever `conversation` is by then.
+  const asked = conversation;
+  asked.messages.push({ role: "user", content: text });
   input.value = "";
   showError(undefined);
   setBusy(true);
   render();
 
   const request: ChatRequest = {
-    messages: conversation.messages.map(({ role, content }) => ({ role, content })),
-    sessionId: conversation.sessionId,
+    messages: asked.messages.map(({ role, content }) => ({ role, content })),
+    sessionId: asked.sessionId,
   };
   try {
     const answer = await postJson<ChatResponse>("/api/chat", request);
-    conversation.messages.push({ ...answer.message, traceId: answer.traceId, spanId: answer.spanId });
+    asked.messages.push({ ...answer.message, traceId: answer.traceId, spanId: answer.spanId });
   } catch (error) {
     // Take the unanswered question back out of the conversation and give it back to edit or resend.
-    conversation.messages.pop();
+    asked.messages.pop();
     input.value = text;
     showError(error instanceof Error ? error.message : String(error), error instanceof ApiError ? error.traceId : undefined);
   } finally {
@@ -176,6 +179,8 @@ function traceLink(traceId: string): HTMLAnchorElement {
 function setBusy(isBusy: boolean): void {
   busy.hidden = !isBusy;
   sendButton.disabled = isBusy;
+  // A new conversation waits for the answer in progress: it belongs to the current one.
+  newConversationButton.disabled = isBusy;
 }
 
 function showError(message: string | undefined, traceId?: string): void {
