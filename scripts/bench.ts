@@ -3,6 +3,8 @@
 //     time until watch mode's pipeline (fs.watch, debounce, warm vitest re-run) has the verdict;
 //   start-up: `npm start` in a real terminal (tmux) until the first screen is drawn.
 // Medians, since a shared 2-core machine has outliers. Not a test: figures go to the README.
+// BENCH_COMPARE=1 first measures the same saves without pre-forked test workers (a ratio
+// within one run); BENCH_SAVES and BENCH_STARTS (0 skips start-up) change the counts.
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -12,7 +14,8 @@ import { copyWorkbook } from "./lib/repo-copy.ts";
 import { WarmLessonRunner } from "./lib/warm-lesson-runner.ts";
 
 const SAVES = Number(process.env.BENCH_SAVES) || 12;
-const STARTS = Number(process.env.BENCH_STARTS) || 5;
+// BENCH_STARTS=0 skips the start-up part.
+const STARTS = process.env.BENCH_STARTS === undefined ? 5 : Number(process.env.BENCH_STARTS) || 0;
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -21,12 +24,12 @@ const median = (values: number[]) => {
 };
 const ms = (value: number) => `${Math.round(value)} ms`;
 
-async function saveToVerdict(root: string): Promise<number[]> {
+async function saveToVerdict(root: string, prewarm = true): Promise<{ times: number[]; prewarmed: number }> {
   const lessons = loadCatalog(root);
   const lesson = findLesson(lessons, "2")!;
   const file = path.join(root, "lessons", lesson.slug, lesson.files[0]!);
   const texts = [readFileSync(path.join(root, "solutions", lesson.slug, lesson.files[0]!), "utf8"), readFileSync(file, "utf8")];
-  const runner = new WarmLessonRunner({ root });
+  const runner = new WarmLessonRunner({ root, prewarm });
   await runner.check([lesson]); // warm-up, as watch mode does at start
   const times: number[] = [];
   let waiting: ((passed: boolean) => void) | undefined;
@@ -52,7 +55,7 @@ async function saveToVerdict(root: string): Promise<number[]> {
     stop();
     await runner.close();
   }
-  return times;
+  return { times, prewarmed: runner.prewarmStats.prewarmed };
 }
 
 async function startUp(root: string, command: string): Promise<number[]> {
@@ -82,9 +85,17 @@ async function startUp(root: string, command: string): Promise<number[]> {
 const copy = copyWorkbook();
 try {
   console.log(`workbook CLI bench (copy of the repo in ${copy.root}; ${process.version}; ${(await import("node:os")).availableParallelism()} cores)\n`);
-  const saves = await saveToVerdict(copy.root);
+  if (process.env.BENCH_COMPARE) {
+    // The same saves without pre-forked workers (vitest's plain forks pool), for a ratio within one run.
+    const plain = await saveToVerdict(copy.root, false);
+    console.log(`save-to-verdict without pre-forked workers (BENCH_COMPARE): median ${ms(median(plain.times))} (min ${ms(Math.min(...plain.times))}, max ${ms(Math.max(...plain.times))})`);
+  }
+  const { times: saves, prewarmed } = await saveToVerdict(copy.root);
   console.log(`save-to-verdict, lesson 2, ${saves.length} saves: median ${ms(median(saves))} (min ${ms(Math.min(...saves))}, max ${ms(Math.max(...saves))}); target <= 300 ms`);
-  if (spawnSync("tmux", ["-V"]).status !== 0) {
+  console.log(`  checks run in a pre-forked worker: ${prewarmed} of ${saves.length + 1} (the first forks its own)`);
+  if (STARTS === 0) {
+    console.log("start-up: skipped (BENCH_STARTS=0)");
+  } else if (spawnSync("tmux", ["-V"]).status !== 0) {
     console.log("start-up: skipped, tmux is not installed (apt-get install -y tmux)");
   } else {
     const npmStart = await startUp(copy.root, "npm start");
