@@ -1,6 +1,7 @@
 // A local Phoenix for the app and its end-to-end suite: installed from PyPI into a git-ignored
-// virtual environment (.phoenix/venv) on first use, started with `phoenix serve`, ready when
-// GET /healthz answers. Used by `npm run phoenix` and `npm run verify:e2e`.
+// virtual environment (.phoenix/venv) on first use, started with `python -m phoenix.server.main
+// serve` (what `phoenix serve` runs), ready when GET /healthz answers. Used by `npm run phoenix`
+// and `npm run verify:e2e`.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -12,7 +13,17 @@ export const PHOENIX_VERSION = "20.26.1";
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 export const VENV_DIR = path.join(repoRoot, ".phoenix", "venv");
 const venvPython = path.join(VENV_DIR, "bin", "python");
-const phoenixCommand = path.join(VENV_DIR, "bin", "phoenix");
+const venvName = path.relative(repoRoot, VENV_DIR);
+
+/**
+ * How Phoenix is started: the venv's python with `-m`. Not the venv's `phoenix` launcher: its
+ * first line names the python by the path the venv had when it was made, which is gone once
+ * the clone has been moved or renamed.
+ */
+export interface PhoenixCommand {
+  command: string;
+  args: string[];
+}
 
 export interface PhoenixOptions {
   port: number;
@@ -35,27 +46,48 @@ export interface RunningPhoenix {
 }
 
 /** Installs Phoenix into .phoenix/venv unless it is there; says exactly what is missing otherwise. */
-export function ensurePhoenixInstalled(log: (line: string) => void = console.log): string {
-  if (existsSync(phoenixCommand)) return phoenixCommand;
-  if (!existsSync(venvPython)) {
+export function ensurePhoenixInstalled(log: (line: string) => void = console.log): PhoenixCommand {
+  const state = venvState(VENV_DIR);
+  if (state === "broken") {
+    // Its python no longer runs: the Python it was made from was removed or upgraded.
+    log(`${venvName} is broken (its python does not run: Python removed or upgraded?). Making it again...`);
+    rmSync(VENV_DIR, { recursive: true, force: true });
+  }
+  if (state === "missing" || state === "broken") {
     const python = findPython();
-    log(`Creating the virtual environment ${path.relative(repoRoot, VENV_DIR)} with ${python.command} (Python ${python.version})...`);
+    log(`Creating the virtual environment ${venvName} with ${python.command} (Python ${python.version})...`);
     const venv = spawnSync(python.command, ["-m", "venv", VENV_DIR], { stdio: "inherit" });
     if (venv.status !== 0) {
       rmSync(VENV_DIR, { recursive: true, force: true });
       throw new Error(`\`${python.command} -m venv\` failed. On Debian/Ubuntu install the venv module: apt-get install python3-venv`);
     }
   }
-  const spec = process.env.PHOENIX_PIP_SPEC || `arize-phoenix==${PHOENIX_VERSION}`;
-  log(`Installing ${spec} from PyPI into ${path.relative(repoRoot, VENV_DIR)} (once; about a minute)...`);
-  const pip = spawnSync(venvPython, ["-m", "pip", "install", "--disable-pip-version-check", "--quiet", spec], { stdio: "inherit" });
-  if (pip.status !== 0 || !existsSync(phoenixCommand)) {
-    throw new Error(
-      `\`pip install ${spec}\` failed (see pip's output above). Is PyPI reachable (proxy: HTTPS_PROXY, PIP_INDEX_URL)? ` +
-        `Delete ${path.relative(repoRoot, VENV_DIR)} to start over.`,
-    );
+  if (state !== "ready") {
+    const spec = process.env.PHOENIX_PIP_SPEC || `arize-phoenix==${PHOENIX_VERSION}`;
+    log(`Installing ${spec} from PyPI into ${venvName} (once; about a minute)...`);
+    const pip = spawnSync(venvPython, ["-m", "pip", "install", "--disable-pip-version-check", "--quiet", spec], { stdio: "inherit" });
+    if (pip.status !== 0 || venvState(VENV_DIR) !== "ready") {
+      throw new Error(
+        `\`pip install ${spec}\` failed (see pip's output above). Is PyPI reachable (proxy: HTTPS_PROXY, PIP_INDEX_URL)? ` +
+          `Delete ${venvName} to start over.`,
+      );
+    }
   }
-  return phoenixCommand;
+  return { command: venvPython, args: ["-m", "phoenix.server.main", "serve"] };
+}
+
+/**
+ * What a virtual environment is fit for: "missing" (not made yet), "broken" (its python does
+ * not run), "without-phoenix" (made, but arize-phoenix is not installed), "ready".
+ */
+export function venvState(venvDir: string): "missing" | "broken" | "without-phoenix" | "ready" {
+  if (!existsSync(venvDir)) return "missing";
+  // Finding the package is instant; importing it would take seconds.
+  const check = "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('phoenix') else 3)";
+  const probe = spawnSync(path.join(venvDir, "bin", "python"), ["-c", check], { stdio: "ignore" });
+  if (probe.status === 0) return "ready";
+  if (probe.status === 3) return "without-phoenix";
+  return "broken";
 }
 
 /** A Python that arize-phoenix supports (3.10 to 3.13) and that has the venv module. */
@@ -83,10 +115,10 @@ function findPython(): { command: string; version: string } {
 }
 
 export async function startPhoenix(options: PhoenixOptions): Promise<RunningPhoenix> {
-  const command = ensurePhoenixInstalled();
+  const { command, args } = ensurePhoenixInstalled();
   const host = options.host ?? "127.0.0.1";
   const url = `http://${host}:${options.port}`;
-  const child = spawn(command, ["serve"], {
+  const child = spawn(command, args, {
     env: {
       ...process.env,
       PHOENIX_HOST: host,
@@ -103,6 +135,13 @@ export async function startPhoenix(options: PhoenixOptions): Promise<RunningPhoe
   child.stderr?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
   let exited: number | null | undefined;
   child.on("exit", (code) => (exited = code));
+  // The process could not even start (ENOENT, EACCES): without this listener Node would
+  // crash with a stack trace instead of saying what to do.
+  let startError: Error | undefined;
+  child.on("error", (error) => {
+    startError = error;
+    exited ??= null;
+  });
 
   const stop = async () => {
     if (exited !== undefined) return;
@@ -115,6 +154,9 @@ export async function startPhoenix(options: PhoenixOptions): Promise<RunningPhoe
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   while (Date.now() < deadline) {
+    if (startError) {
+      throw new Error(`${VENV_DIR} is broken (moved clone?): ${startError.message}. Delete it and rerun \`npm run phoenix\`.`);
+    }
     if (exited !== undefined) {
       throw new Error(`Phoenix stopped before it was ready (exit code ${exited}).\n${output.split("\n").slice(-20).join("\n")}`);
     }
