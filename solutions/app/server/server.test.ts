@@ -120,6 +120,17 @@ describe("POST /api/chat", () => {
     const firstLlm = spans.getFinishedSpans().find((span) => span.attributes[KIND] === "LLM")!;
     expect(firstLlm.attributes["llm.input_messages.2.message.content"]).toBe("Hello! How can I help?");
   });
+
+  it("accepts an earlier empty answer from the model in the history", async () => {
+    const response = await ask({
+      messages: [
+        { role: "user", content: "hello" },
+        { role: "assistant", content: "" },
+        { role: "user", content: "hello again" },
+      ],
+    });
+    expect(response.statusCode).toBe(200);
+  });
 });
 
 describe("bad requests get a 4xx that names the problem, and the server keeps serving", () => {
@@ -133,7 +144,8 @@ describe("bad requests get a 4xx that names the problem, and the server keeps se
     { what: "content of the wrong type", payload: '{"messages":[{"role":"user","content":5}]}', status: 400, message: /messages\[0\]\.content must be a string/ },
     { what: "an unknown field", payload: '{"messages":[{"role":"user","content":"hi"}],"temperature":2}', status: 400, message: /unknown field "temperature"/ },
     { what: "a bad session id", payload: '{"messages":[{"role":"user","content":"hi"}],"sessionId":"a b"}', status: 400, message: /sessionId/ },
-    { what: "a message that is only whitespace", payload: '{"messages":[{"role":"user","content":" \\n\\t "}]}', status: 400, message: /messages\[0\]\.content is only whitespace/ },
+    { what: "a message that is only whitespace", payload: '{"messages":[{"role":"user","content":" \\n\\t "}]}', status: 400, message: /messages\[0\]\.content is empty or only whitespace/ },
+    { what: "an empty question", payload: '{"messages":[{"role":"user","content":""}]}', status: 400, message: /messages\[0\]\.content is empty/ },
     { what: "an answer as the last message", payload: '{"messages":[{"role":"assistant","content":"hi"}]}', status: 400, message: /last message must be the user's/ },
     { what: "a body that is not JSON", payload: "hello", headers: { "content-type": "text/plain" }, status: 415, message: /content-type: application\/json/ },
     {

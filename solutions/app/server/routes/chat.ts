@@ -29,7 +29,8 @@ const chatRequestSchema = {
         additionalProperties: false,
         properties: {
           role: { type: "string", enum: ["user", "assistant"] },
-          content: { type: "string", minLength: 1, maxLength: MAX_MESSAGE_LENGTH },
+          // A model may answer with empty text; that answer comes back in the next turn's history.
+          content: { type: "string", maxLength: MAX_MESSAGE_LENGTH },
         },
       },
     },
@@ -50,9 +51,9 @@ export function chatRoute(app: FastifyInstance, { model, modelTimeoutMs, stoppin
     if (messages.at(-1)?.role !== "user") {
       return reply.code(400).send({ error: 'The last message must be the user\'s question (role "user").' });
     }
-    const blank = messages.findIndex((message) => message.content.trim() === "");
+    const blank = messages.findIndex((message) => message.role === "user" && message.content.trim() === "");
     if (blank !== -1) {
-      return reply.code(400).send({ error: `messages[${blank}].content is only whitespace: every message needs some text.` });
+      return reply.code(400).send({ error: `messages[${blank}].content is empty or only whitespace: every user message needs some text.` });
     }
     const sessionId = request.body.sessionId ?? randomUUID();
     const serverSpan = request.serverSpan?.span;
