@@ -18,7 +18,9 @@ export interface LessonWatcherEvents {
 }
 
 export const DEBOUNCE_MS = 80;
-const POLL_MS = 1_000;
+export const POLL_MS = 1_000;
+/** how long the poll waits for fs.watch's own event before it reports the change itself */
+export const WATCH_GRACE_MS = 200;
 
 export function watchLessonFiles(root: string, lesson: Lesson, events: LessonWatcherEvents): () => void {
   const folder = path.join(root, "lessons", lesson.slug);
@@ -45,21 +47,25 @@ export function watchLessonFiles(root: string, lesson: Lesson, events: LessonWat
   }
 
   let fingerprint = fingerprintOf(folder, lesson.files);
+  let graceForWatch: NodeJS.Timeout | undefined;
   const poll = setInterval(() => {
     const now = fingerprintOf(folder, lesson.files);
     if (now === fingerprint) return;
     fingerprint = now;
     // Give fs.watch a moment: its event normally arrives well before the poll.
-    setTimeout(() => {
+    clearTimeout(graceForWatch);
+    graceForWatch = setTimeout(() => {
       if (Date.now() - lastEventAt > POLL_MS * 2) {
         events.onWatchSilent();
         changed();
       }
-    }, 200);
+    }, WATCH_GRACE_MS);
   }, POLL_MS);
 
+  // Every timer goes: after a switch of lessons, the old lesson's watcher must not start a check.
   return () => {
     clearTimeout(debounce);
+    clearTimeout(graceForWatch);
     clearInterval(poll);
     watcher?.close();
   };
