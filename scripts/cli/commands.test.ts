@@ -1,6 +1,6 @@
 // The plain subcommands, run as a learner's script or CI would run them: piped output (no TTY),
 // on a copy of the workbook. Output and exit codes are the contract.
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyWorkbook, type RepoCopy } from "../lib/repo-copy.ts";
@@ -33,6 +33,7 @@ describe("workbook subcommands without a TTY", { timeout: 120_000 }, () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("✗ Lesson 1: Tracer setup");
     expect(result.stdout).toContain("expected: 1 exported span");
+    expect(result.stdout).toContain("Read: lessons/01-tracer-setup/README.md");
     expect(result.stdout).toContain("Edit: lessons/01-tracer-setup/tracing.ts");
     expect(result.stdout).not.toMatch(ANSI);
   });
@@ -86,6 +87,102 @@ describe("workbook subcommands without a TTY", { timeout: 120_000 }, () => {
     writeFileSync(lessonFile(), readFileSync(solutionFile(), "utf8").replace(/^ {2}/gm, "    "));
     const reindented = await runWorkbook(copy.root, ["diff", "1"]);
     expect(reindented.stdout).toContain("the same as solutions/01-tracer-setup/tracing.ts");
+  });
+
+  it("diff of a deleted lesson file says it is missing and how to get the starter back", async () => {
+    rmSync(lessonFile());
+    try {
+      const result = await runWorkbook(copy.root, ["diff", "1"]);
+      expect(result.stdout).toContain("lessons/01-tracer-setup/tracing.ts is missing");
+      expect(result.stdout).toContain("npm run workbook -- reset 1");
+      expect(result.stdout).not.toContain("the same as");
+    } finally {
+      writeFileSync(lessonFile(), starterText);
+    }
+  });
+
+  it("diff with the solution file missing says the workbook is incomplete, never 'the same as the solution'", async () => {
+    const solutionText = readFileSync(solutionFile(), "utf8");
+    rmSync(solutionFile());
+    try {
+      const diff = await runWorkbook(copy.root, ["diff", "1"]);
+      expect(diff.code).toBe(1);
+      expect(diff.stderr).toContain("solutions/01-tracer-setup/tracing.ts is missing: this copy of the workbook is incomplete");
+      expect(diff.stderr).toContain("git checkout -- solutions/01-tracer-setup/tracing.ts");
+      expect(diff.stdout).not.toContain("the same as");
+      const solution = await runWorkbook(copy.root, ["solution", "1"]);
+      expect(solution.code).toBe(1);
+      expect(solution.stderr).toContain("git checkout -- solutions/01-tracer-setup/tracing.ts");
+    } finally {
+      writeFileSync(solutionFile(), solutionText);
+    }
+  });
+
+  it("diff treats anything git says on stderr as a failure, with its words", async () => {
+    const solutionText = readFileSync(solutionFile(), "utf8");
+    // A folder where the solution file should be: git exits 1, as for "differs", and complains.
+    rmSync(solutionFile());
+    mkdirSync(solutionFile());
+    try {
+      const result = await runWorkbook(copy.root, ["diff", "1"]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("git could not compare lessons/01-tracer-setup/tracing.ts with solutions/01-tracer-setup/tracing.ts");
+      expect(result.stderr).toContain("Could not access");
+    } finally {
+      rmSync(solutionFile(), { recursive: true });
+      writeFileSync(solutionFile(), solutionText);
+    }
+  });
+
+  it("without git, diff and reset name the cause and the fix, without a stack", async () => {
+    const noGit = { PATH: path.join(copy.root, "no-such-bin") };
+    const diff = await runWorkbook(copy.root, ["diff", "1"], noGit);
+    expect(diff.code).toBe(1);
+    expect(diff.stderr).toContain("Cannot run git to diff lessons/01-tracer-setup/tracing.ts");
+    expect(diff.stderr).toContain("Fix: install git");
+    const reset = await runWorkbook(copy.root, ["reset", "1", "--yes"], noGit);
+    expect(reset.code).toBe(1);
+    expect(reset.stderr).toContain("(or git is not installed)");
+    for (const result of [diff, reset]) {
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+      expect(result.stderr).not.toContain("bug in the workbook");
+    }
+  });
+
+  it("progress that cannot be saved is named with its fix, not shown as a crash", async () => {
+    const workbookDir = path.join(copy.root, ".workbook");
+    const aside = `${workbookDir}-aside`;
+    if (existsSync(workbookDir)) renameSync(workbookDir, aside);
+    // A file where the .workbook folder should be: nothing can be written inside it.
+    writeFileSync(workbookDir, "");
+    try {
+      const result = await runWorkbook(copy.root, ["hint", "1"]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("Cannot save your progress to .workbook/state.json");
+      expect(result.stderr).toContain("Fix: make the .workbook folder writable");
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      rmSync(workbookDir);
+      if (existsSync(aside)) renameSync(aside, workbookDir);
+    }
+  });
+
+  it("a bug in the CLI itself is reported as one, with its stack, instead of a one-line message", async () => {
+    // Planted in the copy's own CLI code: the real workbook is never edited.
+    const diffModule = path.join(copy.root, "scripts/cli/diff.ts");
+    const original = readFileSync(diffModule, "utf8");
+    const planted = original.replace(/(export function diffAgainstSolution\([^)]*\)[^{]*\{)/, '$1\n  throw new TypeError("a planted bug");');
+    expect(planted).not.toBe(original);
+    writeFileSync(diffModule, planted);
+    try {
+      const result = await runWorkbook(copy.root, ["diff", "1"]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("This is a bug in the workbook, not in your code; please report it");
+      expect(result.stderr).toContain("TypeError: a planted bug");
+      expect(result.stderr).toMatch(/at diffAgainstSolution .*diff\.ts:\d+/);
+    } finally {
+      writeFileSync(diffModule, original);
+    }
   });
 
   it("reset refuses without --yes when there is no terminal to ask on", async () => {

@@ -9,11 +9,12 @@ import { findBackup, listBackups } from "./backups.ts";
 import { formatCheck, lessonLabel } from "./check-report.ts";
 import { confirm } from "./confirm.ts";
 import { diffAgainstSolution } from "./diff.ts";
-import { formatHint, lessonHints } from "./lesson-hints.ts";
+import { lessonPath, readmePath, requireSolutionFiles, solutionPath } from "./lesson-files.ts";
+import { hintProgress, revealNextHint } from "./lesson-hints.ts";
 import { lessonLine, validLessons } from "./lesson-list.ts";
+import { WorkbookProblem } from "./problems.ts";
 import { missingFiles, resetLesson, restoreBackup } from "./reset.ts";
 import { runLessonFile, timeoutMessage } from "./run-lesson-file.ts";
-import { StarterUnavailable } from "./starter.ts";
 import { loadState, openingLesson, recordVerdict, saveState, type WorkbookState } from "./state.ts";
 import { interactive, progressBar, style } from "./terminal-style.ts";
 
@@ -95,11 +96,11 @@ async function withLesson(
   try {
     return await action(lesson);
   } catch (error) {
-    if (error instanceof StarterUnavailable || error instanceof Error) {
-      printError(style.red(error.message));
-      return EXIT.failed;
-    }
-    throw error;
+    // An expected problem is told as its message; anything else is a bug and goes up to
+    // workbook.ts, which prints it with its stack.
+    if (!(error instanceof WorkbookProblem)) throw error;
+    printError(style.red(error.message));
+    return EXIT.failed;
   }
 }
 
@@ -128,10 +129,11 @@ async function checkOne(context: CommandContext, lesson: Lesson): Promise<number
     print(formatCheck(check!, context.root));
     print();
     if (check!.passed) {
-      print(`Compare with the solution: ${lesson.files.map((file) => path.join("solutions", lesson.slug, file)).join(", ")}`);
+      print(`Compare with the solution: ${lesson.files.map((file) => solutionPath(lesson, file)).join(", ")}`);
     } else {
-      print(`Edit: ${lesson.files.map((file) => path.join("lessons", lesson.slug, file)).join(", ")}`);
-      print(hintLevel(context, lesson, current));
+      print(`Read: ${readmePath(lesson)}`);
+      print(`Edit: ${lesson.files.map((file) => lessonPath(lesson, file)).join(", ")}`);
+      print(hintProgress(context.root, lesson, current, `next: npm run workbook -- hint ${lesson.number}`));
     }
     print(progressBar(current.done.length, context.lessons.length));
     return check!.passed ? EXIT.ok : EXIT.failed;
@@ -162,13 +164,6 @@ async function checkAll(context: CommandContext): Promise<number> {
   }
 }
 
-export function hintLevel(context: CommandContext, lesson: Lesson, current: WorkbookState): string {
-  const lookup = lessonHints(context.root, lesson);
-  if ("problem" in lookup) return style.dim(lookup.problem);
-  const shown = Math.min(current.hintsShown[lesson.slug] ?? 0, lookup.hints.length);
-  return `Hints read: ${shown} of ${lookup.hints.length}` + (shown < lookup.hints.length ? `  (next: npm run workbook -- hint ${lesson.number})` : "");
-}
-
 async function run(context: CommandContext, lesson: Lesson, args: string[]): Promise<number> {
   const missing = missingFiles(context.root, lesson);
   if (missing.length > 0) {
@@ -181,21 +176,20 @@ async function run(context: CommandContext, lesson: Lesson, args: string[]): Pro
 }
 
 function hint(context: CommandContext, lesson: Lesson): number {
-  const lookup = lessonHints(context.root, lesson);
-  if ("problem" in lookup) {
-    printError(lookup.problem);
+  const reveal = revealNextHint(context.root, lesson, state(context));
+  if ("problem" in reveal) {
+    printError(reveal.problem);
     return EXIT.failed;
   }
-  const current = state(context);
-  const shown = current.hintsShown[lesson.slug] ?? 0;
-  const index = Math.min(shown, lookup.hints.length - 1);
-  saveState(context.root, { ...current, hintsShown: { ...current.hintsShown, [lesson.slug]: index + 1 } });
-  print(style.bold(`${lessonLabel({ lesson })}, `) + formatHint(lookup.hints, index));
-  if (index === lookup.hints.length - 1) {
-    print(); print(style.dim(`That was the last hint. Still stuck? Compare with the solution: npm run workbook -- diff ${lesson.number}`));
-  } else {
-    print(); print(style.dim(`Run it again for hint ${index + 2}.`));
-  }
+  print(style.bold(`${lessonLabel({ lesson })}, `) + reveal.text);
+  print();
+  print(
+    style.dim(
+      reveal.isLast
+        ? `That was the last hint. Still stuck? Compare with the solution: npm run workbook -- diff ${lesson.number}`
+        : `Run it again for hint ${reveal.number + 1}.`,
+    ),
+  );
   return EXIT.ok;
 }
 
@@ -206,8 +200,9 @@ function diff(context: CommandContext, lesson: Lesson): number {
 }
 
 function solution(context: CommandContext, lesson: Lesson): number {
+  requireSolutionFiles(context.root, lesson);
   for (const file of lesson.files) {
-    const relative = path.join("solutions", lesson.slug, file);
+    const relative = solutionPath(lesson, file);
     print(style.bold(`// ${relative}`));
     print(readFileSync(path.join(context.root, relative), "utf8"));
   }

@@ -5,6 +5,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Lesson } from "../../shared/lessons/catalog.ts";
+import { lessonPath, requireSolutionFiles, solutionPath } from "./lesson-files.ts";
+import { WorkbookProblem } from "./problems.ts";
 
 export interface LessonDiff {
   text: string;
@@ -13,13 +15,15 @@ export interface LessonDiff {
 }
 
 export function diffAgainstSolution(root: string, lesson: Lesson, color: boolean): LessonDiff {
+  // git says "Could not access" with the same exit code as "the files differ": look first.
+  requireSolutionFiles(root, lesson);
   const parts: string[] = [];
   let same = true;
   for (const file of lesson.files) {
-    const mine = path.join("lessons", lesson.slug, file);
-    const solution = path.join("solutions", lesson.slug, file);
+    const mine = lessonPath(lesson, file);
+    const solution = solutionPath(lesson, file);
     if (!existsSync(path.join(root, mine))) {
-      parts.push(`${mine} is missing. Restore the starter with: npm run workbook -- reset ${lesson.number}`);
+      parts.push(`${mine} is missing. Get the starter back with \`npm run workbook -- reset ${lesson.number}\` (in watch mode: press x).`);
       same = false;
       continue;
     }
@@ -29,10 +33,16 @@ export function diffAgainstSolution(root: string, lesson: Lesson, color: boolean
       { cwd: root, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 },
     );
     if (result.error) {
-      throw new Error(`Cannot run git to diff ${mine}: ${result.error.message}. Fix: install git (it comes with every clone of the workbook).`);
+      throw new WorkbookProblem(`Cannot run git to diff ${mine}: ${result.error.message}. Fix: install git (it comes with every clone of the workbook).`);
     }
-    // git diff exits 1 when the files differ; anything else is a real failure.
-    if (result.status !== 0 && result.status !== 1) throw new Error(`git diff failed for ${mine}: ${result.stderr.trim()}`);
+    // Exit 1 means "the files differ"; anything else, or any word on stderr, is a failure.
+    const complaint = result.stderr.trim();
+    if ((result.status !== 0 && result.status !== 1) || complaint !== "") {
+      throw new WorkbookProblem(
+        `git could not compare ${mine} with ${solution}: ${complaint.split("\n")[0] || `exit code ${String(result.status)}`}. ` +
+          `Fix: check that both are plain, readable files (\`git checkout -- ${solution}\` restores the solution).`,
+      );
+    }
     if (result.stdout.trim() === "") {
       parts.push(`${mine}: the same as ${solution} (whitespace aside).`);
     } else {

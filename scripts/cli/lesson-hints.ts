@@ -1,13 +1,18 @@
-// The hints of a lesson, from its README, and how many the learner has revealed so far.
+// The hints of a lesson, from its README: revealing the next one (and remembering it in the
+// learner's state) and how many they have read. Watch mode and `hint`/`check` both use these,
+// and only say differently how to get the next hint.
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Lesson } from "../../shared/lessons/catalog.ts";
 import { readHints } from "../../shared/lessons/hints.ts";
+import { readmePath } from "./lesson-files.ts";
+import { saveState, type WorkbookState } from "./state.ts";
+import { style } from "./terminal-style.ts";
 
-export type HintsLookup = { hints: string[] } | { problem: string };
+type HintsLookup = { hints: string[] } | { problem: string };
 
-export function lessonHints(root: string, lesson: Lesson): HintsLookup {
-  const readme = path.join("lessons", lesson.slug, "README.md");
+function lessonHints(root: string, lesson: Lesson): HintsLookup {
+  const readme = readmePath(lesson);
   if (!existsSync(path.join(root, readme))) {
     return { problem: `${readme} is missing, so there are no hints to show. Fix: restore it with \`git checkout -- ${readme}\`.` };
   }
@@ -18,7 +23,32 @@ export function lessonHints(root: string, lesson: Lesson): HintsLookup {
   return { hints };
 }
 
-/** "Hint 2 of 4" and its text. */
-export function formatHint(hints: string[], index: number): string {
-  return `Hint ${index + 1} of ${hints.length}\n\n${hints[index]}`;
+export type HintReveal =
+  | { problem: string }
+  | {
+      /** the learner's state with this hint counted as read (already saved) */
+      state: WorkbookState;
+      /** "Hint 2 of 4" and its text */
+      text: string;
+      number: number;
+      isLast: boolean;
+    };
+
+/** The next hint the learner has not read (the last one again once all are), counted and saved. */
+export function revealNextHint(root: string, lesson: Lesson, state: WorkbookState): HintReveal {
+  const lookup = lessonHints(root, lesson);
+  if ("problem" in lookup) return lookup;
+  const { hints } = lookup;
+  const index = Math.min(state.hintsShown[lesson.slug] ?? 0, hints.length - 1);
+  const counted = { ...state, hintsShown: { ...state.hintsShown, [lesson.slug]: index + 1 } };
+  saveState(root, counted);
+  return { state: counted, text: `Hint ${index + 1} of ${hints.length}\n\n${hints[index]}`, number: index + 1, isLast: index === hints.length - 1 };
+}
+
+/** "Hints read: 1 of 3 (how to read the next)", or why the lesson shows no hints. */
+export function hintProgress(root: string, lesson: Lesson, state: WorkbookState, howToReadNext: string): string {
+  const lookup = lessonHints(root, lesson);
+  if ("problem" in lookup) return style.dim(lookup.problem);
+  const shown = Math.min(state.hintsShown[lesson.slug] ?? 0, lookup.hints.length);
+  return `Hints read: ${shown} of ${lookup.hints.length}` + (shown < lookup.hints.length ? `  (${howToReadNext})` : "");
 }

@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import type { Lesson } from "../../shared/lessons/catalog.ts";
+import { WorkbookProblem } from "./problems.ts";
 
 export interface RunOutcome {
   exitCode: number;
@@ -40,7 +41,7 @@ export function runLessonFile(
     }, timeoutMs);
     child.on("error", (error) => {
       clearTimeout(timer);
-      reject(new Error(`Cannot start ${file}: ${error.message}. Fix: run \`npm install\` first.`));
+      reject(new WorkbookProblem(`Cannot start ${file}: ${error.message}. Fix: run \`npm install\` first.`));
     });
     child.on("close", (code) => {
       clearTimeout(timer);

@@ -9,8 +9,9 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import type { Lesson } from "../../shared/lessons/catalog.ts";
+import { WorkbookProblem } from "./problems.ts";
 
-export class StarterUnavailable extends Error {
+export class StarterUnavailable extends WorkbookProblem {
   override name = "StarterUnavailable";
 }
 

@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Lesson } from "../../shared/lessons/catalog.ts";
+import { WorkbookProblem } from "./problems.ts";
 
 export const STATE_VERSION = 1;
 
@@ -69,11 +70,18 @@ export function loadState(root: string, lessons: Lesson[]): LoadedState {
 
 export function saveState(root: string, state: WorkbookState): void {
   const file = stateFile(root);
-  mkdirSync(path.dirname(file), { recursive: true });
   // Write then rename: a crash mid-write leaves the old file, never half a file.
   const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`);
-  renameSync(temporary, file);
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`);
+    renameSync(temporary, file);
+  } catch (error) {
+    const cause = error instanceof Error ? error.message : String(error);
+    throw new WorkbookProblem(
+      `Cannot save your progress to ${path.relative(root, file)}: ${cause}. Fix: make the .workbook folder writable (and free some disk space if it is full).`,
+    );
+  }
 }
 
 /** Records a check's verdict, keeping the lessons in catalog order. */

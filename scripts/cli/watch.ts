@@ -8,9 +8,11 @@ import { WarmLessonRunner, type LessonCheck } from "../lib/warm-lesson-runner.ts
 import { formatCheck, lessonLabel } from "./check-report.ts";
 import { diffAgainstSolution } from "./diff.ts";
 import { listenToKeys } from "./keys.ts";
-import { formatHint, lessonHints } from "./lesson-hints.ts";
+import { lessonPath, readmePath, solutionPath } from "./lesson-files.ts";
+import { hintProgress, revealNextHint } from "./lesson-hints.ts";
 import { watchLessonFiles } from "./lesson-watcher.ts";
 import { ListView } from "./list-view.ts";
+import { failureNotice } from "./problems.ts";
 import { missingFiles, resetLesson } from "./reset.ts";
 import { runLessonFile, timeoutMessage } from "./run-lesson-file.ts";
 import { drawScreen } from "./screen.ts";
@@ -42,7 +44,8 @@ class WatchSession {
   private list: ListView | undefined;
   private stopWatching: () => void = () => undefined;
   private stopKeys: () => void = () => undefined;
-  private checkAgain = false;
+  /** a save not checked yet: it is checked as soon as the check, run or check-all under way ends */
+  private pendingSave = false;
   /** the lesson files' text when the last check started: a save that changes nothing is not re-checked */
   private checkedText: string | undefined;
 
@@ -53,76 +56,116 @@ class WatchSession {
     this.notice = loaded.warning ? style.yellow(`Warning: ${loaded.warning.replace(/Run .*$/, "Re-checking every lesson now.")}`) : undefined;
     this.runner = new WarmLessonRunner({ root: options.root });
     this.rememberCurrent();
-    if (loaded.warning) void this.checkAll();
-    else void this.check();
+    if (loaded.warning) this.attempt(() => this.checkAll());
+    else this.attempt(() => this.check());
   }
 
   start(): void {
-    this.stopKeys = listenToKeys((key) => void this.press(key));
+    this.stopKeys = listenToKeys((key) => this.attempt(() => this.press(key)));
     this.watchCurrent();
     process.stdout.on("resize", () => this.draw());
     this.draw();
-    void this.runner.warmUp();
+    this.attempt(() => this.runner.warmUp());
+  }
+
+  /**
+   * Runs the work of a key or a save. Whatever it throws is shown as a one-line notice and
+   * watch mode goes on: a missing git or a full disk must not end the learner's session.
+   */
+  private attempt(work: () => unknown): void {
+    const failed = (error: unknown) => {
+      this.notice = style.red(failureNotice(error, this.options.root));
+      this.draw();
+    };
+    try {
+      Promise.resolve(work()).catch(failed);
+    } catch (error) {
+      failed(error);
+    }
   }
 
   // ---- checking -------------------------------------------------------------------------
 
   private async check(): Promise<void> {
     if (this.status !== "idle") {
-      // A save during a check: check again once this one is over, with the newest code.
-      this.checkAgain = this.status === "checking";
-      return;
-    }
-    const lesson = this.lesson;
-    this.status = "checking";
-    this.checkedText = this.lessonText();
-    this.draw();
-    let check: LessonCheck;
-    try {
-      [check] = (await this.runner.check([lesson])) as [LessonCheck];
-    } catch (error) {
-      this.status = "idle";
-      this.notice = style.red(`The check itself failed: ${error instanceof Error ? error.message : String(error)}. Press Enter to try again.`);
+      // Only a save asks for a check while busy (keys wait): it is checked when the work ends.
+      this.pendingSave = true;
       this.draw();
       return;
     }
-    this.status = "idle";
-    this.state = recordVerdict(this.state, this.options.lessons, lesson.slug, check.passed);
-    saveState(this.options.root, this.state);
-    if (lesson.slug === this.lesson.slug) {
-      this.verdict = check;
-      this.panel = undefined;
-    }
-    if (this.checkAgain) {
-      this.checkAgain = false;
-      if (this.lessonText() !== this.checkedText) return this.check();
-    }
-    this.draw();
+    const lesson = this.lesson;
+    this.startChecking();
+    await this.whileBusy("checking", async () => {
+      let check: LessonCheck;
+      try {
+        [check] = (await this.runner.check([lesson])) as [LessonCheck];
+      } catch (error) {
+        this.notice = checkFailedNotice(error);
+        return;
+      }
+      this.state = recordVerdict(this.state, this.options.lessons, lesson.slug, check.passed);
+      if (lesson.slug === this.lesson.slug) {
+        this.verdict = check;
+        this.panel = undefined;
+      }
+      saveState(this.options.root, this.state);
+    });
   }
 
   private async checkAll(): Promise<void> {
     if (this.status !== "idle") return;
-    this.status = "checking";
     const warning = this.notice;
     this.notice = warning ?? "Checking every lesson...";
+    this.startChecking();
+    await this.whileBusy("checking", async () => {
+      let checks: LessonCheck[];
+      try {
+        checks = await this.runner.check(this.options.lessons);
+      } catch (error) {
+        this.notice = checkFailedNotice(error);
+        return;
+      }
+      for (const check of checks) this.state = recordVerdict(this.state, this.options.lessons, check.lesson.slug, check.passed);
+      const mine = checks.find((check) => check.lesson.slug === this.lesson.slug);
+      if (mine) this.verdict = mine;
+      this.panel = {
+        text: [
+          ...(warning ? [warning, ""] : []),
+          style.bold("Every lesson, checked again:"),
+          ...checks.map((check) => `  ${check.passed ? style.green("✓") : style.red("✗")} ${lessonLabel(check)}`),
+          "",
+          "Press Enter to see the current lesson's verdict.",
+        ].join("\n"),
+      };
+      this.notice = undefined;
+      saveState(this.options.root, this.state);
+    });
+  }
+
+  /** A check reads the files now: saves until here are in it, later ones are pending. */
+  private startChecking(): void {
+    this.pendingSave = false;
+    this.checkedText = this.lessonText();
+  }
+
+  /**
+   * Shows the status while the work runs (keys wait meanwhile), then the outcome; a save that
+   * came in the meantime and changed the files is checked right after.
+   */
+  private async whileBusy(status: Exclude<Status, "idle">, work: () => Promise<void>): Promise<void> {
+    this.status = status;
     this.draw();
-    const checks = await this.runner.check(this.options.lessons).catch(() => [] as LessonCheck[]);
-    for (const check of checks) this.state = recordVerdict(this.state, this.options.lessons, check.lesson.slug, check.passed);
-    saveState(this.options.root, this.state);
-    this.status = "idle";
-    const mine = checks.find((check) => check.lesson.slug === this.lesson.slug);
-    if (mine) this.verdict = mine;
-    this.panel = {
-      text: [
-        ...(warning ? [warning, ""] : []),
-        style.bold("Every lesson, checked again:"),
-        ...checks.map((check) => `  ${check.passed ? style.green("✓") : style.red("✗")} ${lessonLabel(check)}`),
-        "",
-        "Press Enter to see the current lesson's verdict.",
-      ].join("\n"),
-    };
-    this.notice = undefined;
-    this.draw();
+    try {
+      await work();
+    } finally {
+      this.status = "idle";
+      if (this.pendingSave && this.lessonText() !== this.checkedText) {
+        this.attempt(() => this.check());
+      } else {
+        this.pendingSave = false;
+        this.draw();
+      }
+    }
   }
 
   // ---- keys -------------------------------------------------------------------------------
@@ -204,42 +247,33 @@ class WatchSession {
   }
 
   private nextHint(): void {
-    const lookup = lessonHints(this.options.root, this.lesson);
-    if ("problem" in lookup) {
-      this.notice = style.yellow(lookup.problem);
+    const reveal = revealNextHint(this.options.root, this.lesson, this.state);
+    if ("problem" in reveal) {
+      this.notice = style.yellow(reveal.problem);
       return this.draw();
     }
-    const shown = this.state.hintsShown[this.lesson.slug] ?? 0;
-    const index = Math.min(shown, lookup.hints.length - 1);
-    this.state = { ...this.state, hintsShown: { ...this.state.hintsShown, [this.lesson.slug]: index + 1 } };
-    saveState(this.options.root, this.state);
+    this.state = reveal.state;
     this.panel = undefined;
-    this.hintText = formatHint(lookup.hints, index) + (index === lookup.hints.length - 1 ? style.dim("\n\n(the last hint; d shows the solution's diff)") : "");
+    this.hintText = reveal.text + (reveal.isLast ? style.dim("\n\n(the last hint; d shows the solution's diff)") : "");
     this.draw();
   }
 
   private async run(): Promise<void> {
     if (this.offerMissingFiles()) return;
-    this.status = "running";
-    this.draw();
-    const outcome = await runLessonFile(this.options.root, this.lesson, { capture: true, color: style.level > 0 }).catch((error: unknown) => ({
-      exitCode: 1,
-      output: error instanceof Error ? error.message : String(error),
-      timedOutAfterMs: undefined,
-    }));
-    this.status = "idle";
-    const file = path.join("lessons", this.lesson.slug, this.lesson.run);
-    this.panel = {
-      text: [
-        style.bold(`$ npx tsx ${file}`),
-        outcome.output.trimEnd(),
-        ...(outcome.timedOutAfterMs !== undefined ? ["", style.red(timeoutMessage(this.lesson, outcome.timedOutAfterMs))] : []),
-        "",
-        style.dim("Press Enter to see the verdict again."),
-      ].join("\n"),
-      fullTextCommand: `npm run workbook -- run ${this.lesson.number}`,
-    };
-    this.draw();
+    const lesson = this.lesson;
+    await this.whileBusy("running", async () => {
+      const outcome = await runLessonFile(this.options.root, lesson, { capture: true, color: style.level > 0 });
+      this.panel = {
+        text: [
+          style.bold(`$ npx tsx ${lessonPath(lesson, lesson.run)}`),
+          outcome.output.trimEnd(),
+          ...(outcome.timedOutAfterMs !== undefined ? ["", style.red(timeoutMessage(lesson, outcome.timedOutAfterMs))] : []),
+          "",
+          style.dim("Press Enter to see the verdict again."),
+        ].join("\n"),
+        fullTextCommand: `npm run workbook -- run ${lesson.number}`,
+      };
+    });
   }
 
   private diff(): void {
@@ -268,16 +302,12 @@ class WatchSession {
   }
 
   private async reset(): Promise<void> {
-    try {
-      const outcome = resetLesson(this.options.root, this.lesson);
-      this.notice = [
-        outcome.backup ? `Backed up your files to ${path.relative(this.options.root, outcome.backup.dir)}/` : "Nothing to back up: your files were missing or the starter already.",
-        `Restored the starter: ${outcome.restored.join(", ")}`,
-        style.dim(`(all backups: npm run workbook -- reset ${this.lesson.number} --backups)`),
-      ].join("\n");
-    } catch (error) {
-      this.notice = style.red(error instanceof Error ? error.message : String(error));
-    }
+    const outcome = resetLesson(this.options.root, this.lesson);
+    this.notice = [
+      outcome.backup ? `Backed up your files to ${path.relative(this.options.root, outcome.backup.dir)}/` : "Nothing to back up: your files were missing or the starter already.",
+      `Restored the starter: ${outcome.restored.join(", ")}`,
+      style.dim(`(all backups: npm run workbook -- reset ${this.lesson.number} --backups)`),
+    ].join("\n");
     this.hintText = undefined;
     await this.check();
   }
@@ -309,46 +339,40 @@ class WatchSession {
     } else {
       lines.push(formatCheck(this.verdict, this.options.root));
       if (this.verdict.passed) {
-        const solutions = this.lesson.files.map((file) => path.join("solutions", this.lesson.slug, file));
+        const solutions = this.lesson.files.map((file) => solutionPath(this.lesson, file));
         lines.push(
           "",
           style.green.bold("Done! ") + `Compare your code with the solution: ${solutions.map((file) => fileLink(file, path.join(this.options.root, file))).join(", ")} (or press d).`,
           `Press ${style.bold("n")} for the next lesson.`,
         );
       } else {
-        lines.push("", this.hintLevel());
+        lines.push("", hintProgress(this.options.root, this.lesson, this.state, "press h for the next one"));
       }
     }
     if (this.hintText) lines.push("", style.cyan(this.hintText));
     return lines.join("\n");
   }
 
-  private hintLevel(): string {
-    const lookup = lessonHints(this.options.root, this.lesson);
-    if ("problem" in lookup) return style.dim(lookup.problem);
-    const shown = Math.min(this.state.hintsShown[this.lesson.slug] ?? 0, lookup.hints.length);
-    return `Hints read: ${shown} of ${lookup.hints.length}${shown < lookup.hints.length ? " (press h for the next one)" : ""}`;
+  private statusLine(): string {
+    if (this.status === "checking") return style.yellow(this.pendingSave ? "checking... (your new save is checked next)" : "checking...");
+    if (this.status === "running") {
+      const running = `running ${lessonPath(this.lesson, this.lesson.run)}...`;
+      return style.yellow(this.pendingSave ? `${running} (your save is checked when it ends)` : running);
+    }
+    // A save seen, its check about to start (the watcher waits for the editor to finish writing).
+    if (this.pendingSave) return style.yellow("checking...");
+    if (!this.verdict) return style.dim("not checked yet");
+    return this.verdict.passed ? style.green("✓ passing") : style.red("✗ not passing yet");
   }
 
   private footer(): string[] {
-    const files = this.lesson.files.map((file) => {
-      const relative = path.join("lessons", this.lesson.slug, file);
-      return fileLink(relative, path.join(this.options.root, relative));
-    });
-    const statusLine =
-      this.status === "checking"
-        ? style.yellow("checking...")
-        : this.status === "running"
-          ? style.yellow(`running lessons/${this.lesson.slug}/${this.lesson.run}...`)
-          : !this.verdict
-            ? style.dim("not checked yet")
-            : this.verdict.passed
-              ? style.green("✓ passing")
-              : style.red("✗ not passing yet");
+    const link = (relative: string) => fileLink(relative, path.join(this.options.root, relative));
+    const files = this.lesson.files.map((file) => link(lessonPath(this.lesson, file)));
     const waitingFor = this.options.manual ? "save, then press Enter to check" : "save to check";
     const lines = [
       style.dim("─".repeat(Math.min(process.stdout.columns || 80, 80))),
-      `${statusLine}   ${lessonLabel({ lesson: this.lesson })}`,
+      `${this.statusLine()}   ${lessonLabel({ lesson: this.lesson })}`,
+      `Read: ${link(readmePath(this.lesson))}  ${style.dim("(what to do, why, and the hints)")}`,
       `Edit: ${files.join(", ")}  ${style.dim(`(${waitingFor})`)}`,
       progressBar(this.state.done.length, this.options.lessons.length),
     ];
@@ -371,17 +395,21 @@ class WatchSession {
     }
     this.stopWatching = watchLessonFiles(this.options.root, this.lesson, {
       onChangeSeen: () => {
-        if (this.status === "idle" && !this.question && !this.list && this.lessonText() !== this.checkedText) {
-          this.status = "checking";
-          this.draw();
-          this.status = "idle";
-        }
+        if (this.pendingSave || this.lessonText() === this.checkedText) return;
+        this.pendingSave = true;
+        this.draw();
       },
       onChange: () => {
         // Our own reset, or an editor touching the file without changing it.
-        if (this.lessonText() === this.checkedText) return;
+        if (this.lessonText() === this.checkedText) {
+          if (this.status === "idle" && this.pendingSave) {
+            this.pendingSave = false;
+            this.draw();
+          }
+          return;
+        }
         this.hintText = undefined;
-        void this.check();
+        this.attempt(() => this.check());
       },
       onWatchSilent: () => {
         this.notice = style.yellow(
@@ -396,7 +424,7 @@ class WatchSession {
     return this.lesson.files
       .map((file) => {
         try {
-          return readFileSync(path.join(this.options.root, "lessons", this.lesson.slug, file), "utf8");
+          return readFileSync(path.join(this.options.root, lessonPath(this.lesson, file)), "utf8");
         } catch {
           return "(missing)";
         }
@@ -416,6 +444,10 @@ class WatchSession {
     await Promise.race([this.runner.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_500))]);
     process.exit(0);
   }
+}
+
+function checkFailedNotice(error: unknown): string {
+  return style.red(`The check itself failed: ${error instanceof Error ? error.message : String(error)}. Press Enter to try again.`);
 }
 
 export async function startWatchMode(options: WatchOptions): Promise<void> {
