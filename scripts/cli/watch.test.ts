@@ -1,6 +1,6 @@
 // Watch mode in a real terminal (tmux), as a learner meets it: `npm start` on a copy of the
 // workbook, the lesson file edited from outside as an editor would save it, keys pressed.
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyWorkbook, type RepoCopy } from "../lib/repo-copy.ts";
@@ -19,6 +19,26 @@ function saveLikeAnEditor(file: string, text: string): void {
   renameSync(temporary, file);
 }
 
+/**
+ * Makes a lesson module (not one the learner edits, so no check follows) wait when it is
+ * loaded until the test releases it: the run or check that loads it is then surely still
+ * under way while the test saves. Returns the release, which also puts the module back.
+ */
+function holdWhenLoaded(relativeFile: string): () => void {
+  const file = path.join(copy.root, relativeFile);
+  const original = readFileSync(file, "utf8");
+  const released = path.join(copy.root, `.released-${path.basename(path.dirname(file))}`);
+  const hold = [
+    `import { existsSync as releasedByTest } from "node:fs";`,
+    `while (!releasedByTest(${JSON.stringify(released)})) await new Promise((resolve) => setTimeout(resolve, 50));`,
+  ].join("\n");
+  writeFileSync(file, `${hold}\n${original}`);
+  return () => {
+    writeFileSync(released, "");
+    writeFileSync(file, original);
+  };
+}
+
 beforeAll(() => {
   requireTmux();
   copy = copyWorkbook();
@@ -34,6 +54,7 @@ describe("watch mode (npm start) in a terminal", { timeout: 180_000 }, () => {
   it("opens on the first unfinished lesson with its verdict, the progress bar and the file to edit", async () => {
     const screen = await terminal.waitFor("✗ not passing yet");
     expect(screen).toContain("Lesson 1: Tracer setup");
+    expect(screen).toContain("Read: lessons/01-tracer-setup/README.md");
     expect(screen).toContain("Edit: lessons/01-tracer-setup/tracing.ts");
     expect(screen).toContain("0/6 lessons done");
     expect(screen).toContain("expected: 1 exported span");
@@ -42,6 +63,23 @@ describe("watch mode (npm start) in a terminal", { timeout: 180_000 }, () => {
 
   it("h shows the first hint", async () => {
     await terminal.pressUntil("h", /Hint 1 of \d/);
+  });
+
+  it("a key whose work fails (progress cannot be saved) shows a red notice naming the fix, and watch mode goes on", async () => {
+    const workbookDir = path.join(copy.root, ".workbook");
+    const aside = `${workbookDir}-aside`;
+    renameSync(workbookDir, aside);
+    // A file where the .workbook folder should be: the hint cannot be recorded.
+    writeFileSync(workbookDir, "");
+    try {
+      await terminal.pressUntil("h", "Cannot save your progress to .workbook/state.json");
+      expect(terminal.screen()).toContain("Fix: make the .workbook folder writable");
+    } finally {
+      rmSync(workbookDir);
+      renameSync(aside, workbookDir);
+    }
+    await terminal.pressUntil("h", (screen) => /Hint \d of \d/.test(screen) && !screen.includes("Cannot save"));
+    expect(terminal.paneDead()).toBe(false);
   });
 
   it("n refuses to move on while the lesson fails", async () => {
@@ -93,6 +131,32 @@ describe("watch mode (npm start) in a terminal", { timeout: 180_000 }, () => {
     await terminal.waitFor("✗ not passing yet");
   });
 
+  it("a save during r (run) is checked as soon as the run ends", async () => {
+    const release = holdWhenLoaded("lessons/01-tracer-setup/chatbot.ts");
+    try {
+      await terminal.pressUntil("r", "running lessons/01-tracer-setup/chatbot.ts...");
+      saveLikeAnEditor(lessonFile(), readFileSync(path.join(copy.root, "solutions/01-tracer-setup/tracing.ts"), "utf8"));
+      await terminal.waitFor("(your save is checked when it ends)");
+    } finally {
+      release();
+    }
+    const screen = await terminal.waitFor((text) => text.includes("✓ passing") && text.includes("all 5 checks pass"));
+    expect(screen).not.toContain("Press Enter to see the verdict again.");
+  });
+
+  it("a save during c (check all) is checked as soon as every lesson is checked", async () => {
+    const release = holdWhenLoaded("lessons/06-errors/chatbot.ts");
+    try {
+      await terminal.pressUntil("c", "Checking every lesson...");
+      saveLikeAnEditor(lessonFile(), starterText);
+      await terminal.waitFor("(your new save is checked next)");
+    } finally {
+      release();
+    }
+    // The all-lessons summary gives way to the verdict on the newest save: the starter fails.
+    await terminal.waitFor((text) => text.includes("0 of 5 checks pass") && text.includes("✗ not passing yet") && !text.includes("Every lesson, checked again"));
+  });
+
   it("l lists the lessons and Enter opens the chosen one", async () => {
     await terminal.pressUntil("l", "Enter open");
     terminal.press("Down", "Enter");
@@ -106,6 +170,26 @@ describe("watch mode (npm start) in a terminal", { timeout: 180_000 }, () => {
     const state = JSON.parse(readFileSync(path.join(copy.root, ".workbook/state.json"), "utf8"));
     expect(state.current).toBe("02-first-span");
     expect(readdirSync(path.join(copy.root, ".workbook/backups")).length).toBe(1);
+  });
+});
+
+describe("watch mode without git", { timeout: 120_000 }, () => {
+  it("d says git is missing and how to fix it, and watch mode goes on", async () => {
+    // An empty PATH: no git to find. Node and tsx are started by their full paths.
+    const noGit = mkdtempSync(path.join(copy.root, ".no-git-"));
+    mkdirSync(noGit, { recursive: true });
+    const session = new TmuxSession(copy.root, `PATH=${noGit} ${process.execPath} node_modules/tsx/dist/cli.mjs scripts/workbook.ts`);
+    try {
+      await session.waitFor("✗ not passing yet");
+      await session.pressUntil("d", "(y/n)");
+      session.press("y");
+      const screen = await session.waitFor("Cannot run git to diff lessons/02-first-span/chatbot.ts");
+      expect(screen).toContain("Fix: install git");
+      await session.pressUntil("h", /Hint \d of \d/);
+      expect(session.paneDead()).toBe(false);
+    } finally {
+      session.close();
+    }
   });
 });
 

@@ -22,9 +22,9 @@ export class TmuxSession {
     this.tmux(["set-option", "-t", this.name, "remain-on-exit", "on"]);
   }
 
-  /** The visible text of the pane; with escapes=true, including colour codes. */
+  /** The visible text of the pane, a line wrapped by the terminal joined back (-J); with escapes=true, including colour codes. */
   screen(escapes = false): string {
-    return this.tmux(["capture-pane", "-p", ...(escapes ? ["-e"] : []), "-t", this.name]);
+    return this.tmux(["capture-pane", "-p", "-J", ...(escapes ? ["-e"] : []), "-t", this.name]);
   }
 
   /** Keys as tmux names them: "n", "y", "Enter", "Escape", "Down". */
@@ -36,7 +36,7 @@ export class TmuxSession {
    * Presses a key until the screen shows its effect: watch mode ignores keys while a check
    * runs, and a save's check may start just before the key arrives.
    */
-  async pressUntil(key: string, expectation: string | RegExp, timeoutMs = 60_000): Promise<string> {
+  async pressUntil(key: string, expectation: string | RegExp | ((screen: string) => boolean), timeoutMs = 60_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       this.press(key);
