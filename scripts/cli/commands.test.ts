@@ -1,10 +1,11 @@
 // The plain subcommands, run as a learner's script or CI would run them: piped output (no TTY),
 // on a copy of the workbook. Output and exit codes are the contract.
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyWorkbook, type RepoCopy } from "../lib/repo-copy.ts";
 import { ANSI, runWorkbook } from "./test-support/cli.ts";
+import { blockProgressFolder } from "./test-support/unwritable-progress.ts";
 
 let copy: RepoCopy;
 const lessonFile = () => path.join(copy.root, "lessons/01-tracer-setup/tracing.ts");
@@ -150,11 +151,7 @@ describe("workbook subcommands without a TTY", { timeout: 120_000 }, () => {
   });
 
   it("progress that cannot be saved is named with its fix, not shown as a crash", async () => {
-    const workbookDir = path.join(copy.root, ".workbook");
-    const aside = `${workbookDir}-aside`;
-    if (existsSync(workbookDir)) renameSync(workbookDir, aside);
-    // A file where the .workbook folder should be: nothing can be written inside it.
-    writeFileSync(workbookDir, "");
+    const unblock = blockProgressFolder(copy.root);
     try {
       const result = await runWorkbook(copy.root, ["hint", "1"]);
       expect(result.code).toBe(1);
@@ -162,8 +159,7 @@ describe("workbook subcommands without a TTY", { timeout: 120_000 }, () => {
       expect(result.stderr).toContain("Fix: make the .workbook folder writable");
       expect(result.stderr).not.toMatch(/^\s+at /m);
     } finally {
-      rmSync(workbookDir);
-      if (existsSync(aside)) renameSync(aside, workbookDir);
+      unblock();
     }
   });
 

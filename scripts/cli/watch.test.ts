@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyWorkbook, type RepoCopy } from "../lib/repo-copy.ts";
 import { requireTmux, TmuxSession } from "./test-support/tmux.ts";
 import { ANSI, runWorkbook } from "./test-support/cli.ts";
+import { blockProgressFolder } from "./test-support/unwritable-progress.ts";
 
 let copy: RepoCopy;
 let terminal: TmuxSession;
@@ -66,17 +67,12 @@ describe("watch mode (npm start) in a terminal", { timeout: 180_000 }, () => {
   });
 
   it("a key whose work fails (progress cannot be saved) shows a red notice naming the fix, and watch mode goes on", async () => {
-    const workbookDir = path.join(copy.root, ".workbook");
-    const aside = `${workbookDir}-aside`;
-    renameSync(workbookDir, aside);
-    // A file where the .workbook folder should be: the hint cannot be recorded.
-    writeFileSync(workbookDir, "");
+    const unblock = blockProgressFolder(copy.root);
     try {
       await terminal.pressUntil("h", "Cannot save your progress to .workbook/state.json");
       expect(terminal.screen()).toContain("Fix: make the .workbook folder writable");
     } finally {
-      rmSync(workbookDir);
-      renameSync(aside, workbookDir);
+      unblock();
     }
     await terminal.pressUntil("h", (screen) => /Hint \d of \d/.test(screen) && !screen.includes("Cannot save"));
     expect(terminal.paneDead()).toBe(false);
