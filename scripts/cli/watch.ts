@@ -241,9 +241,10 @@ class WatchSession {
     this.verdict = undefined;
     this.panel = undefined;
     this.hintText = undefined;
-    this.rememberCurrent();
     this.watchCurrent();
-    void this.check();
+    this.attempt(() => this.check());
+    // Last: should the state not save, the new lesson is already watched and checked.
+    this.rememberCurrent();
   }
 
   private nextHint(): void {
