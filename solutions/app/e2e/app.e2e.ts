@@ -253,6 +253,33 @@ describe("the chat page, with Phoenix", () => {
   });
 });
 
+describe("a lesson's finished chatbot, run with npx tsx, in Phoenix", () => {
+  it("exports its spans as protobuf to PHOENIX_COLLECTOR_ENDPOINT and prints a link to the trace", async () => {
+    const project = `${PROJECT}-lesson`;
+    // The lesson talks to its own offline model: no provider variables may leak in from the shell.
+    const { OPENAI_BASE_URL: _url, OPENAI_API_KEY: _key, OPENAI_MODEL: _model, ...env } = process.env;
+    const output = await runToEnd(
+      process.execPath,
+      ["--import", "tsx", "solutions/06-errors/chatbot.ts", WEATHER_QUESTION],
+      { ...env, PHOENIX_COLLECTOR_ENDPOINT: phoenix!.url, PHOENIX_PROJECT_NAME: project, FORCE_COLOR: "0" },
+    );
+    expect(output).toContain("In Paris it is 18°C and sunny. In Tokyo it is 22°C and cloudy.");
+    const link = new RegExp(`phoenix: (${phoenix!.url}/projects/[^/]+/traces/([0-9a-f]{32}))`).exec(output);
+    expect(link, `a trace link in the output:\n${output}`).not.toBeNull();
+    expect((await fetch(link![1]!)).status).toBe(200);
+
+    const spans = await poll("the lesson's 5 spans in Phoenix", async () => {
+      const response = await fetch(`${phoenix!.url}/v1/projects/${project}/spans?trace_id=${link![2]}&limit=100`);
+      const { data } = (await response.json()) as { data: PhoenixSpan[] };
+      return data.length >= 5 ? data : undefined;
+    });
+    expect(spans.map((span) => span.span_kind).sort()).toEqual(["CHAIN", "LLM", "LLM", "TOOL", "TOOL"]);
+    for (const llm of spans.filter((span) => span.span_kind === "LLM")) {
+      expect(llm.attributes["llm.token_count.total"] ?? (llm.attributes.llm as { token_count?: { total?: number } })?.token_count?.total).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe("when things go wrong", () => {
   it("a bad request gets its 4xx with the reason, and the server keeps serving", async () => {
     const unknownRole = await postChat('{"messages":[{"role":"wizard","content":"hi"}]}');
@@ -332,6 +359,23 @@ async function poll<T>(what: string, attempt: () => Promise<T | undefined>, time
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, context: () => string): Promise<void> {
   await poll(what, async () => ((await check()) ? true : undefined), timeoutMs).catch((error: Error) => {
     throw new Error(`${error.message}\n--- output so far ---\n${context().slice(-3000)}`);
+  });
+}
+
+/** Runs a command in the repository to its end; resolves to its output, rejects with it on a non-zero exit. */
+function runToEnd(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(output);
+      else reject(new Error(`${command} ${args.join(" ")} exited with ${code}:\n${output}`));
+    });
   });
 }
 
