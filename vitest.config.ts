@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 // Two suites share this file. WORKBOOK_SUITE=lessons: the lessons' tests, pointed at lessons/
-// or solutions/ by WORKBOOK_SOURCE (scripts/progress.ts and scripts/verify.ts set both).
+// or solutions/ by WORKBOOK_SOURCE (the workbook CLI and scripts/verify.ts set both).
 // Otherwise: the project's own tests (offline model, harness, trace view, CLI, app).
 const lessons = process.env.WORKBOOK_SUITE === "lessons";
 

@@ -131,9 +131,7 @@ async function checkOne(context: CommandContext, lesson: Lesson): Promise<number
     if (check!.passed) {
       print(`Compare with the solution: ${lesson.files.map((file) => solutionPath(lesson, file)).join(", ")}`);
     } else {
-      print(`Read: ${readmePath(lesson)}`);
-      print(`Edit: ${lesson.files.map((file) => lessonPath(lesson, file)).join(", ")}`);
-      print(hintProgress(context.root, lesson, current, `next: npm run workbook -- hint ${lesson.number}`));
+      printWhereToWork(context, lesson, current);
     }
     print(progressBar(current.done.length, context.lessons.length));
     return check!.passed ? EXIT.ok : EXIT.failed;
@@ -155,13 +153,29 @@ async function checkAll(context: CommandContext): Promise<number> {
     }
     saveState(context.root, current);
     print();
+    const unfinished = checks.filter((check) => !check.passed);
+    const firstFailing = unfinished[0];
+    if (firstFailing) {
+      // The first unfinished lesson is the one to work on: its failure explained, where to read and edit.
+      print(`${unfinished.length} of ${checks.length} lessons unfinished: ${unfinished.map((check) => check.lesson.number).join(", ")}.`);
+      print();
+      print(formatCheck(firstFailing, context.root));
+      print();
+      printWhereToWork(context, firstFailing.lesson, current);
+    } else {
+      print(style.green(`All ${checks.length} lessons done. The finished app is in solutions/app.`));
+    }
     print(progressBar(current.done.length, context.lessons.length));
-    const firstFailing = checks.find((check) => !check.passed);
-    if (firstFailing) print(`Next: npm run workbook -- check ${firstFailing.lesson.number}  (shows what is missing)`);
     return firstFailing ? EXIT.failed : EXIT.ok;
   } finally {
     await runner.close();
   }
+}
+
+function printWhereToWork(context: CommandContext, lesson: Lesson, current: WorkbookState): void {
+  print(`Read: ${readmePath(lesson)}`);
+  print(`Edit: ${lesson.files.map((file) => lessonPath(lesson, file)).join(", ")}`);
+  print(hintProgress(context.root, lesson, current, `next: npm run workbook -- hint ${lesson.number}`));
 }
 
 async function run(context: CommandContext, lesson: Lesson, args: string[]): Promise<number> {

@@ -36,10 +36,3 @@ export function findLesson(lessons: Lesson[], query: string): Lesson | undefined
 export function lessonDir(lesson: Lesson, source: "lessons" | "solutions", root = projectRoot): string {
   return path.join(root, source, lesson.slug);
 }
-
-/** The lesson that a file under lessons/ or solutions/ belongs to. */
-export function lessonOfFile(file: string, lessons: Lesson[], root = projectRoot): Lesson | undefined {
-  const [source, slug] = path.relative(root, file).split(path.sep);
-  if (source !== "lessons" && source !== "solutions") return undefined;
-  return lessons.find((lesson) => lesson.slug === slug);
-}
