@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import chalk from "chalk";
 import { loadCatalog, projectRoot } from "../shared/lessons/catalog.ts";
-import { runLessonTests, type LessonResult } from "./lib/lesson-tests.ts";
+import { WarmLessonRunner, type LessonCheck } from "./lib/warm-lesson-runner.ts";
 import { checkLessonStructure } from "./lib/lesson-structure.ts";
 
 let passed = 0;
@@ -25,6 +25,19 @@ function runStep(what: string, command: string, args: string[], env: NodeJS.Proc
 }
 
 const lessons = loadCatalog();
+
+/** Every lesson's tests against lessons/ or solutions/, with the runner the workbook CLI uses. */
+async function checkLessons(source: "lessons" | "solutions"): Promise<LessonCheck[]> {
+  // A generous watchdog: on a loaded CI machine, six lessons take seconds, not the 20 s of one check.
+  const runner = new WarmLessonRunner({ source, checkTimeoutMs: 180_000 });
+  try {
+    return await runner.check(lessons);
+  } finally {
+    await runner.close();
+  }
+}
+
+const describeError = (error: { name?: string; message: string }) => `${error.name ?? "Error"}: ${error.message}`;
 const bin = (name: string) => path.join(projectRoot, "node_modules", ".bin", name);
 
 runStep("typecheck", bin("tsc"), ["--noEmit"]);
@@ -36,36 +49,39 @@ for (const lesson of lessons) {
 }
 
 console.log(chalk.bold("\nsolutions pass their lessons' tests"));
-for (const result of await runLessonTests(lessons, "solutions")) {
+for (const result of await checkLessons("solutions")) {
   const failing = result.tests.filter((test) => !test.passed);
   report(result.passed, `solutions/${result.lesson.slug}: ${result.tests.length} tests pass`, [
-    ...(result.fileError ? [firstLine(result.fileError)] : []),
-    ...failing.map((test) => `${test.title}: ${firstLine(test.failures[0] ?? "")}`),
+    ...(result.timedOutAfterMs ? [`timed out after ${result.timedOutAfterMs} ms`] : []),
+    ...result.fileErrors.map((error) => firstLine(describeError(error))),
+    ...failing.map((test) => `${test.title}: ${firstLine(test.errors[0] ? describeError(test.errors[0]) : "")}`),
   ]);
 }
 
 console.log(chalk.bold("\nstarters fail their lessons' tests, for the lesson's own reasons"));
-for (const result of await runLessonTests(lessons, "lessons")) {
+for (const result of await checkLessons("lessons")) {
   report(...judgeStarter(result));
 }
 
-runStep("project unit tests (offline model, harness, trace view, CLI, app)", bin("vitest"), ["run"]);
+// The lesson runner set WORKBOOK_SUITE=lessons in this process: the project's own suite must not inherit it.
+runStep("project unit tests (offline model, harness, trace view, CLI, app)", bin("vitest"), ["run"], { WORKBOOK_SUITE: "", WORKBOOK_SOURCE: "" });
 
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exitCode = failed === 0 ? 0 : 1;
 
 /** A starter must load, fail, and fail every test of its own lesson by an assertion. */
-function judgeStarter(result: LessonResult): [boolean, string, string[]] {
+function judgeStarter(result: LessonCheck): [boolean, string, string[]] {
   const what = `lessons/${result.lesson.slug} (starter) fails its tests`;
-  if (result.fileError) return [false, what, [`the test file itself failed: ${firstLine(result.fileError)}`]];
+  if (result.timedOutAfterMs) return [false, what, [`the check timed out after ${result.timedOutAfterMs} ms`]];
+  if (result.fileErrors.length > 0) return [false, what, [`the test file itself failed: ${firstLine(describeError(result.fileErrors[0]!))}`]];
   const ownGroup = `lesson ${result.lesson.number}:`;
   const skillTests = result.tests.filter((test) => test.groups[0]?.startsWith(ownGroup));
   const problems: string[] = [];
   if (skillTests.length === 0) problems.push(`no tests under a describe("${ownGroup} ...") block`);
   for (const test of skillTests) {
     if (test.passed) problems.push(`"${test.title}" passes on the unsolved starter: it checks nothing the lesson teaches`);
-    else if (!test.failures.every((failure) => /^(LessonFailure|AssertionError)\b/.test(failure.trim()))) {
-      problems.push(`"${test.title}" fails with an error, not a lesson check: ${firstLine(test.failures[0] ?? "")}`);
+    else if (!test.errors.every((error) => error.name === "LessonFailure" || error.name === "AssertionError")) {
+      problems.push(`"${test.title}" fails with an error, not a lesson check: ${firstLine(test.errors[0] ? describeError(test.errors[0]) : "")}`);
     }
   }
   return [problems.length === 0, `${what} (${skillTests.length} of the lesson's own tests fail)`, problems];

@@ -6,7 +6,7 @@
 // next one is forked ahead of time and preloads the OpenTelemetry packages while the learner
 // edits (prewarmed-forks.ts), which takes a save from ~500 ms to ~250 ms to a verdict.
 import { execFileSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import type { TestError } from "vitest";
 import type { Vitest } from "vitest/node";
@@ -92,6 +92,13 @@ export class WarmLessonRunner {
   }
 
   async check(lessons: Lesson[]): Promise<LessonCheck[]> {
+    // A deleted test file is the workbook's file, not the learner's code: say so, and how to get it back.
+    const missing = lessons.filter((lesson) => !existsSync(path.join(this.root, "lessons", lesson.slug, lesson.test)));
+    if (missing.length > 0) {
+      const present = await this.check(lessons.filter((lesson) => !missing.includes(lesson)));
+      return lessons.map((lesson) => present.find((check) => check.lesson === lesson) ?? missingTestFile(lesson));
+    }
+    if (lessons.length === 0) return [];
     const vitest = await this.warmUp();
     const files = lessons.map((lesson) => path.join(this.root, "lessons", lesson.slug, lesson.test));
     // Forget cached transforms: the learner's files changed since the last run. Every file under
@@ -113,8 +120,8 @@ export class WarmLessonRunner {
     return lessons.map((lesson, index) => {
       const module = outcome.testModules.find((each) => path.resolve(each.moduleId) === files[index]);
       if (!module) {
-        const error: TestError = { message: "vitest did not run this lesson's test file", name: "Error" };
-        return { lesson, passed: false, fileErrors: [error], tests: [] };
+        const message = `vitest did not run ${path.relative(this.root, files[index]!)}: is it still included by vitest.config.ts (WORKBOOK_SUITE=lessons)?`;
+        return { lesson, passed: false, fileErrors: [{ message, name: "Error" } satisfies TestError], tests: [] };
       }
       const tests = [...module.children.allTests()].map((test): CheckedTest => {
         const result = test.result();
@@ -187,4 +194,10 @@ function ownTestWorkers(): number[] {
   } catch {
     return [];
   }
+}
+
+function missingTestFile(lesson: Lesson): LessonCheck {
+  const relative = path.join("lessons", lesson.slug, lesson.test);
+  const message = `the lesson's test file ${relative} is missing: restore it with git checkout -- ${relative}`;
+  return { lesson, passed: false, fileErrors: [{ message, name: "Error" } satisfies TestError], tests: [] };
 }
