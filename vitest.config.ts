@@ -1,9 +1,10 @@
 import { defineConfig } from "vitest/config";
+import { SUITE_LESSONS, SUITE_VARIABLE } from "./shared/lessons/check-contract.ts";
 
-// Two suites share this file. WORKBOOK_SUITE=lessons: the lessons' tests, pointed at lessons/
+// Two suites share this file. WORKBOOK_SUITE=lessons (see shared/lessons/check-contract.ts): the lessons' tests, pointed at lessons/
 // or solutions/ by WORKBOOK_SOURCE (the workbook CLI and scripts/verify.ts set both).
 // Otherwise: the project's own tests (offline model, harness, trace view, CLI, app).
-const lessons = process.env.WORKBOOK_SUITE === "lessons";
+const lessons = process.env[SUITE_VARIABLE] === SUITE_LESSONS;
 
 export default defineConfig({
   test: {

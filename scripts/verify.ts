@@ -8,6 +8,7 @@ import chalk from "chalk";
 import { loadCatalog, projectRoot } from "../shared/lessons/catalog.ts";
 import { WarmLessonRunner, type LessonCheck } from "./lib/warm-lesson-runner.ts";
 import { checkLessonStructure } from "./lib/lesson-structure.ts";
+import { LESSON_FAILURE, SOURCE_VARIABLE, SUITE_VARIABLE, isOwnLessonGroup, lessonGroupTitle } from "../shared/lessons/check-contract.ts";
 
 let passed = 0;
 let failed = 0;
@@ -63,8 +64,8 @@ for (const result of await checkLessons("lessons")) {
   report(...judgeStarter(result));
 }
 
-// The lesson runner set WORKBOOK_SUITE=lessons in this process: the project's own suite must not inherit it.
-runStep("project unit tests (offline model, harness, trace view, CLI, app)", bin("vitest"), ["run"], { WORKBOOK_SUITE: "", WORKBOOK_SOURCE: "" });
+// The lesson runner set the lesson suite's variables in this process: the project's own suite must not inherit them.
+runStep("project unit tests (offline model, harness, trace view, CLI, app)", bin("vitest"), ["run"], { [SUITE_VARIABLE]: "", [SOURCE_VARIABLE]: "" });
 
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exitCode = failed === 0 ? 0 : 1;
@@ -74,13 +75,13 @@ function judgeStarter(result: LessonCheck): [boolean, string, string[]] {
   const what = `lessons/${result.lesson.slug} (starter) fails its tests`;
   if (result.timedOutAfterMs) return [false, what, [`the check timed out after ${result.timedOutAfterMs} ms`]];
   if (result.fileErrors.length > 0) return [false, what, [`the test file itself failed: ${firstLine(describeError(result.fileErrors[0]!))}`]];
-  const ownGroup = `lesson ${result.lesson.number}:`;
-  const skillTests = result.tests.filter((test) => test.groups[0]?.startsWith(ownGroup));
+  const ownGroup = lessonGroupTitle(result.lesson, "...");
+  const skillTests = result.tests.filter((test) => isOwnLessonGroup(result.lesson, test.groups[0]));
   const problems: string[] = [];
-  if (skillTests.length === 0) problems.push(`no tests under a describe("${ownGroup} ...") block`);
+  if (skillTests.length === 0) problems.push(`no tests under a describe("${ownGroup}") block`);
   for (const test of skillTests) {
     if (test.passed) problems.push(`"${test.title}" passes on the unsolved starter: it checks nothing the lesson teaches`);
-    else if (!test.errors.every((error) => error.name === "LessonFailure" || error.name === "AssertionError")) {
+    else if (!test.errors.every((error) => error.name === LESSON_FAILURE || error.name === "AssertionError")) {
       problems.push(`"${test.title}" fails with an error, not a lesson check: ${firstLine(test.errors[0] ? describeError(test.errors[0]) : "")}`);
     }
   }

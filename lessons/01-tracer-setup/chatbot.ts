@@ -2,7 +2,7 @@
 // and returns its answer. Run it: npx tsx lessons/01-tracer-setup/chatbot.ts "Hello!"
 // Nothing to edit here in lesson 1; lesson 2 wraps the turn in its first span.
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
-import type { ChatMessage } from "../../shared/chatbot/openai-types.ts";
+import type { ChatMessage } from "../../shared/openai/types.ts";
 import { isRunDirectly, runLesson } from "../../shared/lesson-runner/run-lesson.ts";
 import { phoenixExporter, setupTracing } from "./tracing.ts";
 

@@ -15,7 +15,7 @@ const README = "lessons/01-tracer-setup/README.md";
 
 function fail(headline: string, expected: string, got: string, hint: number): never {
   throw new LessonFailure(
-    `${headline}\n  expected: ${expected}\n  got:      ${got}\n\n  Next: read hint ${hint} of lesson 1, in ${README} (or press h in npm start)`,
+    `${headline}\n  expected: ${expected}\n  got:      ${got}\n\n  Next: read hint ${hint} of lesson 1, in ${README}`,
   );
 }
 

@@ -12,7 +12,7 @@ import {
   SemanticConventions,
 } from "@arizeai/openinference-semantic-conventions";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
-import type { ChatMessage } from "../../shared/chatbot/openai-types.ts";
+import type { ChatMessage } from "../../shared/openai/types.ts";
 import { isRunDirectly, runLesson } from "../../shared/lesson-runner/run-lesson.ts";
 import { phoenixExporter, setupTracing } from "./tracing.ts";
 

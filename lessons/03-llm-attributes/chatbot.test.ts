@@ -16,7 +16,7 @@ import {
 } from "@arizeai/openinference-semantic-conventions";
 import { beforeAll, describe, it } from "vitest";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
-import type { ChatCompletion } from "../../shared/chatbot/openai-types.ts";
+import type { ChatCompletion } from "../../shared/openai/types.ts";
 import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
 import { loadLesson } from "../../shared/testing/lesson-module.ts";
 import { expectations } from "../../shared/testing/span-checks.ts";

@@ -9,7 +9,7 @@ import {
   OpenInferenceSpanKind,
 } from "@arizeai/openinference-semantic-conventions";
 import { beforeAll, describe, it } from "vitest";
-import type { ChatCompletionRequest } from "../../shared/chatbot/openai-types.ts";
+import type { ChatCompletionRequest } from "../../shared/openai/types.ts";
 import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
 import { loadLesson } from "../../shared/testing/lesson-module.ts";
 import { expectations } from "../../shared/testing/span-checks.ts";

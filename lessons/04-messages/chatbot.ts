@@ -25,7 +25,7 @@ import {
   SemanticConventions,
 } from "@arizeai/openinference-semantic-conventions";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
-import type { ChatCompletion, ChatCompletionRequest, ChatMessage } from "../../shared/chatbot/openai-types.ts";
+import type { ChatCompletion, ChatCompletionRequest, ChatMessage } from "../../shared/openai/types.ts";
 import { isRunDirectly, runLesson } from "../../shared/lesson-runner/run-lesson.ts";
 import { phoenixExporter, setupTracing } from "./tracing.ts";
 

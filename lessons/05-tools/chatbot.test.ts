@@ -22,7 +22,7 @@ import {
 } from "@arizeai/openinference-semantic-conventions";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { beforeAll, describe, it } from "vitest";
-import type { ChatCompletion, ChatCompletionRequest } from "../../shared/chatbot/openai-types.ts";
+import type { ChatCompletion, ChatCompletionRequest } from "../../shared/openai/types.ts";
 import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
 import { loadLesson } from "../../shared/testing/lesson-module.ts";
 import { expectations } from "../../shared/testing/span-checks.ts";

@@ -8,7 +8,7 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import * as openaiModule from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectModel, type ModelConnection } from "../../shared/chatbot/connect-model.ts";
-import type { ChatCompletionRequest } from "../../shared/chatbot/openai-types.ts";
+import type { ChatCompletionRequest } from "../../shared/openai/types.ts";
 import { startOfflineModel, type OfflineModel } from "../../shared/model/offline-model.ts";
 import { installSpanCapture } from "../../shared/testing/capture-spans.ts";
 

@@ -5,6 +5,7 @@
 import path from "node:path";
 import type { TestError } from "vitest";
 import type { LessonCheck } from "../lib/warm-lesson-runner.ts";
+import { LESSON_FAILURE } from "../../shared/lessons/check-contract.ts";
 import { codeFrame } from "./code-frame.ts";
 import { missingFiles } from "./reset.ts";
 import { style } from "./terminal-style.ts";
@@ -58,7 +59,7 @@ export function formatCheck(check: LessonCheck, root: string): string {
 }
 
 function explainError(error: TestError, check: LessonCheck, root: string): string {
-  if (error.name === "LessonFailure") return error.message;
+  if (error.name === LESSON_FAILURE) return error.message;
   const syntax = syntaxErrorAt(error);
   if (syntax) {
     return [

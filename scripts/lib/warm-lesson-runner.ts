@@ -12,6 +12,7 @@ import type { TestError } from "vitest";
 import type { Vitest } from "vitest/node";
 import type { PrewarmedForks, PrewarmStats } from "./prewarmed-forks.ts";
 import { projectRoot, type Lesson } from "../../shared/lessons/catalog.ts";
+import { lessonSourceDir, lessonSuiteEnv, type LessonSource } from "../../shared/lessons/check-contract.ts";
 
 export interface CheckedTest {
   /** the describe blocks around the test, outermost first */
@@ -33,7 +34,8 @@ export interface LessonCheck {
 
 export interface WarmRunnerOptions {
   root?: string;
-  source?: "lessons" | "solutions";
+  /** whose lesson files the tests load (see SOURCE_VARIABLE) */
+  source?: LessonSource;
   /** the whole check, import included (default 20 s; WORKBOOK_CHECK_TIMEOUT_MS) */
   checkTimeoutMs?: number;
   /** one test (default 10 s) */
@@ -60,8 +62,7 @@ export class WarmLessonRunner {
     this.testTimeoutMs = options.testTimeoutMs ?? Math.min(10_000, this.checkTimeoutMs);
     this.prewarm = options.prewarm ?? true;
     // vitest.config.ts and the lesson tests read these; the test workers inherit them.
-    process.env.WORKBOOK_SUITE = "lessons";
-    process.env.WORKBOOK_SOURCE = options.source ?? "lessons";
+    Object.assign(process.env, lessonSuiteEnv(options.source ?? "lessons"));
   }
 
   /** Starts vitest ahead of the first check (watch mode calls it right after drawing). */
@@ -105,6 +106,8 @@ export class WarmLessonRunner {
     // lessons/, not only the lesson's own: chatbot.ts imports its folder's tracing.ts, which the
     // learner may edit too (and a lesson may import another's), and vite's watcher is off.
     for (const file of lessonSources(this.root)) vitest.invalidateFile(file);
+    const sourceDir = lessonSourceDir(this.root);
+    if (!sourceDir.startsWith(path.join(this.root, "lessons"))) for (const file of sourceFilesUnder(sourceDir)) vitest.invalidateFile(file);
     const project = vitest.getRootProject();
     const run = vitest.runTestSpecifications(files.map((file) => project.createSpecification(file)));
     let timer: NodeJS.Timeout | undefined;
@@ -120,7 +123,7 @@ export class WarmLessonRunner {
     return lessons.map((lesson, index) => {
       const module = outcome.testModules.find((each) => path.resolve(each.moduleId) === files[index]);
       if (!module) {
-        const message = `vitest did not run ${path.relative(this.root, files[index]!)}: is it still included by vitest.config.ts (WORKBOOK_SUITE=lessons)?`;
+        const message = `vitest did not run ${path.relative(this.root, files[index]!)}: is it still included by vitest.config.ts (see shared/lessons/check-contract.ts)?`;
         return { lesson, passed: false, fileErrors: [{ message, name: "Error" } satisfies TestError], tests: [] };
       }
       const tests = [...module.children.allTests()].map((test): CheckedTest => {
@@ -172,7 +175,10 @@ export class WarmLessonRunner {
 
 /** The source files under lessons/ (learners edit them; the CLI watches only the current lesson's). */
 function lessonSources(root: string): string[] {
-  const folder = path.join(root, "lessons");
+  return sourceFilesUnder(path.join(root, "lessons"));
+}
+
+function sourceFilesUnder(folder: string): string[] {
   try {
     return readdirSync(folder, { recursive: true, encoding: "utf8" })
       .filter((file) => /\.(?:[cm]?[jt]sx?|json)$/.test(file))

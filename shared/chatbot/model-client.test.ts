@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOfflineModel, type OfflineModel } from "../model/offline-model.ts";
 import { connectModel, providerFromBaseUrl, type ModelConnection } from "./connect-model.ts";
 import { ModelApiError, ModelConnectionError, ModelResponseError, ModelTimeoutError } from "./model-errors.ts";
-import type { ChatCompletionChunk } from "./openai-types.ts";
+import type { ChatCompletionChunk } from "../openai/types.ts";
 import { toolDefinitions } from "./tools.ts";
 
 let offline: OfflineModel;

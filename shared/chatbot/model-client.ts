@@ -1,6 +1,6 @@
 // A raw OpenAI-compatible chat-completions client over `fetch`: no SDK, no tracing.
 // The lessons wrap these calls in spans themselves; that is the point of the workbook.
-import type { ApiErrorBody, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "./openai-types.ts";
+import type { ApiErrorBody, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "../openai/types.ts";
 import { ModelApiError, ModelConnectionError, ModelResponseError, ModelTimeoutError } from "./model-errors.ts";
 
 export interface ModelClientOptions {

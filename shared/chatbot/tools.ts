@@ -1,7 +1,7 @@
 // The chatbot's tools: plain functions plus the JSON definitions offered to the model.
 // They are deliberately small and deterministic, and they fail loudly on bad input so the
 // errors lesson has something real to trace.
-import type { ToolDefinition } from "./openai-types.ts";
+import type { ToolDefinition } from "../openai/types.ts";
 
 export interface ChatbotTool {
   name: string;

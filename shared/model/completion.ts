@@ -1,6 +1,6 @@
 // The non-streamed answer: one `chat.completion` object.
 
-import type { ChatCompletion, ChatCompletionRequest, Usage } from "../chatbot/openai-types.ts";
+import type { ChatCompletion, ChatCompletionRequest, Usage } from "../openai/types.ts";
 import { completionId } from "./ids.ts";
 import type { ModelReply } from "./replies.ts";
 

@@ -3,7 +3,7 @@
 // Handlers throw an ApiError; the server turns it into the response, so a bad request
 // can never crash the process.
 
-import type { ApiErrorBody } from "../chatbot/openai-types.ts";
+import type { ApiErrorBody } from "../openai/types.ts";
 
 export class ApiError extends Error {
   constructor(

@@ -16,7 +16,7 @@
 // A queued entry, "none" included, wins over a marker.
 
 import type { ServerResponse } from "node:http";
-import type { ChatCompletionRequest } from "../chatbot/openai-types.ts";
+import type { ChatCompletionRequest } from "../openai/types.ts";
 import { ApiError, invalidRequest } from "./errors.ts";
 
 export type Fault =

@@ -2,7 +2,7 @@
 // gets the same completion id and the same tool call ids, so runs, tests and traces repeat.
 
 import { createHash } from "node:crypto";
-import type { ChatMessage } from "../chatbot/openai-types.ts";
+import type { ChatMessage } from "../openai/types.ts";
 
 function shortHash(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 24);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChatCompletion, ChatCompletionRequest, ChatMessage } from "../chatbot/openai-types.ts";
+import type { ChatCompletion, ChatCompletionRequest, ChatMessage } from "../openai/types.ts";
 import { MAX_BODY_BYTES } from "./http.ts";
 import { startOfflineModel, type OfflineModel } from "./offline-model.ts";
 import { ask, postChat, TOOLS, user } from "./test-support.ts";

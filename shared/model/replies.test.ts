@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ChatCompletionRequest, ChatMessage, ToolCall } from "../chatbot/openai-types.ts";
+import type { ChatCompletionRequest, ChatMessage, ToolCall } from "../openai/types.ts";
 import { findCities, findExpression } from "./intents.ts";
 import {
   ASK_FOR_CITY,

@@ -13,7 +13,7 @@ import type {
   ChatMessage,
   FinishReason,
   ToolCall,
-} from "../chatbot/openai-types.ts";
+} from "../openai/types.ts";
 import { toolCallId } from "./ids.ts";
 import { asksAboutWeather, findCities, findExpression } from "./intents.ts";
 import { countTokens, truncateToTokens } from "./token-count.ts";

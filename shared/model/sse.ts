@@ -14,7 +14,7 @@ import type {
   FinishReason,
   ToolCallDelta,
   Usage,
-} from "../chatbot/openai-types.ts";
+} from "../openai/types.ts";
 import type { CompletionMeta } from "./completion.ts";
 import { pause } from "./http.ts";
 import type { ModelReply } from "./replies.ts";

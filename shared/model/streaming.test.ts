@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "../chatbot/openai-types.ts";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "../openai/types.ts";
 import { startOfflineModel, type OfflineModel } from "./offline-model.ts";
 import { ask, chunksOf, postChat, sseData } from "./test-support.ts";
 

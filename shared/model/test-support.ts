@@ -6,7 +6,7 @@ import type {
   ChatCompletionRequest,
   ChatMessage,
   ToolDefinition,
-} from "../chatbot/openai-types.ts";
+} from "../openai/types.ts";
 import type { OfflineModel } from "./offline-model.ts";
 
 export const WEATHER_TOOL: ToolDefinition = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ChatCompletionRequest, ChatMessage } from "../chatbot/openai-types.ts";
+import type { ChatCompletionRequest, ChatMessage } from "../openai/types.ts";
 import { countTokens, truncateToTokens, usageFor } from "./token-count.ts";
 
 describe("countTokens", () => {

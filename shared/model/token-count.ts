@@ -14,7 +14,7 @@
 //                     + for each tool call in the reply: tokens(name) + tokens(arguments)
 //   total_tokens      = prompt_tokens + completion_tokens
 
-import type { ChatCompletionRequest, ChatMessage, Usage } from "../chatbot/openai-types.ts";
+import type { ChatCompletionRequest, ChatMessage, Usage } from "../openai/types.ts";
 
 // The `u` flag makes an emoji (two UTF-16 units) one token, and keeps truncation from
 // cutting it in half.

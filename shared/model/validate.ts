@@ -12,7 +12,7 @@ import type {
   Role,
   ToolCall,
   ToolDefinition,
-} from "../chatbot/openai-types.ts";
+} from "../openai/types.ts";
 import { invalidRequest, type ApiError } from "./errors.ts";
 
 type JsonObject = Record<string, unknown>;

@@ -1,10 +1,11 @@
 // A failed lesson check, written for the learner: what was expected, what came, the
 // likely mistake, their own span tree, and the hint to read next.
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { LESSON_FAILURE } from "../lessons/check-contract.ts";
 import { renderSpanTree } from "../trace-view/render-tree.ts";
 
 export class LessonFailure extends Error {
-  override name = "LessonFailure";
+  override name = LESSON_FAILURE;
 }
 
 export interface FailureReport {

@@ -1,8 +1,7 @@
 // What every lesson test file starts with: span capture and the offline model, set up
 // once for the file and torn down after it, plus the checks bound to this lesson.
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll } from "vitest";
+import { lessonOfTestFile } from "../lessons/check-contract.ts";
 import { startOfflineModel, type OfflineModel } from "../model/offline-model.ts";
 import { connectModel, type ModelConnection } from "../chatbot/connect-model.ts";
 import { installSpanCapture, type SpanCapture } from "./capture-spans.ts";
@@ -22,11 +21,9 @@ export interface LessonHarness {
  * (Registering later would replace the global proxy that such a tracer already holds.)
  */
 export function useLessonHarness(testFileUrl: string): LessonHarness {
-  const lessonFolder = path.basename(path.dirname(fileURLToPath(testFileUrl)));
-  const lessonNumber = Number(lessonFolder.slice(0, 2));
-  const readme = `lessons/${lessonFolder}/README.md`;
+  const lesson = lessonOfTestFile(testFileUrl);
   const capture: SpanCapture = installSpanCapture();
-  const checks = new SpanChecks(capture, readme, lessonNumber);
+  const checks = new SpanChecks(capture, lesson);
   let offlineModel: OfflineModel | undefined;
   const connections: ModelConnection[] = [];
 

@@ -7,7 +7,7 @@ import { LessonFailure } from "./lesson-failure.ts";
 import { SpanChecks, expectations } from "./span-checks.ts";
 
 const capture = installSpanCapture();
-const checks = new SpanChecks(capture, "lessons/03-llm-attributes/README.md", 3);
+const checks = new SpanChecks(capture, { number: 3, slug: "03-llm-attributes" });
 const tracer = trace.getTracer("harness-test");
 const KIND = SemanticConventions.OPENINFERENCE_SPAN_KIND;
 

@@ -4,6 +4,8 @@
 import { SpanStatusCode, type AttributeValue } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
+import type { Lesson } from "../lessons/catalog.ts";
+import { hintReference } from "../lessons/check-contract.ts";
 import type { SpanCapture } from "./capture-spans.ts";
 import { LessonFailure, formatFailure, type FailureReport } from "./lesson-failure.ts";
 
@@ -62,9 +64,8 @@ export interface CheckOptions {
 export class SpanChecks {
   constructor(
     private readonly capture: SpanCapture,
-    /** e.g. "lessons/03-llm-attributes/README.md" */
-    private readonly readme: string,
-    private readonly lessonNumber: number,
+    /** the lesson whose tests run these checks: failures point at its README's hints */
+    private readonly lesson: Pick<Lesson, "number" | "slug">,
   ) {}
 
   get spans(): ReadableSpan[] {
@@ -208,10 +209,7 @@ export class SpanChecks {
   }
 
   fail(report: Omit<FailureReport, "spans" | "unended" | "hint"> & CheckOptions): never {
-    const hint =
-      report.hint !== undefined
-        ? `hint ${report.hint} of lesson ${this.lessonNumber}, in ${this.readme} (or press h in npm start)`
-        : this.readme;
+    const hint = hintReference(this.lesson, report.hint);
     const mistake = report.mistake ?? report.usualMistake;
     throw new LessonFailure(formatFailure({ ...report, mistake, spans: this.spans, unended: this.capture.unended(), hint }));
   }

@@ -38,7 +38,7 @@ import {
   TOOL_PARAMETERS,
 } from "@arizeai/openinference-semantic-conventions";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
-import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ToolCall, ToolDefinition } from "../../shared/chatbot/openai-types.ts";
+import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ToolCall, ToolDefinition } from "../../shared/openai/types.ts";
 import { findTool, toolDefinitions } from "../../shared/chatbot/tools.ts";
 import { isRunDirectly, runLesson } from "../../shared/lesson-runner/run-lesson.ts";
 import { phoenixExporter, setupTracing } from "./tracing.ts";

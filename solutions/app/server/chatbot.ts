@@ -39,7 +39,7 @@ import {
   TOOL_PARAMETERS,
 } from "@arizeai/openinference-semantic-conventions";
 import type { ModelConnection } from "../../../shared/chatbot/connect-model.ts";
-import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ToolCall } from "../../../shared/chatbot/openai-types.ts";
+import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ToolCall } from "../../../shared/openai/types.ts";
 import { findTool, toolDefinitions } from "../../../shared/chatbot/tools.ts";
 import type { ConversationMessage } from "../api.ts";
 import { messageAttributes, offeredToolAttributes } from "./message-attributes.ts";

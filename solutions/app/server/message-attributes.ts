@@ -13,7 +13,7 @@ import {
   LLM_TOOLS,
   TOOL_JSON_SCHEMA,
 } from "@arizeai/openinference-semantic-conventions";
-import type { ChatMessage, ToolDefinition } from "../../../shared/chatbot/openai-types.ts";
+import type { ChatMessage, ToolDefinition } from "../../../shared/openai/types.ts";
 
 export function messageAttributes(prefix: string, messages: ChatMessage[]): Attributes {
   const attributes: Attributes = {};
