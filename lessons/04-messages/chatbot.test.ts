@@ -3,26 +3,36 @@ import {
   LLM_FINISH_REASON,
   LLM_INPUT_MESSAGES,
   LLM_OUTPUT_MESSAGES,
-  LLM_TOKEN_COUNT_TOTAL,
   MESSAGE_CONTENT,
   MESSAGE_ROLE,
   OpenInferenceSpanKind,
 } from "@arizeai/openinference-semantic-conventions";
 import { beforeAll, describe, it } from "vitest";
+import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import type { ChatCompletionRequest } from "../../shared/openai/types.ts";
 import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
 import { loadLesson } from "../../shared/testing/lesson-module.ts";
 import { expectations } from "../../shared/testing/span-checks.ts";
+import { checkChainSpan } from "../../shared/testing/taught/chain-span.ts";
+import { checkLlmSpans } from "../../shared/testing/taught/llm-spans.ts";
+import { checkMessages } from "../../shared/testing/taught/messages.ts";
+import { tracerSetupChecks } from "../../shared/testing/taught/tracer-setup.ts";
 
 // The harness first: it registers the span capture before the lesson's module gets its tracer.
 const harness = useLessonHarness(import.meta.url);
 const { chatTurn } = await loadLesson<typeof import("./chatbot.ts")>(import.meta.url, "chatbot.ts");
 const QUESTION = "Hello there! Who are you?";
+const tracing = await loadLesson<typeof import("./tracing.ts")>(import.meta.url, "tracing.ts");
 let reply = "";
+let model: ModelConnection;
 
 beforeAll(async () => {
-  reply = await chatTurn(await harness.connect(), QUESTION);
+  model = await harness.connect();
+  const outcome = await harness.run(() => chatTurn(model, QUESTION));
+  if (outcome.thrown) throw outcome.thrown;
+  reply = outcome.value ?? "";
 });
+const chainSpan = () => harness.checks.one({ kind: OpenInferenceSpanKind.CHAIN }, "CHAIN span for the chat turn");
 
 const llmSpan = () => harness.checks.one({ kind: OpenInferenceSpanKind.LLM }, "LLM span around the model call");
 /** The messages actually sent, as the LLM span's input.value recorded them (lesson 3). */
@@ -65,10 +75,23 @@ describe("lesson 4: the conversation, message by message", () => {
   it("records why the model stopped (finish reason)", () => {
     harness.checks.attribute(llmSpan(), LLM_FINISH_REASON, "stop", { hint: 3 });
   });
+
+  it("lists exactly the messages sent and received, with nothing invented", () => {
+    checkMessages(harness.checks, checkLlmSpans(harness.checks, chainSpan(), model));
+  });
 });
 
-describe("still true from lesson 3", () => {
-  it("records token counts on the LLM span", () => {
-    harness.checks.attribute(llmSpan(), LLM_TOKEN_COUNT_TOTAL, expectations.positiveInteger);
+describe("still true from lessons 1 to 3", () => {
+  it("lesson 3: the LLM span names system, provider and model, and records request, response, parameters, tokens and status", () => {
+    checkLlmSpans(harness.checks, chainSpan(), model);
+  });
+
+  it("lesson 2: the chat turn is one ended CHAIN root with the question, the reply and status OK", () => {
+    checkChainSpan(harness.checks, { question: QUESTION, reply });
+  });
+
+  // Last in the file: these checks replace the global tracer provider with the learner's own.
+  it("lesson 1: tracing.ts sets up the provider, resource, exporters, context manager and Phoenix exporter", async () => {
+    for (const check of Object.values(tracerSetupChecks(tracing, harness.lesson))) await check();
   });
 });

@@ -22,19 +22,30 @@ import {
 } from "@arizeai/openinference-semantic-conventions";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { beforeAll, describe, it } from "vitest";
+import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import type { ChatCompletion, ChatCompletionRequest } from "../../shared/openai/types.ts";
 import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
 import { loadLesson } from "../../shared/testing/lesson-module.ts";
 import { expectations } from "../../shared/testing/span-checks.ts";
+import { checkChainSpan } from "../../shared/testing/taught/chain-span.ts";
+import { checkLlmSpans } from "../../shared/testing/taught/llm-spans.ts";
+import { checkMessages } from "../../shared/testing/taught/messages.ts";
+import { checkTools } from "../../shared/testing/taught/tools.ts";
+import { tracerSetupChecks } from "../../shared/testing/taught/tracer-setup.ts";
 
 // The harness first: it registers the span capture before the lesson's module gets its tracer.
 const harness = useLessonHarness(import.meta.url);
 const { chatTurn } = await loadLesson<typeof import("./chatbot.ts")>(import.meta.url, "chatbot.ts");
 const QUESTION = "What's the weather in Paris and in Tokyo?";
+const tracing = await loadLesson<typeof import("./tracing.ts")>(import.meta.url, "tracing.ts");
 let reply = "";
+let model: ModelConnection;
 
 beforeAll(async () => {
-  reply = await chatTurn(await harness.connect(), QUESTION);
+  model = await harness.connect();
+  const outcome = await harness.run(() => chatTurn(model, QUESTION));
+  if (outcome.thrown) throw outcome.thrown;
+  reply = outcome.value ?? "";
 });
 
 const checks = () => harness.checks;
@@ -129,11 +140,28 @@ describe("lesson 5: tools, traced end to end", () => {
       checks().attribute(second!, `${LLM_INPUT_MESSAGES}.${index}.${MESSAGE_CONTENT}`, sent[index]!.content ?? "", { hint: 4 });
     });
   });
+
+  it("traces every tool call, offered tool and tool result of the turn, in every LLM and TOOL span", () => {
+    checkTools(checks(), chainSpan(), checkLlmSpans(checks(), chainSpan(), model, { atLeast: 2 }));
+  });
 });
 
-describe("still true from lessons 2 to 4", () => {
-  it("answers with the weather of both cities, recorded as the turn's output", () => {
+describe("still true from lessons 1 to 4", () => {
+  it("lesson 4: every LLM span lists the messages sent and the answer, with the finish reason", () => {
+    checkMessages(checks(), checkLlmSpans(checks(), chainSpan(), model, { atLeast: 2 }));
+  });
+
+  it("lesson 3: every LLM span names system, provider and model, and records request, response, parameters, tokens and status", () => {
+    checkLlmSpans(checks(), chainSpan(), model, { atLeast: 2 });
+  });
+
+  it("lesson 2: the chat turn is one ended CHAIN root with the question, the reply (both cities) and status OK", () => {
     checks().that(/Paris/.test(reply) && /Tokyo/.test(reply), { headline: "The reply should mention both cities.", expected: "Paris and Tokyo", got: reply });
-    checks().attribute(chainSpan(), OUTPUT_VALUE, reply);
+    checkChainSpan(checks(), { question: QUESTION, reply });
+  });
+
+  // Last in the file: these checks replace the global tracer provider with the learner's own.
+  it("lesson 1: tracing.ts sets up the provider, resource, exporters, context manager and Phoenix exporter", async () => {
+    for (const check of Object.values(tracerSetupChecks(tracing, harness.lesson))) await check();
   });
 });

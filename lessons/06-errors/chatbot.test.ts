@@ -2,36 +2,49 @@ import {
   LLM_INPUT_MESSAGES,
   MESSAGE_CONTENT,
   MESSAGE_ROLE,
-  OUTPUT_VALUE,
   OpenInferenceSpanKind,
 } from "@arizeai/openinference-semantic-conventions";
-import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { beforeAll, describe, it } from "vitest";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import type { Fault } from "../../shared/model/faults.ts";
 import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
 import { loadLesson } from "../../shared/testing/lesson-module.ts";
+import { checkChainSpan } from "../../shared/testing/taught/chain-span.ts";
+import { checkFailedModelCall, checkFailedTool, checkFailuresRecorded } from "../../shared/testing/taught/errors.ts";
+import { checkLlmSpans } from "../../shared/testing/taught/llm-spans.ts";
+import { checkMessages } from "../../shared/testing/taught/messages.ts";
+import { checkTools } from "../../shared/testing/taught/tools.ts";
+import { tracerSetupChecks } from "../../shared/testing/taught/tracer-setup.ts";
 
 // The harness first: it registers the span capture before the lesson's module gets its tracer.
 const harness = useLessonHarness(import.meta.url);
 const { chatTurn } = await loadLesson<typeof import("./chatbot.ts")>(import.meta.url, "chatbot.ts");
 const checks = () => harness.checks;
 
+const tracing = await loadLesson<typeof import("./tracing.ts")>(import.meta.url, "tracing.ts");
+
 interface Outcome {
+  question: string;
   reply?: string;
   thrown?: unknown;
+  model: ModelConnection;
 }
 
 /** Runs one turn on a clean slate of spans; a thrown error is kept, not rethrown, so each check can explain it. */
 async function turn(question: string, options: { faults?: Fault[]; model?: ModelConnection } = {}): Promise<Outcome> {
-  harness.capture.reset();
-  if (options.faults) harness.offlineModel.injectFaults(...options.faults);
   const model = options.model ?? (await harness.connect());
-  try {
-    return { reply: await chatTurn(model, question) };
-  } catch (thrown) {
-    return { thrown };
-  }
+  if (options.faults) harness.offlineModel.injectFaults(...options.faults);
+  const { value, thrown } = await harness.run(() => chatTurn(model, question));
+  return { question, reply: value, thrown, model };
+}
+
+/** Everything lessons 2 to 5 taught, on a turn that may have failed: returns the calls and tool runs. */
+function checkEarlierLessons(outcome: Outcome, status: "OK" | "ERROR") {
+  const chain = checkChainSpan(checks(), { question: outcome.question, reply: outcome.reply ?? "(the turn threw)", status });
+  const calls = checkLlmSpans(checks(), chain, outcome.model);
+  checkMessages(checks(), calls);
+  const runs = checkTools(checks(), chain, calls);
+  return { calls, runs };
 }
 
 function expectAnswered(outcome: Outcome, pattern: RegExp, hint: number) {
@@ -50,24 +63,10 @@ function expectAnswered(outcome: Outcome, pattern: RegExp, hint: number) {
   checks().that(pattern.test(outcome.reply!), { headline: "The reply does not explain what went wrong.", expected: `a reply matching ${pattern}`, got: outcome.reply!, hint });
 }
 
-function expectAllEnded() {
-  const open = harness.capture.unended();
-  checks().that(open.length === 0, {
-    headline: "Some spans were never ended (and so never exported).",
-    expected: "every span ended",
-    got: open.map((span) => `"${span.name}" still open`).join(", "),
-    mistake: "end spans in a finally block, so the error path ends them too.",
-    hint: 1,
-  });
-}
-
-const llmSpan = () => checks().atLeast(1, { kind: OpenInferenceSpanKind.LLM }, "LLM span")[0]!;
-const chainSpan = () => checks().one({ kind: OpenInferenceSpanKind.CHAIN }, "CHAIN span for the chat turn");
-
-function expectFailedLlmSpan(exceptionPattern: RegExp) {
-  const span: ReadableSpan = llmSpan();
-  checks().status(span, "ERROR", { hint: 1 });
-  checks().exceptionEvent(span, exceptionPattern, { hint: 1 });
+/** The model call failed: ERROR and the exception on its LLM span, ERROR and the apology on the turn. */
+function expectFailedModelCall(outcome: Outcome, exception: RegExp) {
+  const { calls } = checkEarlierLessons(outcome, "ERROR");
+  checkFailedModelCall(checks(), calls, exception);
 }
 
 describe("lesson 6: the model fails with HTTP 500", () => {
@@ -76,15 +75,8 @@ describe("lesson 6: the model fails with HTTP 500", () => {
     outcome = await turn("Hello there!", { faults: [{ kind: "http-500" }] });
   });
   it("still answers, saying the model had an error", () => expectAnswered(outcome, /error|try again/i, 2));
-  it("ends the LLM span with status ERROR and the exception recorded", () => expectFailedLlmSpan(/ModelApiError.*500/));
-  it("marks the chat turn's CHAIN span ERROR, with the apology as its output", () => {
-    checks().status(chainSpan(), "ERROR", {
-      hint: 2,
-      usualMistake: "an OK status set after ERROR overrides it (OK is final): return the apology right away instead of breaking out of the loop.",
-    });
-    checks().attribute(chainSpan(), OUTPUT_VALUE, outcome.reply ?? "(the turn threw)", { hint: 2 });
-    expectAllEnded();
-  });
+  it("ends the LLM span with status ERROR and the exception recorded; the CHAIN span is ERROR with the apology as its output", () =>
+    expectFailedModelCall(outcome, /ModelApiError.*500/));
 });
 
 describe("lesson 6: the model is rate limited (HTTP 429)", () => {
@@ -93,7 +85,7 @@ describe("lesson 6: the model is rate limited (HTTP 429)", () => {
     outcome = await turn("Hello there!", { faults: [{ kind: "http-429" }] });
   });
   it("still answers, asking to try again later", () => expectAnswered(outcome, /try again/i, 2));
-  it("ends the LLM span with status ERROR and the 429 recorded", () => expectFailedLlmSpan(/ModelApiError.*429/));
+  it("ends the LLM span with status ERROR and the 429 recorded; the turn is ERROR", () => expectFailedModelCall(outcome, /ModelApiError.*429/));
 });
 
 describe("lesson 6: the model answers with a malformed body", () => {
@@ -102,7 +94,7 @@ describe("lesson 6: the model answers with a malformed body", () => {
     outcome = await turn("Hello there!", { faults: [{ kind: "malformed" }] });
   });
   it("still answers, saying the answer could not be read", () => expectAnswered(outcome, /could not read|try again/i, 2));
-  it("ends the LLM span with status ERROR and the parse error recorded", () => expectFailedLlmSpan(/ModelResponseError/));
+  it("ends the LLM span with status ERROR and the parse error recorded; the turn is ERROR", () => expectFailedModelCall(outcome, /ModelResponseError/));
 });
 
 describe("lesson 6: the model is too slow", () => {
@@ -112,10 +104,7 @@ describe("lesson 6: the model is too slow", () => {
     outcome = await turn("Hello there!", { faults: [{ kind: "slow", ms: 3000 }], model: impatient });
   });
   it("still answers, saying the model took too long", () => expectAnswered(outcome, /too long|try again/i, 2));
-  it("ends the LLM span with status ERROR and the timeout recorded", () => {
-    expectFailedLlmSpan(/ModelTimeoutError/);
-    expectAllEnded();
-  });
+  it("ends the LLM span with status ERROR and the timeout recorded; the turn is ERROR", () => expectFailedModelCall(outcome, /ModelTimeoutError/));
 });
 
 describe("lesson 6: a tool throws (a city the weather tool does not know)", () => {
@@ -123,11 +112,9 @@ describe("lesson 6: a tool throws (a city the weather tool does not know)", () =
   beforeAll(async () => {
     outcome = await turn("What's the weather in Atlantis?");
   });
-  const toolSpan = () => checks().one({ kind: OpenInferenceSpanKind.TOOL }, "TOOL span for get_weather");
-
-  it("ends the TOOL span with status ERROR and the exception recorded", () => {
-    checks().status(toolSpan(), "ERROR", { hint: 3 });
-    checks().exceptionEvent(toolSpan(), /Unknown city/, { hint: 3 });
+  it("ends the TOOL span with status ERROR and the exception recorded, its output the error told to the model", () => {
+    const { runs } = checkEarlierLessons(outcome, "OK");
+    checkFailedTool(checks(), runs, /Unknown city/);
   });
 
   it("tells the model what failed, in the tool message of the next LLM call", () => {
@@ -144,17 +131,20 @@ describe("lesson 6: a tool throws (a city the weather tool does not know)", () =
     });
   });
 
-  it("still answers the user, passing on what went wrong", () => {
-    expectAnswered(outcome, /Unknown city/i, 3);
-    expectAllEnded();
-  });
+  it("still answers the user, passing on what went wrong", () => expectAnswered(outcome, /Unknown city/i, 3));
 });
 
-describe("still true from lesson 5", () => {
-  it("a question that needs two tools still yields LLM, TOOL, TOOL, LLM", async () => {
+describe("still true from lessons 1 to 5", () => {
+  it("lessons 2 to 5: a question that needs two tools still yields LLM, TOOL, TOOL, LLM, every span as taught", async () => {
     const outcome = await turn("What's the weather in Paris and in Tokyo?");
     checks().that(/Paris/.test(outcome.reply ?? "") && /Tokyo/.test(outcome.reply ?? ""), { headline: "The happy path broke.", expected: "a reply about Paris and Tokyo", got: String(outcome.reply ?? outcome.thrown) });
-    checks().atLeast(2, { kind: OpenInferenceSpanKind.TOOL }, "TOOL spans");
-    checks().atLeast(2, { kind: OpenInferenceSpanKind.LLM }, "LLM spans");
+    const { runs } = checkEarlierLessons(outcome, "OK");
+    checks().that(runs.length === 2, { headline: "The model's two tool calls should each have run.", expected: "2 TOOL spans", got: `${runs.length}` });
+    checkFailuresRecorded(checks());
+  });
+
+  // Last in the file: these checks replace the global tracer provider with the learner's own.
+  it("lesson 1: tracing.ts sets up the provider, resource, exporters, context manager and Phoenix exporter", async () => {
+    for (const check of Object.values(tracerSetupChecks(tracing, harness.lesson))) await check();
   });
 });

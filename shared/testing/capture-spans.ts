@@ -18,6 +18,13 @@ export interface SpanCapture {
   finished(): ReadableSpan[];
   /** spans that were started and have not ended (yet) */
   unended(): ReadableSpan[];
+  /**
+   * Remember which spans are open right now: call it the moment the code under test returns.
+   * A span open then but ended later belongs to work the function did not wait for.
+   */
+  markReturned(): void;
+  /** spans that were open at `markReturned()` */
+  openAtReturn(): ReadableSpan[];
   /** forget every span captured so far */
   reset(): void;
   /** unregister the provider and context manager */
@@ -40,6 +47,7 @@ class StartedSpans implements SpanProcessor {
 export function installSpanCapture(): SpanCapture {
   const exporter = new InMemorySpanExporter();
   const started = new StartedSpans();
+  let openAtReturn: ReadableSpan[] = [];
   const provider = new BasicTracerProvider({ spanProcessors: [started, new SimpleSpanProcessor(exporter)] });
   // Replace whatever was registered before: the global API only accepts a first registration.
   trace.disable();
@@ -50,9 +58,14 @@ export function installSpanCapture(): SpanCapture {
   return {
     finished: () => exporter.getFinishedSpans(),
     unended: () => [...started.open] as unknown as ReadableSpan[],
+    markReturned() {
+      openAtReturn = [...started.open] as unknown as ReadableSpan[];
+    },
+    openAtReturn: () => openAtReturn,
     reset() {
       exporter.reset();
       started.open.clear();
+      openAtReturn = [];
     },
     async uninstall() {
       await provider.shutdown();

@@ -1,6 +1,7 @@
 // What every lesson test file starts with: span capture and the offline model, set up
 // once for the file and torn down after it, plus the checks bound to this lesson.
 import { afterAll, beforeAll } from "vitest";
+import type { Lesson } from "../lessons/catalog.ts";
 import { lessonOfTestFile } from "../lessons/check-contract.ts";
 import { startOfflineModel, type OfflineModel } from "../model/offline-model.ts";
 import { connectModel, type ModelConnection } from "../chatbot/connect-model.ts";
@@ -8,12 +9,28 @@ import { installSpanCapture, type SpanCapture } from "./capture-spans.ts";
 import { SpanChecks } from "./span-checks.ts";
 
 export interface LessonHarness {
+  /** the lesson whose test file this is (from lessons/lessons.json) */
+  readonly lesson: Lesson;
   readonly capture: SpanCapture;
   readonly checks: SpanChecks;
   readonly offlineModel: OfflineModel;
   /** A connection to the offline model, as the chatbot gets it in real runs. */
   connect(options?: { timeoutMs?: number }): Promise<ModelConnection>;
+  /**
+   * Runs one piece of the learner's code on a clean slate of spans: notes which spans were
+   * still open the moment it returned, then gives work it did not wait for a moment to end.
+   * A thrown error is kept, not rethrown, so each check can explain it.
+   */
+  run<T>(work: () => Promise<T>): Promise<Outcome<T>>;
 }
+
+export interface Outcome<T> {
+  value?: T;
+  thrown?: unknown;
+}
+
+/** How long work the learner's code did not wait for may still take to end its spans. */
+const STRAGGLER_GRACE_MS = 500;
 
 /**
  * Call it at the top of the test file, before loading the lesson's module: the capture is
@@ -41,10 +58,25 @@ export function useLessonHarness(testFileUrl: string): LessonHarness {
     return value;
   };
   return {
+    lesson,
     capture,
     checks,
     get offlineModel() {
       return ready(offlineModel);
+    },
+    async run<T>(work: () => Promise<T>): Promise<Outcome<T>> {
+      capture.reset();
+      let outcome: Outcome<T>;
+      try {
+        outcome = { value: await work() };
+      } catch (thrown) {
+        outcome = { thrown };
+      }
+      capture.markReturned();
+      for (const deadline = Date.now() + STRAGGLER_GRACE_MS; capture.unended().length > 0 && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return outcome;
     },
     async connect(options = {}) {
       // An empty env: tests always talk to the offline model, whatever the shell exports.

@@ -4,7 +4,7 @@
 import { SpanStatusCode, type AttributeValue } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
-import type { Lesson } from "../lessons/catalog.ts";
+import { loadCatalog, type Lesson } from "../lessons/catalog.ts";
 import { hintReference } from "../lessons/check-contract.ts";
 import type { SpanCapture } from "./capture-spans.ts";
 import { LessonFailure, formatFailure, type FailureReport } from "./lesson-failure.ts";
@@ -59,6 +59,8 @@ export interface CheckOptions {
   hintIfNotEnded?: number;
   /** the usual cause of this failure, shown when the check cannot tell a more precise one */
   usualMistake?: string;
+  /** the mistake, when the caller has the evidence for it (it wins over what the check would guess) */
+  mistake?: string;
 }
 
 export class SpanChecks {
@@ -66,10 +68,44 @@ export class SpanChecks {
     private readonly capture: SpanCapture,
     /** the lesson whose tests run these checks: failures point at its README's hints */
     private readonly lesson: Pick<Lesson, "number" | "slug">,
+    /** set on the view `taughtIn(n)` returns: failures say which earlier lesson taught the thing */
+    private readonly teacher?: Pick<Lesson, "number" | "slug" | "title">,
   ) {}
+
+  /**
+   * The same checks, for what an earlier lesson taught: a failure starts "Taught in lesson N"
+   * and points at that lesson's hints, so a learner who broke earlier work knows where to look.
+   */
+  taughtIn(lessonNumber: number): SpanChecks {
+    if (lessonNumber >= this.lesson.number) return this;
+    const teacher = loadCatalog().find((each) => each.number === lessonNumber);
+    if (!teacher) throw new Error(`lesson ${lessonNumber} is not in lessons/lessons.json`);
+    return new SpanChecks(this.capture, this.lesson, teacher);
+  }
+
+  /** The ended spans whose parent is `parent`, in start order. */
+  childrenOf(parent: ReadableSpan): ReadableSpan[] {
+    return this.spans.filter((span) => span.parentSpanContext?.spanId === parent.spanContext().spanId).sort(byStart);
+  }
+
+  /** An attribute holding JSON, parsed; fails (naming the key) when it is missing or not JSON. */
+  json<T>(span: ReadableSpan, key: string, what: string, options: CheckOptions = {}): T {
+    this.attribute(span, key, expectations.json(what), options);
+    return JSON.parse(String(span.attributes[key])) as T;
+  }
 
   get spans(): ReadableSpan[] {
     return this.capture.finished();
+  }
+
+  /** Spans started and not ended (yet). */
+  unended(): ReadableSpan[] {
+    return this.capture.unended();
+  }
+
+  /** Spans that were still open when the code under test returned (see SpanCapture.markReturned). */
+  openAtReturn(): ReadableSpan[] {
+    return this.capture.openAtReturn();
   }
 
   /** Every ended span matching the query, in start order. */
@@ -86,8 +122,8 @@ export class SpanChecks {
         headline: `Expected one ${what}, found ${found.length}.`,
         expected: `exactly one span with ${describeQuery(query)}`,
         got: found.map((span) => `"${span.name}"`).join(", "),
-        mistake: "the span may be started twice, or a child span was given the same kind.",
         ...options,
+        mistake: options.mistake ?? "the span may be started twice, or a child span was given the same kind.",
       });
     }
     return this.missing(query, what, options);
@@ -111,15 +147,20 @@ export class SpanChecks {
     const value = span.attributes[key];
     const ok = isExpectation(expected) ? expected.test(value) : sameValue(expected, value);
     if (ok) return;
-    const nearMiss = value === undefined ? findNearMissKey(span, key) : undefined;
+    const shifted = value === undefined ? findShiftedIndexKey(span, key) : undefined;
+    const nearMiss = value === undefined && !shifted ? findNearMissKey(span, key) : undefined;
     this.fail({
       headline: `${capitalize(describeSpan(span))} ${value === undefined ? "is missing" : "has the wrong value for"} "${key}".`,
       expected: isExpectation(expected) ? expected.describe : show(expected),
       got: value === undefined ? "(not set)" : show(value),
-      mistake: nearMiss
-        ? `you set "${nearMiss}", which is not the OpenInference key. Use the constant from @arizeai/openinference-semantic-conventions instead of typing the string.`
-        : undefined,
       ...options,
+      mistake:
+        options.mistake ??
+        (shifted
+          ? `"${shifted}" is set but its index 0 is not: indices start at 0 (the first item is .0.), as forEach((item, index) => ...) counts them.`
+          : nearMiss
+            ? `you set "${nearMiss}", which is not the OpenInference key. Use the constant from @arizeai/openinference-semantic-conventions instead of typing the string.`
+            : undefined),
     });
   }
 
@@ -143,10 +184,12 @@ export class SpanChecks {
       headline: `${capitalize(describeSpan(child))} should be a child of ${describeSpan(parent)}.`,
       expected: `parent span id ${parent.spanContext().spanId}`,
       got: lost ? "no parent: it is a root span of its own trace" : `parent span id ${parentId}`,
-      mistake: lost
-        ? "the span lost its parent. Start it while the parent is active (inside the parent's tracer.startActiveSpan callback), and check that the tracer setup registers the AsyncLocalStorageContextManager, without which context is lost across await."
-        : "the span hangs under another span. Start it inside the parent's startActiveSpan callback.",
       ...options,
+      mistake:
+        options.mistake ??
+        (lost
+          ? "the span lost its parent. Start it while the parent is active (inside the parent's tracer.startActiveSpan callback), and check that the tracer setup registers the AsyncLocalStorageContextManager, without which context is lost across await."
+          : "the span hangs under another span. Start it inside the parent's startActiveSpan callback."),
     });
   }
 
@@ -183,10 +226,12 @@ export class SpanChecks {
       headline: `${capitalize(describeSpan(span))} should record the exception.`,
       expected: `an "exception" event${typeOrMessage ? ` matching ${typeOrMessage}` : ""} (span.recordException(error))`,
       got: events.length === 0 ? `events: [${span.events.map((event) => event.name).join(", ")}]` : events.map(describeEvent).join("; "),
-      mistake: stringPassed
-        ? "the exception event has no exception.type: a string was passed to recordException. Pass the error object itself, which also records its stack trace."
-        : undefined,
       ...options,
+      mistake:
+        options.mistake ??
+        (stringPassed
+          ? "the exception event has no exception.type: a string was passed to recordException. Pass the error object itself, which also records its stack trace."
+          : undefined),
     });
   }
 
@@ -198,8 +243,8 @@ export class SpanChecks {
       headline: `"${prefix}" is set as one attribute on ${describeSpan(span)}; OpenInference wants one attribute per field.`,
       expected: example,
       got: `${prefix} = ${String(blob).slice(0, 80)}`,
-      mistake: "a JSON blob is not flattened. Phoenix only shows lists stored under indexed keys.",
       ...options,
+      mistake: options.mistake ?? "a JSON blob is not flattened. Phoenix only shows lists stored under indexed keys.",
     });
   }
 
@@ -209,9 +254,10 @@ export class SpanChecks {
   }
 
   fail(report: Omit<FailureReport, "spans" | "unended" | "hint"> & CheckOptions): never {
-    const hint = hintReference(this.lesson, report.hint);
+    const hint = hintReference(this.teacher ?? this.lesson, report.hint);
     const mistake = report.mistake ?? report.usualMistake;
-    throw new LessonFailure(formatFailure({ ...report, mistake, spans: this.spans, unended: this.capture.unended(), hint }));
+    const headline = this.teacher ? `Taught in lesson ${this.teacher.number} (${this.teacher.title}): ${report.headline}` : report.headline;
+    throw new LessonFailure(formatFailure({ ...report, headline, mistake, spans: this.spans, unended: this.capture.unended(), hint }));
   }
 
   private missing(query: SpanQuery, what: string, options: CheckOptions): never {
@@ -221,8 +267,8 @@ export class SpanChecks {
         headline: `The ${what} was started but never ended, so it was never exported.`,
         expected: `an ended span with ${describeQuery(query)}`,
         got: `"${unended[0]!.name}" still open`,
-        mistake: "call span.end() when the work is done, in a finally block so that errors end it too.",
         ...options,
+        mistake: options.mistake ?? "call span.end() when the work is done, in a finally block so that errors end it too.",
         hint: options.hintIfNotEnded ?? options.hint,
       });
     }
@@ -234,9 +280,11 @@ export class SpanChecks {
     return this.fail({
       headline: `No ${what} was found.`,
       expected: `a span with ${describeQuery(query)}`,
-      got: this.spans.length === 0 ? "no spans at all" : `${this.spans.length} other span(s)`,
+      got: this.spans.length === 0 ? "no spans at all" : `only ${this.spans.map((span) => `"${span.name}" (${show(span.attributes[KIND])})`).join(", ")}`,
+      ...options,
       mistake:
-        wrongKind.length > 0
+        options.mistake ??
+        (wrongKind.length > 0
           ? `"${wrongKind[0]!.name}" has kind "${wrongKind[0]!.attributes[KIND]}"; kinds are upper case. Use OpenInferenceSpanKind.${query.kind}.`
           : sameName.length > 0
             ? `"${query.name}" exists but with ${KIND} = ${show(sameName[0]!.attributes[KIND])}.`
@@ -244,8 +292,7 @@ export class SpanChecks {
               ? `span "${noKind[0]!.name}" has no "${KIND}" attribute; Phoenix shows it as UNKNOWN. Set it with SemanticConventions.OPENINFERENCE_SPAN_KIND.`
               : this.spans.length === 0
                 ? "no span was ended and exported: is the span started with the global tracer (trace.getTracer) and ended?"
-                : undefined,
-      ...options,
+                : undefined),
     });
   }
 }
@@ -289,11 +336,25 @@ function show(value: AttributeValue | undefined): string {
   return text.length > 160 ? `${text.slice(0, 160)}...` : text;
 }
 
+/** A key on the span that is the wanted one with an index one higher, while index 0 is absent: counting from 1. */
+function findShiftedIndexKey(span: ReadableSpan, wanted: string): string | undefined {
+  const parts = wanted.split(".");
+  for (let i = 0; i < parts.length; i++) {
+    if (!/^\d+$/.test(parts[i]!)) continue;
+    const at = (index: number) => [...parts.slice(0, i), String(index), ...parts.slice(i + 1)].join(".");
+    const shifted = at(Number(parts[i]) + 1);
+    if (span.attributes[shifted] !== undefined && span.attributes[at(0)] === undefined) return shifted;
+  }
+  return undefined;
+}
+
 /** A key on the span that looks like a typo of the wanted one: same letters, different separators, or a few edits away. */
 function findNearMissKey(span: ReadableSpan, wanted: string): string | undefined {
   const squash = (key: string) => key.toLowerCase().replace(/[._\-\s]/g, "");
+  // Keys that differ only in their indices are other items of the same list, not typos.
+  const shape = (key: string) => key.replace(/\.\d+(?=\.|$)/g, ".#");
   return Object.keys(span.attributes).find(
-    (key) => key !== wanted && (squash(key) === squash(wanted) || editDistance(key, wanted) <= 3 || key.startsWith(`${wanted}_`) || wanted.startsWith(key + "s")),
+    (key) => key !== wanted && shape(key) !== shape(wanted) && (squash(key) === squash(wanted) || editDistance(key, wanted) <= 3 || key.startsWith(`${wanted}_`) || wanted.startsWith(key + "s")),
   );
 }
 

@@ -1,0 +1,81 @@
+// What lesson 2 taught, checked on any later lesson's trace: one chat turn is one ended CHAIN
+// span, the root of its trace, with the question and the reply as plain text and a status.
+import {
+  INPUT_MIME_TYPE,
+  INPUT_VALUE,
+  MimeType,
+  OUTPUT_MIME_TYPE,
+  OUTPUT_VALUE,
+  OpenInferenceSpanKind,
+  SemanticConventions,
+} from "@arizeai/openinference-semantic-conventions";
+import { SpanStatusCode } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { SpanChecks } from "../span-checks.ts";
+
+export interface TurnOutcome {
+  question: string;
+  /** what chatTurn returned */
+  reply: string;
+  /** "failed": the model call failed and the reply is the apology (lesson 6) */
+  status?: "OK" | "ERROR";
+}
+
+/** The chat turn's CHAIN span, checked as lesson 2 taught; returned for further checks. */
+export function checkChainSpan(lessonChecks: SpanChecks, turn: TurnOutcome): ReadableSpan {
+  const checks = lessonChecks.taughtIn(2);
+  checkNothingLeftRunning(lessonChecks);
+  const chain = checks.one({ kind: OpenInferenceSpanKind.CHAIN }, "CHAIN span for the chat turn", { hint: 1, hintIfNotEnded: 3 });
+  checks.isRoot(chain, { hint: 1 });
+  checks.attribute(chain, INPUT_VALUE, turn.question, { hint: 2 });
+  checks.attribute(chain, INPUT_MIME_TYPE, MimeType.TEXT, { hint: 2 });
+  checks.attribute(chain, OUTPUT_VALUE, turn.reply, { hint: 3 });
+  checks.attribute(chain, OUTPUT_MIME_TYPE, MimeType.TEXT, { hint: 3 });
+  // A failed turn's ERROR status is lesson 6's; the OK of a turn that went well is lesson 2's.
+  if ((turn.status ?? "OK") === "OK") checks.status(chain, "OK", { hint: 3 });
+  else {
+    const failed = lessonChecks.taughtIn(6);
+    failed.status(chain, "ERROR", {
+      hint: 2,
+      mistake:
+        chain.status.code === SpanStatusCode.OK
+          ? "the turn ends OK though the model call failed. Set ERROR in chatTurn's catch and return the apology right away: an OK set later (after the loop) overrides ERROR, because OK is final."
+          : "the turn's status was never set: in chatTurn's catch, call span.setStatus({ code: SpanStatusCode.ERROR, message }) before returning the apology.",
+    });
+    failed.that(Boolean(chain.status.message), { headline: "The chat turn's ERROR status has no message.", expected: 'a message saying what failed, e.g. "model call failed: ..."', got: "none", hint: 2 });
+  }
+  checkAllEnded(lessonChecks);
+  return chain;
+}
+
+/**
+ * Every span ended before the code under test returned. A span that ends later belongs to work
+ * nobody waited for: a promise not returned or not awaited (the reply may be missing too).
+ */
+export function checkNothingLeftRunning(lessonChecks: SpanChecks): void {
+  const ended = new Set(lessonChecks.spans);
+  const late = lessonChecks.openAtReturn().filter((span) => ended.has(span));
+  if (late.length === 0) return;
+  const chain = late.find((span) => span.attributes[SemanticConventions.OPENINFERENCE_SPAN_KIND] === OpenInferenceSpanKind.CHAIN);
+  lessonChecks.taughtIn(2).fail({
+    headline: `${chain ? "chatTurn returned before its CHAIN span's work was done" : "The code returned before some of its spans' work was done"}: ${late.map((span) => `"${span.name}"`).join(", ")} ended only afterwards.`,
+    expected: "every span ended by the time chatTurn's promise settles",
+    got: `${late.length} span(s) still running when it returned`,
+    mistake: chain
+      ? "return the promise of tracer.startActiveSpan(...) from chatTurn (return tracer.startActiveSpan(\"chat_turn\", ..., async (span) => { ... return reply; })), instead of starting it and returning something else; the turn then ends when the span's work does."
+      : "a span's work is not awaited: return (or await) the promise of tracer.startActiveSpan(...) for each span.",
+    hint: 1,
+  });
+}
+
+/** No span is left open: an open span is never exported. */
+export function checkAllEnded(lessonChecks: SpanChecks): void {
+  const open = lessonChecks.unended();
+  lessonChecks.taughtIn(2).that(open.length === 0, {
+    headline: "Some spans were never ended (and so never exported).",
+    expected: "every span ended",
+    got: open.map((span) => `"${span.name}" still open`).join(", "),
+    mistake: "end each span in a finally block, so that every path (return, throw) ends it.",
+    hint: 3,
+  });
+}
