@@ -37,8 +37,16 @@ export interface RecordedCall {
   response?: ChatCompletion;
 }
 
-/** A call failed when its span says so: ERROR status or a recorded exception (lesson 6's checks hold it to both). */
+/**
+ * A model call failed when its span says so (ERROR status or a recorded exception; lesson 6's
+ * checks hold it to both) and it has no response. A span with a response went well, whatever
+ * its status says: it must be OK.
+ */
 export function callFailed(span: ReadableSpan): boolean {
+  return span.attributes[OUTPUT_VALUE] === undefined && saysFailed(span);
+}
+
+export function saysFailed(span: ReadableSpan): boolean {
   return span.status.code === SpanStatusCode.ERROR || span.events.some((event) => event.name === "exception");
 }
 

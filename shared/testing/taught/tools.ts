@@ -28,7 +28,7 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { findTool } from "../../chatbot/tools.ts";
 import type { ChatMessage, ToolCall } from "../../openai/types.ts";
 import { expectations, type SpanChecks } from "../span-checks.ts";
-import { callFailed, type RecordedCall } from "./llm-spans.ts";
+import type { RecordedCall } from "./llm-spans.ts";
 
 export interface ToolRun {
   call: ToolCall;
@@ -101,9 +101,19 @@ function checkToolSpan(checks: SpanChecks, chain: ReadableSpan, call: ToolCall):
   }
   checks.attribute(span, OUTPUT_VALUE, expectations.json("the tool's result, as the model is sent it"), { hint: 3 });
   checks.attribute(span, OUTPUT_MIME_TYPE, MimeType.JSON, { hint: 3 });
-  const failed = callFailed(span);
+  // A tool failed when it threw (lesson 6 records the exception) and told the model so: {"error": ...}.
+  const failed = span.events.some((event) => event.name === "exception") || toldAnError(span);
   if (!failed) checks.status(span, "OK", { hint: 3 });
   return { call, span, failed };
+}
+
+function toldAnError(span: ReadableSpan): boolean {
+  try {
+    const result = JSON.parse(String(span.attributes[OUTPUT_VALUE])) as unknown;
+    return typeof result === "object" && result !== null && "error" in result;
+  } catch {
+    return false;
+  }
 }
 
 /** The next model call gets each result as a tool message: the same text the TOOL span recorded. */
