@@ -43,6 +43,22 @@ describe("the span harness names the learner's mistakes", () => {
     expect(message).toContain("hint 3 of lesson 3, in lessons/03-llm-attributes/README.md");
   });
 
+  it("indices counted from 1: says indices start at 0, not that the key is wrong", () => {
+    tracer.startSpan("ChatCompletion", { attributes: { [KIND]: "LLM", "llm.input_messages.1.message.role": "system", "llm.input_messages.2.message.role": "user" } }).end();
+    const message = failureOf(() => checks.attribute(checks.one({ kind: "LLM" }, "LLM span"), "llm.input_messages.0.message.role", "system"));
+    expect(message).toContain("indices start at 0");
+    expect(message).not.toContain("not the OpenInference key");
+  });
+
+  it("a missing later index with index 0 present: no index diagnosis, and another real key is no typo", () => {
+    tracer.startSpan("ChatCompletion", { attributes: { [KIND]: "TOOL", "llm.input_messages.0.message.role": "system", "input.value": "{}" } }).end();
+    const span = checks.one({ kind: "TOOL" }, "TOOL span");
+    const missingSecond = failureOf(() => checks.attribute(span, "llm.input_messages.1.message.role", "user"));
+    expect(missingSecond).not.toContain("indices start at 0");
+    expect(missingSecond).not.toContain("Likely mistake");
+    expect(failureOf(() => checks.attribute(span, "output.value", "{}"))).not.toContain("Likely mistake");
+  });
+
   it("a lost parent: says the span is a root of its own trace and mentions the context manager", async () => {
     const chain = tracer.startSpan("chat_turn", { attributes: { [KIND]: "CHAIN" } });
     // Started outside the chain's context: the classic lost parent.

@@ -354,8 +354,15 @@ function findNearMissKey(span: ReadableSpan, wanted: string): string | undefined
   // Keys that differ only in their indices are other items of the same list, not typos.
   const shape = (key: string) => key.replace(/\.\d+(?=\.|$)/g, ".#");
   return Object.keys(span.attributes).find(
-    (key) => key !== wanted && shape(key) !== shape(wanted) && (squash(key) === squash(wanted) || editDistance(key, wanted) <= 3 || key.startsWith(`${wanted}_`) || wanted.startsWith(key + "s")),
+    (key) => key !== wanted && shape(key) !== shape(wanted) && !isOpenInferenceKey(key) && (squash(key) === squash(wanted) || editDistance(key, wanted) <= 3 || key.startsWith(`${wanted}_`) || wanted.startsWith(key + "s")),
   );
+}
+
+const KNOWN_KEYS = new Set<string>(Object.values(SemanticConventions));
+
+/** A key made of OpenInference keys (input.value; llm.input_messages.0.message.role): another real key, not a typo. */
+function isOpenInferenceKey(key: string): boolean {
+  return key.split(/\.\d+\./).every((part) => KNOWN_KEYS.has(part));
 }
 
 function editDistance(a: string, b: string): number {

@@ -1,0 +1,145 @@
+// Each diagnosis the lesson checks give ("Likely mistake: ...") is given on its evidence only.
+// Every case below is a lesson's solution with one typical mistake written in, checked as
+// `npm run workbook -- check N` would check it; the first failure must name that mistake and
+// no other one. A wrong hint is worse than none.
+import { readFileSync, rmSync } from "node:fs";
+
+import path from "node:path";
+import { mkdtempSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { findLesson, loadCatalog, projectRoot } from "../../shared/lessons/catalog.ts";
+import { writeLessonCopy } from "../lib/lesson-copy.ts";
+import { WarmLessonRunner } from "../lib/warm-lesson-runner.ts";
+
+/** Every diagnosis, by the words that give it away. */
+const DIAGNOSES = {
+  neverEnded: /was started but never ended|Some spans were never ended/,
+  returnedEarly: /returned before its CHAIN span's work was done/,
+  indexFromOne: /indices start at 0/,
+  wrongKey: /which is not the OpenInference key/,
+  lostParent: /no parent: it is a root span of its own trace/,
+  lowerCaseKind: /kinds are upper case/,
+  okAfterError: /an OK set later \(after the loop\) overrides ERROR/,
+  statusNeverSet: /the turn's status was never set/,
+  nullContent: /gives the text "null"/,
+  noRethrow: /its catch block must rethrow/,
+  stringException: /a string was passed to recordException/,
+  noBearer: /PHOENIX_API_KEY is set, but the exporter does not send it/,
+  toolOutputMissing: /TOOL span "get_weather" is missing "output.value"/,
+} as const;
+type Diagnosis = keyof typeof DIAGNOSES;
+
+interface Mistake {
+  lesson: number;
+  file: string;
+  /** what the learner wrote instead: [the solution's text, the mistaken text] */
+  edits: Array<[string | RegExp, string]>;
+  says: Diagnosis;
+}
+
+const MISTAKES: Record<string, Mistake> = {
+  "lesson 2: the callback's promise is not returned from startActiveSpan": {
+    lesson: 2,
+    file: "chatbot.ts",
+    edits: [["return tracer.startActiveSpan(", "let reply = \"\";\n  tracer.startActiveSpan("], ["        const reply = response", "        reply = response"], ["        return reply;\n", ""], [/\n  \);\n\}/, "\n  );\n  return reply;\n}"]],
+    says: "returnedEarly",
+  },
+  "lesson 2: span.end() left out": { lesson: 2, file: "chatbot.ts", edits: [["span.end();", ""]], says: "neverEnded" },
+  "lesson 3: a key typed as a string, with a typo": {
+    lesson: 3,
+    file: "chatbot.ts",
+    edits: [["[LLM_TOKEN_COUNT_PROMPT]:", '["llm.token_count.prompt_tokens"]:']],
+    says: "wrongKey",
+  },
+  "lesson 3: the kind in lower case": { lesson: 3, file: "chatbot.ts", edits: [["OpenInferenceSpanKind.LLM,", '"llm",']], says: "lowerCaseKind" },
+  "lesson 3: the LLM span started outside the chat turn's context": {
+    lesson: 3,
+    file: "chatbot.ts",
+    edits: [['    "ChatCompletion",', '    "ChatCompletion",'], [/(\[INPUT_MIME_TYPE\]: MimeType\.JSON,\n      },\n    },)/, "$1\n    ROOT_CONTEXT,"], ["import { SpanStatusCode, trace }", "import { ROOT_CONTEXT, SpanStatusCode, trace }"]],
+    says: "lostParent",
+  },
+  "lesson 4: message indices counted from 1": { lesson: 4, file: "chatbot.ts", edits: [["const key = `${prefix}.${index}.`;", "const key = `${prefix}.${index + 1}.`;"]], says: "indexFromOne" },
+  "lesson 5: null content written as the text \"null\"": {
+    lesson: 5,
+    file: "chatbot.ts",
+    edits: [["if (message.content !== null) attributes[key + MESSAGE_CONTENT] = message.content;", "attributes[key + MESSAGE_CONTENT] = String(message.content);"]],
+    says: "nullContent",
+  },
+  "lesson 6: the apology returned without an ERROR status": {
+    lesson: 6,
+    file: "chatbot.ts",
+    edits: [["            span.setStatus({ code: SpanStatusCode.ERROR, message: `model call failed: ${errorMessage(error)}` });\n", ""]],
+    says: "statusNeverSet",
+  },
+  "lesson 6: break out of the loop, so the OK after it overrides ERROR": {
+    lesson: 6,
+    file: "chatbot.ts",
+    edits: [["            return apology;", "            reply = apology;\n            break;"], ["          let response: ChatCompletion;", "          let response!: ChatCompletion;"]],
+    says: "okAfterError",
+  },
+  "lesson 6: callModel's catch does not rethrow": { lesson: 6, file: "chatbot.ts", edits: [["        throw error;", ""]], says: "noRethrow" },
+  "lesson 6: a string passed to recordException": {
+    lesson: 6,
+    file: "chatbot.ts",
+    edits: [["        // Record what went wrong on the span, then let the caller decide what to do about it.\n        span.recordException(error as Error);", "        span.recordException(errorMessage(error));"]],
+    says: "stringException",
+  },
+  "lesson 6: a failing tool's span without output.value": {
+    lesson: 6,
+    file: "chatbot.ts",
+    edits: [["        span.setAttributes({ [OUTPUT_VALUE]: failure, [OUTPUT_MIME_TYPE]: MimeType.JSON });\n", ""]],
+    says: "toolOutputMissing",
+  },
+  "lesson 1: PHOENIX_API_KEY not sent as a bearer token": {
+    lesson: 1,
+    file: "tracing.ts",
+    edits: [[/\n\s*\/\/ Phoenix Cloud[^\n]*\n\s*headers:[^\n]*\n/, "\n"]],
+    says: "noBearer",
+  },
+};
+
+const catalog = loadCatalog();
+const sourceDir = mkdtempSync(path.join(projectRoot, ".workbook-diagnoses-"));
+const runner = new WarmLessonRunner({ source: sourceDir, checkTimeoutMs: 60_000 });
+afterAll(async () => {
+  await runner.close();
+  rmSync(sourceDir, { recursive: true, force: true });
+});
+
+/** The message the learner reads for the first failing check of the lesson with this mistake. */
+async function firstFailure(mistake: Mistake): Promise<string> {
+  const lesson = findLesson(catalog, String(mistake.lesson))!;
+  let text = readFileSync(path.join(projectRoot, "solutions", lesson.slug, mistake.file), "utf8");
+  for (const [from, to] of mistake.edits) {
+    const next = text.replace(from, to);
+    if (next === text && String(from) !== to) throw new Error(`the mistake's edit no longer applies to solutions/${lesson.slug}/${mistake.file}: ${String(from)}`);
+    text = next;
+  }
+  writeLessonCopy(sourceDir, lesson.slug, { file: mistake.file, text });
+  const [check] = await runner.check([lesson]);
+  expect(check!.passed, "the mistake should fail the lesson's check").toBe(false);
+  const failing = check!.tests.find((test) => !test.passed);
+  return check!.fileErrors[0]?.message ?? failing?.errors[0]?.message ?? "";
+}
+
+describe("each diagnosis is given for its mistake, and only then", () => {
+  for (const [title, mistake] of Object.entries(MISTAKES)) {
+    it(title, async () => {
+      const message = await firstFailure(mistake);
+      const given = (Object.keys(DIAGNOSES) as Diagnosis[]).filter((diagnosis) => DIAGNOSES[diagnosis].test(message));
+      expect(given, message).toEqual([mistake.says]);
+    });
+  }
+
+  it("every diagnosis has a mistake that triggers it", () => {
+    const covered = new Set(Object.values(MISTAKES).map((mistake) => mistake.says));
+    expect((Object.keys(DIAGNOSES) as Diagnosis[]).filter((diagnosis) => !covered.has(diagnosis))).toEqual([]);
+  });
+
+  it("the solutions themselves get no diagnosis at all", async () => {
+    for (const lesson of catalog) writeLessonCopy(sourceDir, lesson.slug);
+    const checks = await runner.check(catalog);
+    expect(checks.filter((check) => !check.passed).map((check) => check.lesson.slug)).toEqual([]);
+  });
+});
+
