@@ -1,7 +1,7 @@
 // POST /v1/chat/completions, step by step:
-//   read the body (413 if too large) -> validate (400 naming the field) -> pick a fault
-//   (the queue first, then a [[fault:...]] marker) -> compose the reply -> answer as one
-//   JSON object or as a stream.
+//   read the body (413 if too large) -> validate (400 naming the field) -> read the markers
+//   ([[fault:...]], [[stream:...]], [[usage:...]]) -> pick a fault (the queue first, then a
+//   marker) -> compose the reply -> answer as one JSON object or as a stream.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { buildCompletion, completionMeta } from "./completion.ts";
@@ -11,19 +11,24 @@ import {
   rateLimitError,
   sendMalformed,
   serverError,
-  takeFaultMarker,
   type Fault,
   type FaultQueue,
 } from "./faults.ts";
 import { pause, readBody, sendJson } from "./http.ts";
+import { takeMarkers } from "./markers.ts";
 import { composeReply } from "./replies.ts";
 import { buildChunks, writeEventStream } from "./sse.ts";
-import { usageFor } from "./token-count.ts";
+import type { StreamStyle } from "./stream-style.ts";
+import { usageFor, type UsageExtras } from "./token-count.ts";
 import { parseChatRequest } from "./validate.ts";
 
 export interface ChatContext {
   faults: FaultQueue;
   streamChunkDelayMs: number;
+  /** the server's stream style (a [[stream:...]] marker changes it for one turn) */
+  streamStyle: StreamStyle;
+  /** the server's usage extras (a [[usage:...]] marker changes them for one turn) */
+  usage: UsageExtras;
   /** aborts when the client disconnects or the server closes */
   signal: AbortSignal;
 }
@@ -32,10 +37,13 @@ export interface ChatContext {
 export async function handleChatCompletion(
   req: IncomingMessage,
   res: ServerResponse,
-  { faults, streamChunkDelayMs, signal }: ChatContext,
+  { faults, streamChunkDelayMs, streamStyle: serverStyle, usage: serverUsage, signal }: ChatContext,
 ): Promise<void> {
   const marked = parseChatRequest(await readBody(req));
-  const { request, fault: markerFault } = takeFaultMarker(marked);
+  const { request, fault: markerFault, streamStyle, usage: usageExtras } = takeMarkers(marked, {
+    streamStyle: serverStyle,
+    usage: serverUsage,
+  });
 
   // Only requests that pass validation take an entry from the queue.
   const queued = faults.take();
@@ -59,13 +67,15 @@ export async function handleChatCompletion(
   }
 
   const reply = composeReply(request);
-  const usage = usageFor(request, reply.message);
   const meta = completionMeta(request);
 
   if (request.stream) {
-    const chunks = buildChunks(meta, reply, usage, request.stream_options?.include_usage === true);
+    // The usage-extras stream style adds token details and cost to the streamed usage.
+    const extras = streamStyle.usageExtras ? { details: true, cost: true } : usageExtras;
+    const usage = usageFor(request, reply.message, extras);
+    const chunks = buildChunks(meta, reply, usage, request.stream_options?.include_usage === true, streamStyle);
     await writeEventStream(res, chunks, { delayMs: streamChunkDelayMs, signal, cutAfter });
   } else {
-    sendJson(res, 200, buildCompletion(meta, reply, usage));
+    sendJson(res, 200, buildCompletion(meta, reply, usageFor(request, reply.message, usageExtras)));
   }
 }

@@ -11,12 +11,11 @@
 //   - a queue: `model.injectFaults("http-429", "none")` in the same process, or
 //     POST /_offline/faults {"faults": ["http-429", "none"]} from another one.
 //     Each chat request takes the next entry; "none" answers normally.
-//   - a marker in the last user message: "weather in Paris [[fault:slow=3000]]".
+//   - a marker in the last user message: "weather in Paris [[fault:slow=3000]]" (markers.ts).
 //     It fails every request of that turn (retries and the follow-up after tool calls too).
 // A queued entry, "none" included, wins over a marker.
 
 import type { ServerResponse } from "node:http";
-import type { ChatCompletionRequest } from "../openai/types.ts";
 import { ApiError, invalidRequest } from "./errors.ts";
 
 export type Fault =
@@ -33,29 +32,63 @@ export const DEFAULT_SLOW_MS = 5000;
 
 const SIMPLE_KINDS = ["http-429", "http-500", "malformed", "stream-abort"] as const;
 
+/**
+ * The longest `slow` wait: 10 minutes, longer than any client's timeout. A longer one is
+ * rejected rather than clamped (Node's timers cannot wait past 2^31 - 1 ms and would fire
+ * at once instead).
+ */
+export const MAX_SLOW_MS = 600_000;
+
 /** "http-500" -> { kind: "http-500" }, "slow=2000" -> { kind: "slow", ms: 2000 }. */
 export function parseFault(text: string): Fault {
   const name = text.trim();
+  const shown = shorten(name);
   const simple = SIMPLE_KINDS.find((kind) => kind === name);
   if (simple) return { kind: simple };
   if (name === "slow") return { kind: "slow" };
 
-  const slow = /^slow=(.*)$/.exec(name);
-  if (slow) {
-    const ms = Number(slow[1]);
-    if (!Number.isInteger(ms) || ms < 0) {
-      throw new Error(`Invalid fault "${name}": slow=<ms> needs a whole number of milliseconds, e.g. slow=2000.`);
+  if (name.startsWith("slow=")) {
+    const digits = name.slice("slow=".length);
+    if (!/^\d+$/.test(digits)) {
+      throw new Error(`Invalid fault "${shown}": slow=<ms> needs a whole number of milliseconds, e.g. slow=2000.`);
     }
-    return { kind: "slow", ms };
+    return checkSlow({ kind: "slow", ms: Number(digits) }, shown);
   }
 
   throw new Error(
-    `Unknown fault "${name}". Known faults: http-429, http-500, malformed, slow, slow=<ms>, stream-abort.`,
+    `Unknown fault "${shown}". Known faults: http-429, http-500, malformed, slow, slow=<ms>, stream-abort.`,
   );
 }
 
+function checkSlow(fault: { kind: "slow"; ms?: number }, name: string): Fault {
+  const { ms } = fault;
+  if (ms === undefined) return fault;
+  if (!Number.isInteger(ms) || ms < 0) {
+    throw new Error(`Invalid fault "${name}": slow=<ms> needs a whole number of milliseconds, e.g. slow=2000.`);
+  }
+  if (ms > MAX_SLOW_MS) {
+    throw new Error(
+      `Invalid fault "${name}": slow=<ms> waits at most ${MAX_SLOW_MS} ms (10 minutes), so that a ` +
+        "forgotten marker cannot hang a request for days.",
+    );
+  }
+  return fault;
+}
+
+/** A fault given as an object (injectFaults({ kind: "slow", ms: 2000 })), checked like its text form. */
+function checkFault(fault: Fault): Fault {
+  if (fault.kind === "slow") return checkSlow(fault, `slow=${String(fault.ms)}`);
+  if (SIMPLE_KINDS.includes(fault.kind)) return fault;
+  return parseFault(String((fault as { kind: unknown }).kind)); // throws: unknown fault
+}
+
+/** A name as it can appear in an error message: at most 60 characters. */
+function shorten(name: string): string {
+  return name.length > 60 ? `${name.slice(0, 57)}...` : name;
+}
+
 function toEntry(spec: FaultSpec | string): Fault | "none" {
-  if (typeof spec !== "string") return spec;
+  if (typeof spec !== "string") return checkFault(spec);
   return spec.trim() === "none" ? "none" : parseFault(spec);
 }
 
@@ -92,38 +125,6 @@ export function faultListFrom(body: unknown): string[] {
     }
     return entry;
   });
-}
-
-// A marker, plus the spaces before it, so "Paris [[fault:http-500]]" reads as "Paris".
-const MARKER = /\s*\[\[fault:([^\]]*)\]\]/g;
-
-/**
- * Removes fault markers from the user messages (the model never sees them) and returns
- * the fault named in the last user message, if any. An unknown fault name is a 400.
- */
-export function takeFaultMarker(request: ChatCompletionRequest): {
-  request: ChatCompletionRequest;
-  fault: Fault | undefined;
-} {
-  const lastUser = request.messages.findLastIndex((message) => message.role === "user");
-  let fault: Fault | undefined;
-
-  const messages = request.messages.map((message, i) => {
-    if (message.role !== "user" || message.content === null || !message.content.includes("[[fault:")) {
-      return message;
-    }
-    const marker = [...message.content.matchAll(MARKER)][0];
-    if (i === lastUser && marker) {
-      try {
-        fault = parseFault(marker[1] ?? "");
-      } catch (error) {
-        throw invalidRequest((error as Error).message, `messages[${i}].content`, "invalid_value");
-      }
-    }
-    return { ...message, content: message.content.replace(MARKER, "").trim() };
-  });
-
-  return { request: { ...request, messages }, fault };
 }
 
 // ---- what each fault does -----------------------------------------------------------

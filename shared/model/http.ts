@@ -30,6 +30,35 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/**
+ * The path of a request target, without its query and trailing slashes: "/v1/models/?x=1"
+ * -> "/v1/models". Accepts a path ("/v1/models") or an absolute URL
+ * ("http://127.0.0.1:4010/v1/models", as proxies send). Anything else ("//", "*",
+ * "http://[::1/x") is a 400 invalid_request_target.
+ */
+export function requestPath(target: string): string {
+  let url: URL | undefined;
+  try {
+    if (target.startsWith("/") && !target.startsWith("//")) url = new URL(target, "http://offline-model");
+    else if (/^https?:\/\//i.test(target)) url = new URL(target);
+  } catch {
+    url = undefined;
+  }
+  if (!url) {
+    const shown = target.length > 100 ? `${target.slice(0, 97)}...` : target;
+    throw new ApiError(
+      400,
+      `Invalid request target ${JSON.stringify(shown)}: expected a path such as /v1/chat/completions.`,
+      "invalid_request_error",
+      null,
+      "invalid_request_target",
+    );
+  }
+  let end = url.pathname.length;
+  while (end > 1 && url.pathname.charAt(end - 1) === "/") end -= 1;
+  return url.pathname.slice(0, end);
+}
+
 export function sendJson(
   res: ServerResponse,
   status: number,

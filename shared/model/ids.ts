@@ -15,5 +15,11 @@ export function completionId(messages: ChatMessage[]): string {
 
 /** "call_" + the first 24 hex digits of sha256(JSON of the messages + ":" + index). */
 export function toolCallId(messages: ChatMessage[], index: number): string {
-  return `call_${shortHash(`${JSON.stringify(messages)}:${index}`)}`;
+  return toolCallIds(messages)(index);
+}
+
+/** toolCallId for several calls of one reply: the messages are serialised and hashed once. */
+export function toolCallIds(messages: ChatMessage[]): (index: number) => string {
+  const prefix = createHash("sha256").update(JSON.stringify(messages));
+  return (index) => `call_${prefix.copy().update(`:${index}`).digest("hex").slice(0, 24)}`;
 }

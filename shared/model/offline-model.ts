@@ -5,14 +5,16 @@
 //
 //   POST /v1/chat/completions   the chat API (JSON or a stream)
 //   GET  /v1/models             the one model it serves
-//   POST /_offline/faults       queue faults from another process (see faults.ts)
+//   POST /_offline/faults       queue faults from another process (see faults.ts);
+//                               only with the option faultRoute (on by default)
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { handleChatCompletion } from "./chat-endpoint.ts";
 import { ApiError } from "./errors.ts";
 import { FaultQueue, faultListFrom, type FaultSpec } from "./faults.ts";
-import { readBody, sendError, sendJson } from "./http.ts";
+import { readBody, requestPath, sendError, sendJson } from "./http.ts";
+import { streamStyleFrom, type StreamStyleSpec } from "./stream-style.ts";
 import { parseJsonBody } from "./validate.ts";
 
 export interface OfflineModelOptions {
@@ -24,6 +26,20 @@ export interface OfflineModelOptions {
   modelName?: string;
   /** pause between two streamed chunks; default 5 */
   streamChunkDelayMs?: number;
+  /**
+   * Serve POST /_offline/faults, so that another process can queue faults; default true.
+   * false: that path is a 404 like any unknown one (injectFaults() and markers still work).
+   */
+  faultRoute?: boolean;
+  /**
+   * Stream like another provider: "litellm", a list of variants (["text-first",
+   * "usage-choice"]), or an object. Default "openai". See stream-style.ts.
+   */
+  streamStyle?: StreamStyleSpec;
+  /** usage with prompt_tokens_details and completion_tokens_details; default false */
+  usageDetails?: boolean;
+  /** usage with `cost` (US dollars), as some proxies send; default false */
+  usageCost?: boolean;
 }
 
 export interface OfflineModel {
@@ -44,6 +60,7 @@ export interface OfflineModel {
 }
 
 export type { Fault, FaultName, FaultSpec } from "./faults.ts";
+export type { StreamStyle, StreamStyleSpec, StreamVariant } from "./stream-style.ts";
 
 export const DEFAULT_MODEL_NAME = "workbook-offline";
 /** A fixed `created` for the model listing: nothing about it changes between runs. */
@@ -58,6 +75,8 @@ export async function startOfflineModel(options: OfflineModelOptions = {}): Prom
   const host = options.host ?? "127.0.0.1";
   const modelName = options.modelName ?? DEFAULT_MODEL_NAME;
   const streamChunkDelayMs = options.streamChunkDelayMs ?? 5;
+  const streamStyle = streamStyleFrom(options.streamStyle); // throws on an unknown variant
+  const usage = { details: options.usageDetails === true, cost: options.usageCost === true };
 
   const faults = new FaultQueue();
   let chatRequests = 0;
@@ -71,7 +90,7 @@ export async function startOfflineModel(options: OfflineModelOptions = {}): Prom
         method: "POST",
         handle(req, res, signal) {
           chatRequests += 1;
-          return handleChatCompletion(req, res, { faults, streamChunkDelayMs, signal });
+          return handleChatCompletion(req, res, { faults, streamChunkDelayMs, streamStyle, usage, signal });
         },
       },
     ],
@@ -87,21 +106,20 @@ export async function startOfflineModel(options: OfflineModelOptions = {}): Prom
         },
       },
     ],
-    [
-      "/_offline/faults",
-      {
-        method: "POST",
-        async handle(req, res) {
-          faults.set(faultListFrom(parseJsonBody(await readBody(req))));
-          res.writeHead(204).end();
-        },
-      },
-    ],
   ]);
+  if (options.faultRoute !== false) {
+    routes.set("/_offline/faults", {
+      method: "POST",
+      async handle(req, res) {
+        faults.set(faultListFrom(parseJsonBody(await readBody(req))));
+        res.writeHead(204).end();
+      },
+    });
+  }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? "GET";
-    const path = new URL(req.url ?? "/", "http://offline-model").pathname.replace(/\/+$/, "") || "/";
+    const path = requestPath(req.url ?? "/"); // a 400 for a target that is not a path
     const target = routes.get(path);
 
     if (!target) {

@@ -2,8 +2,10 @@
 // No randomness and no clock, so the same conversation always gets the same answer.
 //
 // 1. The last message is a tool result -> answer from the results of the last tool calls.
-// 2. Otherwise read the last user message:
+// 2. Otherwise read the last user message, in the light of the conversation before it:
+//    "what did I ask first?" -> quotes the first user message;
 //    weather question -> get_weather calls (one per city, in parallel) or a question back;
+//    a follow-up ("And in London?") to a weather question -> get_weather for its cities;
 //    arithmetic       -> a calculate call;
 //    greeting         -> hello;  anything else -> an echo that says what the model can do.
 // Tools are only called when the request offers them (and tool_choice is not "none").
@@ -14,8 +16,14 @@ import type {
   FinishReason,
   ToolCall,
 } from "../openai/types.ts";
-import { toolCallId } from "./ids.ts";
-import { asksAboutWeather, findCities, findExpression } from "./intents.ts";
+import { toolCallIds } from "./ids.ts";
+import {
+  asksAboutWeather,
+  asksForFirstMessage,
+  findCities,
+  findExpression,
+  isFollowUp,
+} from "./intents.ts";
 import { countTokens, truncateToTokens } from "./token-count.ts";
 import { describeToolResult } from "./tool-results.ts";
 
@@ -29,6 +37,7 @@ export const GREETING_REPLY =
 export const ASK_FOR_CITY = "Which city would you like the weather for?";
 export const NO_WEATHER_TOOL = "I can't look up the weather without a weather tool.";
 export const NO_CALCULATOR = "I can't do arithmetic without a calculator tool.";
+export const NOTHING_BEFORE = "This is your first message: you haven't asked me anything before it.";
 
 const GREETING = /^(hi|hello|hey)\b/i;
 
@@ -43,15 +52,22 @@ export function composeReply(request: ChatCompletionRequest): ModelReply {
 }
 
 function answerUser(request: ChatCompletionRequest): Draft {
-  const text = lastUserText(request.messages);
+  const asked = userTexts(request.messages);
+  const text = asked.at(-1) ?? "";
   const offered = new Set(
     request.tool_choice === "none" ? [] : (request.tools ?? []).map((tool) => tool.function.name),
   );
 
+  if (asksForFirstMessage(text) && !asksAboutWeather(text) && findExpression(text) === undefined) {
+    // The current message is the last one: "first" means an earlier one.
+    return { text: asked.length > 1 ? `Your first message was: "${asked[0]}"` : NOTHING_BEFORE };
+  }
+
   const calls: Array<{ name: string; arguments: string }> = [];
   const sentences: string[] = [];
 
-  if (asksAboutWeather(text)) {
+  const followUpCities = isFollowUp(text) && !asksAboutWeather(text) ? findCities(text) : [];
+  if (asksAboutWeather(text) || (followUpCities.length > 0 && followsWeatherQuestion(asked))) {
     const cities = findCities(text);
     if (!offered.has("get_weather")) sentences.push(NO_WEATHER_TOOL);
     else if (cities.length === 0) sentences.push(ASK_FOR_CITY);
@@ -66,6 +82,14 @@ function answerUser(request: ChatCompletionRequest): Draft {
 
   if (calls.length > 0) return { calls };
   if (sentences.length > 0) return { text: sentences.join(" ") };
+  if (followUpCities.length > 0) {
+    // "And in London?" out of the blue: there is no question to carry over.
+    return {
+      text:
+        `What would you like to know about ${joinNames(followUpCities)}? ` +
+        `I can look up the weather there: try "weather in ${followUpCities[0]}".`,
+    };
+  }
   if (GREETING.test(text)) return { text: GREETING_REPLY };
   return {
     text:
@@ -74,14 +98,40 @@ function answerUser(request: ChatCompletionRequest): Draft {
   };
 }
 
+/**
+ * Whether the user message before the last one was about the weather: a weather question,
+ * or itself a follow-up naming a city of a weather question ("weather in Paris?" ->
+ * "And in London?" -> "What about Tokyo?"). Each message is read once.
+ */
+function followsWeatherQuestion(asked: string[]): boolean {
+  let aboutWeather = false;
+  for (const text of asked.slice(0, -1)) {
+    aboutWeather = asksAboutWeather(text) || (aboutWeather && isFollowUp(text) && findCities(text).length > 0);
+  }
+  return aboutWeather;
+}
+
+/** "London", "London and Paris", "London, Paris and Tokyo". */
+function joinNames(names: string[]): string {
+  return names.length <= 1 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+}
+
 /** One sentence per tool call of the last assistant turn, in call order. */
 function answerFromToolResults(messages: ChatMessage[]): Draft {
   const callerIndex = messages.findLastIndex((message) => message.tool_calls !== undefined);
   const calls = messages[callerIndex]?.tool_calls ?? [];
   const results = messages.slice(callerIndex + 1);
 
+  // By tool_call_id (the first answer to each call), not by position: one pass over the results.
+  const resultById = new Map<string, ChatMessage>();
+  for (const message of results) {
+    if (message.role === "tool" && message.tool_call_id !== undefined && !resultById.has(message.tool_call_id)) {
+      resultById.set(message.tool_call_id, message);
+    }
+  }
+
   const sentences = calls.map((call) => {
-    const result = results.find((message) => message.role === "tool" && message.tool_call_id === call.id);
+    const result = resultById.get(call.id);
     // validate.ts rejects a conversation with an unanswered call, so this is a fallback only.
     if (!result) return `The ${call.function.name} tool did not answer.`;
     return describeToolResult(call.function.name, result.content ?? "");
@@ -89,18 +139,18 @@ function answerFromToolResults(messages: ChatMessage[]): Draft {
   return { text: sentences.join(" ") };
 }
 
-/** The text of the last user message ("" when there is none). */
-function lastUserText(messages: ChatMessage[]): string {
-  const lastUser = messages.findLast((message) => message.role === "user");
-  return (lastUser?.content ?? "").trim();
+/** The text of every user message, in order, trimmed. */
+function userTexts(messages: ChatMessage[]): string[] {
+  return messages.filter((message) => message.role === "user").map((message) => (message.content ?? "").trim());
 }
 
 function toReply(draft: Draft, messages: ChatMessage[]): ModelReply {
   if ("text" in draft) {
     return { message: { role: "assistant", content: draft.text }, finishReason: "stop" };
   }
+  const idFor = toolCallIds(messages);
   const toolCalls: ToolCall[] = draft.calls.map((call, index) => ({
-    id: toolCallId(messages, index),
+    id: idFor(index),
     type: "function",
     function: { name: call.name, arguments: call.arguments },
   }));

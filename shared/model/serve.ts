@@ -1,29 +1,91 @@
 // Runs the offline model on its own, to point the chatbot (or curl) at it:
 //
-//   npx tsx shared/model/serve.ts [--port N] [--host H]
+//   npx tsx shared/model/serve.ts [--port N] [--host H] [--stream-style S] [--usage-details]
+//                                 [--usage-cost] [--no-fault-route] [--help]
 //
-// Stops on Ctrl+C (SIGINT) or SIGTERM.
+// Stops on Ctrl+C (SIGINT) or SIGTERM. A wrong option prints the usage and exits with 2.
 
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { startOfflineModel } from "./offline-model.ts";
+import { startOfflineModel, type OfflineModelOptions } from "./offline-model.ts";
+import { streamStyleFrom, type StreamVariant } from "./stream-style.ts";
 
-const { values } = parseArgs({
-  options: {
-    port: { type: "string", default: "0" },
-    host: { type: "string", default: "127.0.0.1" },
-  },
-});
+export const USAGE = `Usage: npx tsx shared/model/serve.ts [options]
 
-const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`--port must be a whole number from 0 to 65535 (0: any free port), not "${values.port}".`);
-  process.exit(2);
+Runs the workbook's offline model (an OpenAI-compatible chat-completions server).
+
+Options:
+  --port N              port to listen on (default 0: any free port)
+  --host H              address to listen on (default 127.0.0.1)
+  --stream-style S      stream like another provider: litellm, or variants joined with
+                        commas (omit-finish-reason, omit-null-usage, usage-choice,
+                        text-first, usage-extras); default openai
+  --usage-details       add prompt_tokens_details and completion_tokens_details to usage
+  --usage-cost          add cost (US dollars) to usage
+  --no-fault-route      do not serve POST /_offline/faults
+  -h, --help            show this help`;
+
+/** The server options the command line asks for, or what to print and the exit code. */
+export function parseServeArgs(
+  args: string[],
+): { options: OfflineModelOptions } | { exitCode: 0 | 2; output: string } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: "string", default: "0" },
+        host: { type: "string", default: "127.0.0.1" },
+        "stream-style": { type: "string" },
+        "usage-details": { type: "boolean", default: false },
+        "usage-cost": { type: "boolean", default: false },
+        "no-fault-route": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (error) {
+    return { exitCode: 2, output: `${(error as Error).message}\n\n${USAGE}` };
+  }
+  if (values.help) return { exitCode: 0, output: USAGE };
+
+  const port = Number(values.port);
+  if (!/^\d+$/.test(values.port) || port > 65535) {
+    return { exitCode: 2, output: `--port must be a whole number from 0 to 65535 (0: any free port), not "${values.port}".` };
+  }
+
+  const options: OfflineModelOptions = {
+    port,
+    host: values.host,
+    usageDetails: values["usage-details"],
+    usageCost: values["usage-cost"],
+    faultRoute: !values["no-fault-route"],
+  };
+  const style = values["stream-style"];
+  if (style !== undefined) {
+    const variants = style.split(",").map((name) => name.trim()) as StreamVariant[];
+    try {
+      streamStyleFrom(variants);
+    } catch (error) {
+      return { exitCode: 2, output: `--stream-style: ${(error as Error).message}` };
+    }
+    options.streamStyle = variants;
+  }
+  return { options };
 }
 
-const model = await startOfflineModel({ port, host: values.host });
-const root = model.baseUrl.replace(/\/v1$/, "");
+async function main(): Promise<void> {
+  const parsed = parseServeArgs(process.argv.slice(2));
+  if ("exitCode" in parsed) {
+    (parsed.exitCode === 0 ? console.log : console.error)(parsed.output);
+    process.exit(parsed.exitCode);
+  }
 
-console.log(`Offline model "${model.modelName}" listening on ${model.baseUrl}
+  const model = await startOfflineModel(parsed.options);
+  const root = model.baseUrl.replace(/\/v1$/, "");
+
+  console.log(`Offline model "${model.modelName}" listening on ${model.baseUrl}
 
 Point the chatbot at it (in another terminal):
   export OPENAI_BASE_URL=${model.baseUrl}
@@ -33,19 +95,33 @@ Point the chatbot at it (in another terminal):
 Try it:
   curl ${model.baseUrl}/chat/completions -H 'content-type: application/json' \\
     -d '{"model":"${model.modelName}","messages":[{"role":"user","content":"Hello"}]}'
-
+${
+  parsed.options.faultRoute === false
+    ? ""
+    : `
 Queue faults for the next chat requests:
   curl ${root}/_offline/faults -H 'content-type: application/json' -d '{"faults":["http-429","none"]}'
-
+`
+}
 Ctrl+C to stop.`);
 
-let stopping = false;
-async function stop(signal: NodeJS.Signals): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  console.log(`\n${signal}: stopping the offline model.`);
-  await model.close();
-  process.exit(0);
+  let stopping = false;
+  async function stop(signal: NodeJS.Signals): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the offline model.`);
+    await model.close();
+    process.exit(0);
+  }
+  process.on("SIGINT", (signal) => void stop(signal));
+  process.on("SIGTERM", (signal) => void stop(signal));
 }
-process.on("SIGINT", (signal) => void stop(signal));
-process.on("SIGTERM", (signal) => void stop(signal));
+
+// Run only as a command, not when a test imports parseServeArgs.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    // e.g. the port is taken: one line, not a stack
+    console.error(`The offline model could not start: ${(error as Error).message}`);
+    process.exit(1);
+  });
+}

@@ -47,6 +47,17 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** sent by OpenAI and many providers (the offline model: on demand); fields vary by provider */
+  prompt_tokens_details?: { cached_tokens?: number; audio_tokens?: number };
+  /** reasoning_tokens are part of completion_tokens */
+  completion_tokens_details?: {
+    reasoning_tokens?: number;
+    audio_tokens?: number;
+    accepted_prediction_tokens?: number;
+    rejected_prediction_tokens?: number;
+  };
+  /** in US dollars: added by some proxies (LiteLLM, OpenRouter), never by OpenAI */
+  cost?: number;
 }
 
 export interface ChatCompletion {
@@ -77,7 +88,8 @@ export interface ChatCompletionChunk {
   choices: Array<{
     index: number;
     delta: { role?: "assistant"; content?: string | null; tool_calls?: ToolCallDelta[] };
-    finish_reason: FinishReason | null;
+    /** null until the last chunk at OpenAI; left out instead by some proxies (LiteLLM) */
+    finish_reason?: FinishReason | null;
   }>;
   /** null on every chunk but the last when `stream_options.include_usage` is set */
   usage?: Usage | null;
