@@ -1,16 +1,16 @@
 // `npm start` and `npm run workbook -- <command>`: watch mode in a terminal, plain subcommands
 // everywhere else.
 import { loadCatalog, projectRoot } from "../shared/lessons/catalog.ts";
-import { EXIT, runCommand, USAGE } from "./cli/commands.ts";
+import { EXIT, parseCommandLine, USAGE } from "./cli/command-line.ts";
+import { runCommand } from "./cli/commands.ts";
 import { describeFailure } from "./cli/problems.ts";
 
-const argv = process.argv.slice(2);
+const line = parseCommandLine(process.argv.slice(2));
 const root = projectRoot;
 const lessons = loadCatalog(root);
-const watchRequested = argv.length === 0 || argv.every((arg) => arg === "--manual");
 
 try {
-  if (watchRequested) {
+  if (!("wrong" in line) && line.command === "watch") {
     if (!process.stdout.isTTY || !process.stdin.isTTY) {
       process.stderr.write(
         `Watch mode needs an interactive terminal, and this output is piped or redirected.\n` +
@@ -19,9 +19,9 @@ try {
       process.exit(EXIT.usage);
     }
     const { startWatchMode } = await import("./cli/watch.ts");
-    await startWatchMode({ root, lessons, manual: argv.includes("--manual") });
+    await startWatchMode({ root, lessons, manual: line.manual });
   } else {
-    const code = await runCommand(argv, { root, lessons });
+    const code = await runCommand(line, { root, lessons });
     // vitest's pool and sockets may hold the event loop open after close(); the verdict is in.
     process.exit(code);
   }

@@ -1,15 +1,20 @@
 // Copies of the learner's lesson files, taken before anything overwrites them (reset, restoring
 // an older backup). They live in .workbook/backups/<timestamp>-<slug>/, git-ignored, and are
-// never deleted by the CLI.
+// never deleted by the CLI. A backup is named by its folder, which never changes: a number in
+// a list would shift with every new backup, and `--restore 1` would then put back the wrong one.
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Lesson } from "../../shared/lessons/catalog.ts";
 
 export interface Backup {
-  /** folder name, e.g. 2025-11-23T22-58-34-120Z-02-first-span */
+  /** its folder's name, e.g. 2025-11-23T22-58-34-120Z-02-first-span: what `--restore` takes */
   name: string;
   dir: string;
+  /** when it was made, from its name */
+  madeAt: Date;
   files: string[];
+  /** the files' size together */
+  bytes: number;
 }
 
 export function backupsDir(root: string): string {
@@ -30,27 +35,45 @@ export function backUpLessonFiles(root: string, lesson: Lesson): Backup | undefi
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     cpSync(path.join(root, "lessons", lesson.slug, file), path.join(dir, file));
   }
-  return { name, dir, files: present };
+  return backupAt(root, lesson, name)!;
 }
 
-/** The lesson's backups, newest first. */
+/** The lesson's backups, newest first (the names start with the time, so they sort by it). */
 export function listBackups(root: string, lesson: Lesson): Backup[] {
   const dir = backupsDir(root);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((name) => name.endsWith(`-${lesson.slug}`) && statSync(path.join(dir, name)).isDirectory())
+    .filter((name) => name.endsWith(`-${lesson.slug}`))
     .sort()
     .reverse()
-    .map((name) => ({
-      name,
-      dir: path.join(dir, name),
-      files: lesson.files.filter((file) => existsSync(path.join(dir, name, file))),
-    }));
+    .map((name) => backupAt(root, lesson, name))
+    .filter((backup): backup is Backup => backup !== undefined);
 }
 
-/** A backup by its number in listBackups (1 = newest) or its folder name. */
+/**
+ * A backup by its name, as `--backups` lists it; its path as reset printed it
+ * (`.workbook/backups/<name>/`) works too. Never by a number.
+ */
 export function findBackup(root: string, lesson: Lesson, query: string): Backup | undefined {
-  const backups = listBackups(root, lesson);
-  if (/^\d+$/.test(query)) return backups[Number(query) - 1];
-  return backups.find((backup) => backup.name === query);
+  const name = query.replace(/[\\/]+$/, "").replace(/^\.workbook[\\/]backups[\\/]/, "");
+  if (!name.endsWith(`-${lesson.slug}`) || name !== path.basename(name)) return undefined;
+  return backupAt(root, lesson, name);
+}
+
+function backupAt(root: string, lesson: Lesson, name: string): Backup | undefined {
+  const dir = path.join(backupsDir(root), name);
+  const stamp = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z/.exec(name);
+  if (!stamp || !isFolder(dir)) return undefined;
+  const [, day, hours, minutes, seconds, millis] = stamp;
+  const files = lesson.files.filter((file) => existsSync(path.join(dir, file)));
+  const bytes = files.reduce((sum, file) => sum + statSync(path.join(dir, file)).size, 0);
+  return { name, dir, madeAt: new Date(`${day}T${hours}:${minutes}:${seconds}.${millis}Z`), files, bytes };
+}
+
+function isFolder(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
 }

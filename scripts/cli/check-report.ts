@@ -5,9 +5,9 @@
 import path from "node:path";
 import type { TestError } from "vitest";
 import type { LessonCheck } from "../lib/warm-lesson-runner.ts";
-import { LESSON_FAILURE } from "../../shared/lessons/check-contract.ts";
+import { LESSON_FAILURE, LESSON_FILE_MISSING } from "../../shared/lessons/check-contract.ts";
 import { codeFrame } from "./code-frame.ts";
-import { missingFiles } from "./reset.ts";
+import { getBackAdvice, missingFiles } from "./reset.ts";
 import { style } from "./terminal-style.ts";
 
 export function lessonLabel(check: Pick<LessonCheck, "lesson">): string {
@@ -33,8 +33,7 @@ export function formatCheck(check: LessonCheck, root: string): string {
     return [
       style.red(`✗ ${lessonLabel(check)} cannot be checked: ${missing.map((file) => path.join("lessons", check.lesson.slug, file)).join(", ")} is missing.`),
       "",
-      `  Get the starter back with \`npm run workbook -- reset ${check.lesson.number}\` (in watch mode: press x).`,
-      "  Your other files of the lesson are backed up first.",
+      ...getBackAdvice(root, check.lesson).map((advice) => `  ${advice}`),
     ].join("\n");
   }
   const passing = check.tests.filter((test) => test.passed).length;
@@ -60,6 +59,8 @@ export function formatCheck(check: LessonCheck, root: string): string {
 
 function explainError(error: TestError, check: LessonCheck, root: string): string {
   if (error.name === LESSON_FAILURE) return error.message;
+  // Deleted after the check began (formatCheck looks first): said the same way.
+  if (error.name === LESSON_FILE_MISSING) return [style.red(error.message), "", ...getBackAdvice(root, check.lesson).map((advice) => `  ${advice}`)].join("\n");
   const syntax = syntaxErrorAt(error);
   if (syntax) {
     return [

@@ -63,6 +63,22 @@ describe("workbook subcommands without a TTY", { timeout: 120_000 }, () => {
     expect(result.stderr).toContain("Usage:");
   });
 
+  it.each([
+    [["check", "3", "--yes"], "`check` has no option --yes."],
+    [["list", "--all"], "`list` has no option --all."],
+    [["reset", "1", "--restore"], "--restore needs the name of a backup"],
+    [["reset", "1", "--yes=no"], "--yes takes no value."],
+    [["hint", "1", "2"], '`hint` takes no "2".'],
+    [["reset", "1", "--backups", "--restore", "x"], "not both"],
+    [["--manul"], "watch mode has no option --manul."],
+  ])("a command line it does not know (%j) exits with 2, says what is wrong and prints the usage", async (args, complaint) => {
+    const result = await runWorkbook(copy.root, args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(complaint);
+    expect(result.stderr).toContain("Usage:");
+    expect(result.stdout).toBe("");
+  });
+
   it("watch mode without a terminal explains itself instead of hanging", async () => {
     const result = await runWorkbook(copy.root, []);
     expect(result.code).toBe(2);
@@ -197,18 +213,83 @@ describe("workbook subcommands without a TTY", { timeout: 120_000 }, () => {
     expect(readFileSync(path.join(copy.root, backupDir!, "tracing.ts"), "utf8")).toBe(work);
     expect(readFileSync(lessonFile(), "utf8")).toBe(starterText);
 
+    const name = path.basename(backupDir!);
+    expect(result.stdout).toContain(`npm run workbook -- reset 1 --restore ${name}`);
+
     const backups = await runWorkbook(copy.root, ["reset", "1", "--backups"]);
-    expect(backups.stdout).toContain(backupDir!);
-    const restored = await runWorkbook(copy.root, ["reset", "1", "--restore", "1"]);
+    expect(backups.code).toBe(0);
+    expect(backups.stdout).toContain(`  ${name}\n`);
+    expect(backups.stdout).toMatch(/made \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}, tracing\.ts \([\d,]+ bytes\)/);
+    const addedLine = starterText.split("\n").length + 1;
+    expect(backups.stdout).toContain(`first change from the starter: tracing.ts line ${addedLine}: // my work in progress`);
+    expect(backups.stdout).toContain(`--restore ${name}`);
+
+    const restored = await runWorkbook(copy.root, ["reset", "1", "--restore", name]);
     expect(restored.code).toBe(0);
+    expect(readFileSync(lessonFile(), "utf8")).toBe(work);
+    // The starter it replaced is no work of the learner's: no backup of it crowds the list.
+    expect(restored.stdout).not.toContain("Backed up");
+  });
+
+  it("restore takes the name --backups prints, so it still puts back the learner's work after a delete and other backups", async () => {
+    const work = `${starterText}\n// the version I want back\n`;
+    writeFileSync(lessonFile(), work);
+    const reset = await runWorkbook(copy.root, ["reset", "1", "--yes"]);
+    const wanted = /--restore (\S+)\)/.exec(reset.stdout)?.[1];
+    expect(wanted).toBeDefined();
+    // A second attempt, put away by restoring the first: that makes a newer backup.
+    writeFileSync(lessonFile(), `${starterText}\n// a second attempt\n`);
+    const first = await runWorkbook(copy.root, ["reset", "1", "--restore", wanted!]);
+    expect(first.stdout).toMatch(/Backed up your current files to \S+\/ \(name: \S+-01-tracer-setup\)/);
+    // Then the file is deleted by accident.
+    rmSync(lessonFile());
+    const backups = await runWorkbook(copy.root, ["reset", "1", "--backups"]);
+    expect(backups.stdout).toContain("// a second attempt");
+    expect(backups.stdout).toContain("// the version I want back");
+    const again = await runWorkbook(copy.root, ["reset", "1", "--restore", `.workbook/backups/${wanted}/`]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toContain("Backed up");
     expect(readFileSync(lessonFile(), "utf8")).toBe(work);
   });
 
-  it("a deleted lesson file is named, and reset brings the starter back", async () => {
+  it("restore refuses a number (it would shift with every new backup) and an unknown name, naming --backups", async () => {
+    const numbered = await runWorkbook(copy.root, ["reset", "1", "--restore", "1"]);
+    expect(numbered.code).toBe(2);
+    expect(numbered.stderr).toContain("Backups are named, not numbered");
+    expect(numbered.stderr).toContain("npm run workbook -- reset 1 --backups");
+    const unknown = await runWorkbook(copy.root, ["reset", "1", "--restore", "2020-01-01T00-00-00-000Z-01-tracer-setup"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('There is no backup "2020-01-01T00-00-00-000Z-01-tracer-setup" of lesson 1');
+  });
+
+  it("a deleted lesson file without backups is named with the reset that brings the starter back", async () => {
+    const file = path.join(copy.root, "lessons/02-first-span/chatbot.ts");
+    const text = readFileSync(file, "utf8");
+    rmSync(file);
+    try {
+      const check = await runWorkbook(copy.root, ["check", "2"]);
+      expect(check.code).toBe(1);
+      expect(check.stdout).toContain("lessons/02-first-span/chatbot.ts is missing");
+      expect(check.stdout).toContain("Get the starter back with `npm run workbook -- reset 2`");
+      expect(check.stdout).not.toContain("--restore");
+    } finally {
+      writeFileSync(file, text);
+    }
+  });
+
+  it("a deleted lesson file with backups is named with reset, and with --restore of the newest backup and --backups", async () => {
     rmSync(lessonFile());
+    const newest = readdirSync(path.join(copy.root, ".workbook/backups")).filter((name) => name.endsWith("-01-tracer-setup")).sort().at(-1);
     const check = await runWorkbook(copy.root, ["check", "1"]);
     expect(check.code).toBe(1);
     expect(check.stdout).toContain("reset 1");
+    expect(check.stdout).toContain(`npm run workbook -- reset 1 --restore ${newest}`);
+    expect(check.stdout).toContain("npm run workbook -- reset 1 --backups");
+    const diff = await runWorkbook(copy.root, ["diff", "1"]);
+    expect(diff.stdout).toContain(`--restore ${newest}`);
+    const run = await runWorkbook(copy.root, ["run", "1"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`--restore ${newest}`);
     const reset = await runWorkbook(copy.root, ["reset", "1", "--yes"]);
     expect(reset.code).toBe(0);
     expect(readFileSync(lessonFile(), "utf8")).toBe(starterText);
@@ -264,6 +345,23 @@ describe("workbook subcommands without a TTY", { timeout: 120_000 }, () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(".workbook/state.json is not valid JSON");
     expect(result.stdout).toContain("0/6 lessons done");
+  });
+
+  it("a state file of the wrong shape is rebuilt with a warning too, naming what is wrong", async () => {
+    writeFileSync(path.join(copy.root, ".workbook/state.json"), JSON.stringify({ version: 1, current: 2, done: "01-tracer-setup", hintsShown: "2" }));
+    const result = await runWorkbook(copy.root, ["list"]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('.workbook/state.json has a "current" that is not a lesson slug (found 2)');
+    expect(result.stderr).toContain("npm run workbook -- check");
+    expect(result.stdout).toContain("0/6 lessons done");
+  });
+
+  it("hints read and a lesson reset in separate commands all stay in the progress file", async () => {
+    writeFileSync(path.join(copy.root, ".workbook/state.json"), JSON.stringify({ version: 1, current: "01-tracer-setup", done: ["01-tracer-setup", "02-first-span"], hintsShown: {} }));
+    await Promise.all([runWorkbook(copy.root, ["hint", "6"]), runWorkbook(copy.root, ["hint", "5"]), runWorkbook(copy.root, ["reset", "2", "--yes"])]);
+    const state = JSON.parse(readFileSync(path.join(copy.root, ".workbook/state.json"), "utf8"));
+    expect(state.hintsShown).toEqual({ "06-errors": 1, "05-tools": 1 });
+    expect(state.done).toEqual(["01-tracer-setup"]);
   });
 
   it("left the real workbook alone: everything happened in the copy", () => {

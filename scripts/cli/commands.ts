@@ -5,36 +5,20 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { findLesson, type Lesson } from "../../shared/lessons/catalog.ts";
 import { WarmLessonRunner } from "../lib/warm-lesson-runner.ts";
+import { describeBackups } from "./backup-list.ts";
 import { findBackup, listBackups } from "./backups.ts";
+import { EXIT, USAGE, type ParsedCommandLine } from "./command-line.ts";
 import { formatCheck, lessonLabel } from "./check-report.ts";
 import { confirm } from "./confirm.ts";
 import { diffAgainstSolution } from "./diff.ts";
 import { lessonPath, readmePath, requireSolutionFiles, solutionPath } from "./lesson-files.ts";
-import { hintProgress, revealNextHint } from "./lesson-hints.ts";
+import { hintProgress, revealNextHint, type StateUpdate } from "./lesson-hints.ts";
 import { lessonLine, validLessons } from "./lesson-list.ts";
 import { WorkbookProblem } from "./problems.ts";
-import { missingFiles, resetLesson, restoreBackup } from "./reset.ts";
+import { getBackAdvice, missingFiles, resetLesson, restoreBackup } from "./reset.ts";
 import { runLessonFile, timeoutMessage } from "./run-lesson-file.ts";
-import { loadState, openingLesson, recordVerdict, saveState, type WorkbookState } from "./state.ts";
+import { loadState, openingLesson, recordVerdict, updateState, type LoadedState, type WorkbookState } from "./state.ts";
 import { interactive, progressBar, style } from "./terminal-style.ts";
-
-export const USAGE = `Usage:
-  npm start                         watch mode: checks the current lesson on every save (needs a terminal)
-  npm start -- --manual             watch mode that checks when you press Enter (where file watching fails)
-  npm run workbook -- <command>
-
-Commands (<n> is a lesson: 3, 03 or its slug, e.g. 03-llm-attributes):
-  list                              the lessons, done or pending, and your progress
-  check [<n>]                       check lesson n, or every lesson; exit code 0 when all pass
-  run <n>                           run the lesson's chatbot once: its reply and its span tree
-  hint <n>                          the next hint of lesson n
-  diff <n>                          your files against the solution, whitespace ignored
-  reset <n> [--yes]                 back up your files of lesson n, then restore the starter
-  reset <n> --backups               list lesson n's backups, newest first
-  reset <n> --restore <k|name>      put backup k back (your current files are backed up first)
-  solution <n>                      where the solution is, and its code`;
-
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 export interface CommandContext {
   root: string;
@@ -45,36 +29,37 @@ type Print = (text?: string) => void;
 const print: Print = (text = "") => process.stdout.write(`${text}\n`);
 const printError: Print = (text = "") => process.stderr.write(`${text}\n`);
 
-export async function runCommand(argv: string[], context: CommandContext): Promise<number> {
-  const [name, ...rest] = argv;
-  const flags = new Set(rest.filter((arg) => arg.startsWith("--")));
-  const positional = rest.filter((arg) => !arg.startsWith("--"));
-  switch (name) {
+/** Runs a plain command, as parseCommandLine read it; resolves to the exit code. */
+export async function runCommand(line: ParsedCommandLine, context: CommandContext): Promise<number> {
+  if ("wrong" in line) {
+    printError(`${line.wrong}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const [lesson, ...words] = line.positionals;
+  switch (line.command) {
     case "list":
       return list(context);
     case "check":
-      return positional[0] === undefined ? checkAll(context) : withLesson(context, positional[0], (lesson) => checkOne(context, lesson));
+      return lesson === undefined ? checkAll(context) : withLesson(context, lesson, (found) => checkOne(context, found));
     case "run":
-      return withLesson(context, positional[0], (lesson) => run(context, lesson, positional.slice(1)));
+      return withLesson(context, lesson, (found) => run(context, found, words));
     case "hint":
-      return withLesson(context, positional[0], (lesson) => hint(context, lesson));
+      return withLesson(context, lesson, (found) => hint(context, found));
     case "diff":
-      return withLesson(context, positional[0], (lesson) => diff(context, lesson));
+      return withLesson(context, lesson, (found) => diff(context, found));
     case "solution":
-      return withLesson(context, positional[0], (lesson) => solution(context, lesson));
+      return withLesson(context, lesson, (found) => solution(context, found));
     case "reset":
-      return withLesson(context, positional[0], (lesson) => {
-        if (flags.has("--backups")) return backups(context, lesson);
-        if (flags.has("--restore")) return restore(context, lesson, positional[1]);
-        return reset(context, lesson, flags.has("--yes"));
+      return withLesson(context, lesson, (found) => {
+        if (line.backups) return backups(context, found);
+        if (line.restore !== undefined) return restore(context, found, line.restore);
+        return reset(context, found, line.yes);
       });
     case "help":
-    case "--help":
-    case "-h":
       print(USAGE);
       return EXIT.ok;
-    default:
-      printError(name === undefined ? USAGE : `Unknown command "${name}".\n\n${USAGE}`);
+    case "watch":
+      printError(`Watch mode is started with \`npm start\`, not as a command.\n\n${USAGE}`);
       return EXIT.usage;
   }
 }
@@ -104,10 +89,18 @@ async function withLesson(
   }
 }
 
-function state(context: CommandContext): WorkbookState {
-  const loaded = loadState(context.root, context.lessons);
+function told(loaded: LoadedState): WorkbookState {
   if (loaded.warning) printError(style.yellow(`Warning: ${loaded.warning}`));
   return loaded.state;
+}
+
+function state(context: CommandContext): WorkbookState {
+  return told(loadState(context.root, context.lessons));
+}
+
+/** Changes the saved progress (read, change, write in one step) and warns if the file was damaged. */
+function update(context: CommandContext): StateUpdate {
+  return (change) => told(updateState(context.root, context.lessons, change));
 }
 
 function list(context: CommandContext): number {
@@ -124,8 +117,7 @@ async function checkOne(context: CommandContext, lesson: Lesson): Promise<number
   const runner = new WarmLessonRunner({ root: context.root });
   try {
     const [check] = await runner.check([lesson]);
-    const current = recordVerdict(state(context), context.lessons, lesson.slug, check!.passed);
-    saveState(context.root, current);
+    const current = update(context)((saved) => recordVerdict(saved, context.lessons, lesson.slug, check!.passed));
     print(formatCheck(check!, context.root));
     print();
     if (check!.passed) {
@@ -144,14 +136,14 @@ async function checkAll(context: CommandContext): Promise<number> {
   const runner = new WarmLessonRunner({ root: context.root });
   try {
     const checks = await runner.check(context.lessons);
-    let current = state(context);
+    const current = update(context)((saved) =>
+      checks.reduce((state, check) => recordVerdict(state, context.lessons, check.lesson.slug, check.passed), saved),
+    );
     for (const check of checks) {
-      current = recordVerdict(current, context.lessons, check.lesson.slug, check.passed);
       const passing = check.tests.filter((test) => test.passed).length;
       const detail = check.timedOutAfterMs !== undefined ? "timed out" : `${passing}/${check.tests.length} checks pass`;
       print(`${check.passed ? style.green("✓") : style.red("✗")} ${lessonLabel(check)} (${detail})`);
     }
-    saveState(context.root, current);
     print();
     const unfinished = checks.filter((check) => !check.passed);
     const firstFailing = unfinished[0];
@@ -181,7 +173,7 @@ function printWhereToWork(context: CommandContext, lesson: Lesson, current: Work
 async function run(context: CommandContext, lesson: Lesson, args: string[]): Promise<number> {
   const missing = missingFiles(context.root, lesson);
   if (missing.length > 0) {
-    printError(`lessons/${lesson.slug}/${missing[0]} is missing. Get the starter back with: npm run workbook -- reset ${lesson.number}`);
+    printError([`${lessonPath(lesson, missing[0]!)} is missing.`, ...getBackAdvice(context.root, lesson)].join("\n"));
     return EXIT.failed;
   }
   const outcome = await runLessonFile(context.root, lesson, { capture: false, color: interactive, args });
@@ -190,7 +182,7 @@ async function run(context: CommandContext, lesson: Lesson, args: string[]): Pro
 }
 
 function hint(context: CommandContext, lesson: Lesson): number {
-  const reveal = revealNextHint(context.root, lesson, state(context));
+  const reveal = revealNextHint(context.root, lesson, update(context));
   if ("problem" in reveal) {
     printError(reveal.problem);
     return EXIT.failed;
@@ -236,10 +228,14 @@ async function reset(context: CommandContext, lesson: Lesson, yes: boolean): Pro
     }
   }
   const outcome = resetLesson(context.root, lesson);
-  print(outcome.backup ? `Backed up your files to ${path.relative(context.root, outcome.backup.dir)}/` : "Your files were the starter already (or missing): nothing to back up.");
+  if (outcome.backup) {
+    print(`Backed up your files to ${path.relative(context.root, outcome.backup.dir)}/`);
+    print(`  (to put them back: npm run workbook -- reset ${lesson.number} --restore ${outcome.backup.name})`);
+  } else {
+    print("Your files were the starter already (or missing): nothing to back up.");
+  }
   print(`Restored the starter: ${outcome.restored.join(", ")}`);
-  const current = recordVerdict(state(context), context.lessons, lesson.slug, false);
-  saveState(context.root, current);
+  update(context)((saved) => recordVerdict(saved, context.lessons, lesson.slug, false));
   print(style.dim(`Backups of this lesson: npm run workbook -- reset ${lesson.number} --backups`));
   return EXIT.ok;
 }
@@ -250,19 +246,25 @@ function backups(context: CommandContext, lesson: Lesson): number {
     print(`Lesson ${lesson.number} has no backups yet (reset makes one before restoring the starter).`);
     return EXIT.ok;
   }
-  found.forEach((backup, index) => print(`${String(index + 1).padStart(2)}  ${path.relative(context.root, backup.dir)}/  (${backup.files.join(", ")})`));
-  print(); print(style.dim(`Put one back: npm run workbook -- reset ${lesson.number} --restore <number>`));
+  print(`Backups of lesson ${lesson.number}, newest first, in ${path.relative(context.root, path.dirname(found[0]!.dir))}/:`);
+  print();
+  for (const line of describeBackups(context.root, lesson, found)) print(line);
+  print();
+  print(style.dim(`Put one back by its name: npm run workbook -- reset ${lesson.number} --restore ${found[0]!.name}`));
   return EXIT.ok;
 }
 
-function restore(context: CommandContext, lesson: Lesson, query: string | undefined): number {
-  const backup = query === undefined ? undefined : findBackup(context.root, lesson, query);
+function restore(context: CommandContext, lesson: Lesson, query: string): number {
+  const backup = findBackup(context.root, lesson, query);
   if (!backup) {
-    printError(`${query === undefined ? "Which backup?" : `There is no backup "${query}" of lesson ${lesson.number}.`} See them with: npm run workbook -- reset ${lesson.number} --backups`);
+    const why = /^\d+$/.test(query)
+      ? `Backups are named, not numbered: a number would point at another backup as soon as a new one is made.`
+      : `There is no backup "${query}" of lesson ${lesson.number}.`;
+    printError(`${why} See their names with: npm run workbook -- reset ${lesson.number} --backups`);
     return EXIT.usage;
   }
   const outcome = restoreBackup(context.root, lesson, backup);
-  if (outcome.backup) print(`Backed up your current files to ${path.relative(context.root, outcome.backup.dir)}/`);
+  if (outcome.backup) print(`Backed up your current files to ${path.relative(context.root, outcome.backup.dir)}/ (name: ${outcome.backup.name})`);
   print(`Restored ${outcome.restored.join(", ")} from ${path.relative(context.root, backup.dir)}/`);
   return EXIT.ok;
 }

@@ -7,6 +7,7 @@ import path from "node:path";
 import type { Lesson } from "../../shared/lessons/catalog.ts";
 import { lessonPath, requireSolutionFiles, solutionPath } from "./lesson-files.ts";
 import { WorkbookProblem } from "./problems.ts";
+import { getBackAdvice } from "./reset.ts";
 
 export interface LessonDiff {
   text: string;
@@ -23,7 +24,7 @@ export function diffAgainstSolution(root: string, lesson: Lesson, color: boolean
     const mine = lessonPath(lesson, file);
     const solution = solutionPath(lesson, file);
     if (!existsSync(path.join(root, mine))) {
-      parts.push(`${mine} is missing. Get the starter back with \`npm run workbook -- reset ${lesson.number}\` (in watch mode: press x).`);
+      parts.push([`${mine} is missing.`, ...getBackAdvice(root, lesson)].join(" "));
       same = false;
       continue;
     }

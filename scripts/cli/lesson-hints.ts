@@ -6,12 +6,13 @@ import path from "node:path";
 import type { Lesson } from "../../shared/lessons/catalog.ts";
 import { readHints } from "../../shared/lessons/hints.ts";
 import { readmePath } from "./lesson-files.ts";
-import { saveState, type WorkbookState } from "./state.ts";
+import type { WorkbookState } from "./state.ts";
 import { style } from "./terminal-style.ts";
 
-type HintsLookup = { hints: string[] } | { problem: string };
+export type HintsLookup = { hints: string[] } | { problem: string };
 
-function lessonHints(root: string, lesson: Lesson): HintsLookup {
+/** The lesson's hints from its README, or why there are none to show. */
+export function lessonHints(root: string, lesson: Lesson): HintsLookup {
   const readme = readmePath(lesson);
   if (!existsSync(path.join(root, readme))) {
     return { problem: `${readme} is missing, so there are no hints to show. Fix: restore it with \`git checkout -- ${readme}\`.` };
@@ -22,6 +23,9 @@ function lessonHints(root: string, lesson: Lesson): HintsLookup {
   }
   return { hints };
 }
+
+/** Applies a change to the saved state and returns the new state (updateState, with its warning told). */
+export type StateUpdate = (change: (state: WorkbookState) => WorkbookState) => WorkbookState;
 
 export type HintReveal =
   | { problem: string }
@@ -34,20 +38,29 @@ export type HintReveal =
       isLast: boolean;
     };
 
-/** The next hint the learner has not read (the last one again once all are), counted and saved. */
-export function revealNextHint(root: string, lesson: Lesson, state: WorkbookState): HintReveal {
+/**
+ * The next hint the learner has not read (the last one again once all are), counted and saved.
+ * The count is the saved one at this moment: hints read in another terminal count too.
+ */
+export function revealNextHint(root: string, lesson: Lesson, update: StateUpdate): HintReveal {
   const lookup = lessonHints(root, lesson);
   if ("problem" in lookup) return lookup;
   const { hints } = lookup;
-  const index = Math.min(state.hintsShown[lesson.slug] ?? 0, hints.length - 1);
-  const counted = { ...state, hintsShown: { ...state.hintsShown, [lesson.slug]: index + 1 } };
-  saveState(root, counted);
-  return { state: counted, text: `Hint ${index + 1} of ${hints.length}\n\n${hints[index]}`, number: index + 1, isLast: index === hints.length - 1 };
+  let index = 0;
+  const state = update((saved) => {
+    index = Math.min(saved.hintsShown[lesson.slug] ?? 0, hints.length - 1);
+    return { ...saved, hintsShown: { ...saved.hintsShown, [lesson.slug]: index + 1 } };
+  });
+  return { state, text: `Hint ${index + 1} of ${hints.length}\n\n${hints[index]}`, number: index + 1, isLast: index === hints.length - 1 };
 }
 
 /** "Hints read: 1 of 3 (how to read the next)", or why the lesson shows no hints. */
 export function hintProgress(root: string, lesson: Lesson, state: WorkbookState, howToReadNext: string): string {
-  const lookup = lessonHints(root, lesson);
+  return hintProgressLine(lessonHints(root, lesson), lesson, state, howToReadNext);
+}
+
+/** hintProgress once the README is read: the same line, from what it holds. */
+export function hintProgressLine(lookup: HintsLookup, lesson: Lesson, state: WorkbookState, howToReadNext: string): string {
   if ("problem" in lookup) return style.dim(lookup.problem);
   const shown = Math.min(state.hintsShown[lesson.slug] ?? 0, lookup.hints.length);
   return `Hints read: ${shown} of ${lookup.hints.length}` + (shown < lookup.hints.length ? `  (${howToReadNext})` : "");

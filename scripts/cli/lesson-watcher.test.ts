@@ -38,6 +38,28 @@ describe("the lesson watcher's backup poll", () => {
     expect(events.onChange).toHaveBeenCalledTimes(1);
   });
 
+  it("notices a save of the folder's other source files too: tracing.ts next to the lesson's chatbot.ts", () => {
+    const chatbotLesson: Lesson = { ...lesson, files: ["chatbot.ts"], run: "chatbot.ts", test: "chatbot.test.ts" };
+    writeFileSync(path.join(root, "lessons", lesson.slug, "chatbot.ts"), "export const chatTurn = 1;\n");
+    const events = recordEvents();
+    const stop = watchLessonFiles(root, chatbotLesson, events);
+    writeFileSync(lessonFile(), "export const after = 22;\n");
+    vi.advanceTimersByTime(POLL_MS + WATCH_GRACE_MS + DEBOUNCE_MS);
+    stop();
+    expect(events.onChange).toHaveBeenCalledTimes(1);
+  });
+
+  it("ignores what is not code: the README, an editor's swap file", () => {
+    const events = recordEvents();
+    const stop = watchLessonFiles(root, lesson, events);
+    writeFileSync(path.join(root, "lessons", lesson.slug, "README.md"), "# notes\n");
+    writeFileSync(path.join(root, "lessons", lesson.slug, "tracing.ts.swp"), "half a save");
+    vi.advanceTimersByTime((POLL_MS + WATCH_GRACE_MS + DEBOUNCE_MS) * 2);
+    stop();
+    expect(events.onChangeSeen).not.toHaveBeenCalled();
+    expect(events.onChange).not.toHaveBeenCalled();
+  });
+
   it("once stopped (the learner switched lessons), starts no check, even for a save the poll had just seen", () => {
     const events = recordEvents();
     const stop = watchLessonFiles(root, lesson, events);

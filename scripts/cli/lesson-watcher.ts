@@ -1,12 +1,14 @@
-// Notices saves of the current lesson's files. fs.watch on the lesson *folder*, not the files:
-// editors that save by writing a new file and renaming it over the old one (vim, JetBrains)
-// replace the inode a file watcher holds. Events are debounced, since one save is often
-// several events. A slow stat poll backs it up: on file systems where fs.watch stays silent
-// (some network and container mounts) the poll still sees the save, and tells the UI so it
-// can offer manual mode.
+// Notices saves of the current lesson's source files: the ones with TODOs and the rest of its
+// folder (lessons 2-6 import their own tracing.ts). fs.watch on the lesson *folder*, not the
+// files: editors that save by writing a new file and renaming it over the old one (vim,
+// JetBrains) replace the inode a file watcher holds. Events are debounced, since one save is
+// often several events. A slow stat poll backs it up: on file systems where fs.watch stays
+// silent (some network and container mounts) the poll still sees the save, and tells the UI so
+// it can offer manual mode.
 import { watch, statSync, type FSWatcher } from "node:fs";
 import path from "node:path";
 import type { Lesson } from "../../shared/lessons/catalog.ts";
+import { isSourceFile, lessonSourceFiles } from "./lesson-files.ts";
 
 export interface LessonWatcherEvents {
   /** a change was seen; a check follows after the debounce */
@@ -24,7 +26,6 @@ export const WATCH_GRACE_MS = 200;
 
 export function watchLessonFiles(root: string, lesson: Lesson, events: LessonWatcherEvents): () => void {
   const folder = path.join(root, "lessons", lesson.slug);
-  const watched = new Set(lesson.files.map((file) => path.normalize(file)));
   let debounce: NodeJS.Timeout | undefined;
   let lastEventAt = 0;
 
@@ -38,18 +39,19 @@ export function watchLessonFiles(root: string, lesson: Lesson, events: LessonWat
   let watcher: FSWatcher | undefined;
   try {
     watcher = watch(folder, (_event, filename) => {
-      // Some platforms give no filename; then any change in the folder counts.
-      if (filename === null || watched.has(path.normalize(filename.toString()))) changed();
+      // Some platforms give no filename; then any change in the folder counts. An editor's
+      // temporary file (tracing.ts.swp, tracing.ts~) is not a source file: its rename is.
+      if (filename === null || isSourceFile(filename.toString())) changed();
     });
     watcher.on("error", () => undefined);
   } catch {
     // No fs.watch here: the poll below still notices saves.
   }
 
-  let fingerprint = fingerprintOf(folder, lesson.files);
+  let fingerprint = fingerprintOf(root, lesson);
   let graceForWatch: NodeJS.Timeout | undefined;
   const poll = setInterval(() => {
-    const now = fingerprintOf(folder, lesson.files);
+    const now = fingerprintOf(root, lesson);
     if (now === fingerprint) return;
     fingerprint = now;
     // Give fs.watch a moment: its event normally arrives well before the poll.
@@ -71,14 +73,16 @@ export function watchLessonFiles(root: string, lesson: Lesson, events: LessonWat
   };
 }
 
-function fingerprintOf(folder: string, files: string[]): string {
-  return files
+/** The folder's source files, each with its time and size: a new, deleted or saved file changes it. */
+function fingerprintOf(root: string, lesson: Lesson): string {
+  const folder = path.join(root, "lessons", lesson.slug);
+  return lessonSourceFiles(root, lesson)
     .map((file) => {
       try {
         const stat = statSync(path.join(folder, file));
-        return `${stat.mtimeMs}:${stat.size}`;
+        return `${file}:${stat.mtimeMs}:${stat.size}`;
       } catch {
-        return "missing";
+        return `${file}:missing`;
       }
     })
     .join("|");

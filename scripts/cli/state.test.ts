@@ -1,11 +1,13 @@
 // Progress survives what learners do to it: a hand-edited or truncated file, an older
-// workbook's file, lessons added or renamed by `git pull`.
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// workbook's file, lessons added or renamed by `git pull`, and two terminals updating it at once.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Lesson } from "../../shared/lessons/catalog.ts";
-import { loadState, nextUnfinished, openingLesson, recordVerdict, saveState, stateFile } from "./state.ts";
+import { STALE_LOCK_MS } from "./file-lock.ts";
+import { loadState, nextUnfinished, openingLesson, recordVerdict, stateFile, updateState, type WorkbookState } from "./state.ts";
 
 const lesson = (number: number, slug: string): Lesson => ({ number, slug, title: slug, files: ["a.ts"], run: "a.ts", test: "a.test.ts" });
 const lessons = [lesson(1, "01-one"), lesson(2, "02-two"), lesson(3, "03-three")];
@@ -41,9 +43,26 @@ describe("the progress file", () => {
     expect(loadState(root, lessons).warning).toContain("another workbook version");
   });
 
+  it.each([
+    ["done is not a list", { done: "01-one" }, '"done" that is not a list of lesson slugs'],
+    ["done holds a number", { done: ["01-one", 7] }, '"done" that is not a list of lesson slugs'],
+    ["hintsShown is a string", { hintsShown: "2" }, '"hintsShown" that is not a count of hints read per lesson'],
+    ["a hint count is negative", { hintsShown: { "01-one": -1 } }, '"hintsShown" that is not a count of hints read per lesson'],
+    ["current is a number", { current: 2 }, '"current" that is not a lesson slug'],
+    ["current is missing", { current: undefined }, '"current" that is not a lesson slug (it is missing)'],
+  ])("is rebuilt with a warning when it is JSON of the wrong shape: %s", (_case, fields, cause) => {
+    root = mkdtempSync(path.join(tmpdir(), "workbook-state-"));
+    write(JSON.stringify({ version: 1, current: "02-two", done: ["01-one"], hintsShown: { "01-one": 1 }, ...fields }));
+    const { state, warning } = loadState(root, lessons);
+    expect(warning).toContain(`.workbook/state.json has a ${cause}`);
+    expect(warning).toContain("npm run workbook -- check");
+    expect(state.done).toEqual([]);
+    expect(state.hintsShown).toEqual({});
+  });
+
   it("keeps known lessons and drops ones the workbook no longer has", () => {
     root = mkdtempSync(path.join(tmpdir(), "workbook-state-"));
-    write(JSON.stringify({ version: 1, current: "99-gone", done: ["02-two", "99-gone", 7], hintsShown: { "02-two": 2, "03-three": -1 } }));
+    write(JSON.stringify({ version: 1, current: "99-gone", done: ["02-two", "99-gone"], hintsShown: { "02-two": 2, "99-gone": 1 } }));
     const { state, warning } = loadState(root, lessons);
     expect(warning).toBeUndefined();
     expect(state.done).toEqual(["02-two"]);
@@ -53,10 +72,8 @@ describe("the progress file", () => {
 
   it("round-trips, and the opening lesson is the first unfinished one", () => {
     root = mkdtempSync(path.join(tmpdir(), "workbook-state-"));
-    let { state } = loadState(root, lessons);
-    state = recordVerdict(state, lessons, "02-two", true);
-    state = recordVerdict(state, lessons, "01-one", true);
-    saveState(root, { ...state, current: "01-one" });
+    updateState(root, lessons, (state) => recordVerdict(state, lessons, "02-two", true));
+    updateState(root, lessons, (state) => ({ ...recordVerdict(state, lessons, "01-one", true), current: "01-one" }));
     const reloaded = loadState(root, lessons).state;
     expect(reloaded.done).toEqual(["01-one", "02-two"]);
     expect(openingLesson(reloaded, lessons).slug).toBe("03-three");
@@ -69,5 +86,61 @@ describe("the progress file", () => {
     root = mkdtempSync(path.join(tmpdir(), "workbook-state-"));
     const state = recordVerdict(recordVerdict(loadState(root, lessons).state, lessons, "01-one", true), lessons, "01-one", false);
     expect(state.done).toEqual([]);
+  });
+});
+
+describe("two terminals updating the progress at once", () => {
+  const countHint = (slug: string) => (state: WorkbookState): WorkbookState => ({
+    ...state,
+    hintsShown: { ...state.hintsShown, [slug]: (state.hintsShown[slug] ?? 0) + 1 },
+  });
+
+  it("each update starts from the file, so one made elsewhere in between is kept", () => {
+    root = mkdtempSync(path.join(tmpdir(), "workbook-state-"));
+    // Watch mode opened with lesson 2 done; meanwhile `hint 1` ran in another terminal.
+    updateState(root, lessons, (state) => recordVerdict(state, lessons, "02-two", true));
+    updateState(root, lessons, countHint("01-one"));
+    // Now `reset 2 --yes` in the other terminal, and watch mode records the current lesson.
+    updateState(root, lessons, (state) => recordVerdict(state, lessons, "02-two", false));
+    updateState(root, lessons, (state) => ({ ...state, current: "03-three" }));
+    const saved = loadState(root, lessons).state;
+    expect(saved.hintsShown).toEqual({ "01-one": 1 });
+    expect(saved.done).toEqual([]);
+    expect(saved.current).toBe("03-three");
+  });
+
+  it("two processes counting hints at the same moment keep every count", { timeout: 30_000 }, async () => {
+    root = mkdtempSync(path.join(tmpdir(), "workbook-state-"));
+    const times = 300;
+    const counter = (slug: string) =>
+      new Promise<number | null>((resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          ["--import", "tsx", path.join(import.meta.dirname, "test-support", "count-hints.ts"), root, JSON.stringify(lessons), slug, String(times)],
+          { stdio: ["ignore", "inherit", "inherit"] },
+        );
+        child.on("error", reject);
+        child.on("close", resolve);
+      });
+    const both = Promise.all([counter("01-one"), counter("02-two")]);
+    // Both are started and waiting: let them go together, so that their updates interleave.
+    while (!existsSync(path.join(root, "ready-01-one")) || !existsSync(path.join(root, "ready-02-two"))) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    writeFileSync(path.join(root, "go"), "");
+    expect(await both).toEqual([0, 0]);
+    expect(loadState(root, lessons).state.hintsShown).toEqual({ "01-one": times, "02-two": times });
+  });
+
+  it("a lock left by a process killed mid-update is taken over once it is stale", () => {
+    root = mkdtempSync(path.join(tmpdir(), "workbook-state-"));
+    mkdirSync(path.join(root, ".workbook"), { recursive: true });
+    const lock = `${stateFile(root)}.lock`;
+    writeFileSync(lock, "");
+    const longAgo = (Date.now() - STALE_LOCK_MS * 2) / 1000;
+    utimesSync(lock, longAgo, longAgo);
+    updateState(root, lessons, countHint("01-one"));
+    expect(loadState(root, lessons).state.hintsShown).toEqual({ "01-one": 1 });
+    expect(existsSync(lock)).toBe(false);
   });
 });

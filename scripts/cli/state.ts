@@ -2,9 +2,13 @@
 // touches it). Lessons are remembered by slug, so a renumbered or added lesson keeps the rest.
 // "Done" is only ever written after a check passed; the file is a cache of verdicts, and
 // `npm run workbook -- check` re-confirms it from the learner's code.
+// Watch mode and the plain commands may run at the same time, so nobody keeps the state and
+// writes it back later: every change is a read, the change, and a write, under one lock
+// (updateState), and whoever shows the state reads the file again first.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Lesson } from "../../shared/lessons/catalog.ts";
+import { withFileLock } from "./file-lock.ts";
 import { WorkbookProblem } from "./problems.ts";
 
 export const STATE_VERSION = 1;
@@ -56,31 +60,81 @@ export function loadState(root: string, lessons: Lesson[]): LoadedState {
   }
   if (!isRecord(parsed)) return rebuilt("is not a JSON object");
   if (parsed.version !== STATE_VERSION) return rebuilt(`is from another workbook version (${String(parsed.version)})`);
+  const wrongShape = shapeProblem(parsed);
+  if (wrongShape) return rebuilt(wrongShape);
+  const { current, done, hintsShown } = parsed as unknown as WorkbookState;
+  // Lessons the workbook no longer has (renamed or removed by `git pull`) are dropped quietly.
   const known = new Set(lessons.map((lesson) => lesson.slug));
-  const done = Array.isArray(parsed.done) ? parsed.done.filter((slug): slug is string => typeof slug === "string" && known.has(slug)) : [];
-  const hintsShown: Record<string, number> = {};
-  if (isRecord(parsed.hintsShown)) {
-    for (const [slug, count] of Object.entries(parsed.hintsShown)) {
-      if (known.has(slug) && typeof count === "number" && Number.isInteger(count) && count >= 0) hintsShown[slug] = count;
-    }
-  }
-  const current = typeof parsed.current === "string" && known.has(parsed.current) ? parsed.current : (lessons[0]?.slug ?? "");
-  return { state: { version: STATE_VERSION, current, done: lessons.map((l) => l.slug).filter((slug) => done.includes(slug)), hintsShown } };
+  const counts = Object.fromEntries(Object.entries(hintsShown).filter(([slug]) => known.has(slug)));
+  return {
+    state: {
+      version: STATE_VERSION,
+      current: known.has(current) ? current : (lessons[0]?.slug ?? ""),
+      done: lessons.map((lesson) => lesson.slug).filter((slug) => done.includes(slug)),
+      hintsShown: counts,
+    },
+  };
 }
 
-export function saveState(root: string, state: WorkbookState): void {
+/** What is wrong with a parsed file's fields, as the warning says it; undefined when nothing. */
+function shapeProblem(parsed: Record<string, unknown>): string | undefined {
+  const { current, done, hintsShown } = parsed;
+  if (typeof current !== "string") return `has a "current" that is not a lesson slug (${describe(current)})`;
+  if (!Array.isArray(done) || !done.every((slug) => typeof slug === "string")) {
+    return `has a "done" that is not a list of lesson slugs (${describe(done)})`;
+  }
+  if (!isRecord(hintsShown) || !Object.values(hintsShown).every((count) => Number.isInteger(count) && (count as number) >= 0)) {
+    return `has a "hintsShown" that is not a count of hints read per lesson (${describe(hintsShown)})`;
+  }
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "it is missing";
+  return `found ${JSON.stringify(value)}`.slice(0, 60);
+}
+
+/**
+ * Reads the file, applies the change, writes the result, all under one lock: two processes
+ * updating at once (a hint read in one terminal, a check passing in watch mode) keep both.
+ * The change gets the state as it is on disk now, and returns the new one.
+ */
+export function updateState(root: string, lessons: Lesson[], change: (state: WorkbookState) => WorkbookState): LoadedState {
   const file = stateFile(root);
+  const cannotSave = (error: unknown) => {
+    const cause = error instanceof Error ? error.message : String(error);
+    return new WorkbookProblem(
+      `Cannot save your progress to ${path.relative(root, file)}: ${cause}. Fix: make the .workbook folder writable (and free some disk space if it is full).`,
+    );
+  };
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+  } catch (error) {
+    throw cannotSave(error);
+  }
+  let locked = false;
+  try {
+    return withFileLock(`${file}.lock`, () => {
+      locked = true;
+      const loaded = loadState(root, lessons);
+      const state = change(loaded.state);
+      writeState(file, state, cannotSave);
+      return { state, warning: loaded.warning };
+    });
+  } catch (error) {
+    // Only the lock's own failure is a saving problem here; the change's errors go up as they are.
+    throw locked ? error : cannotSave(error);
+  }
+}
+
+function writeState(file: string, state: WorkbookState, cannotSave: (error: unknown) => Error): void {
   // Write then rename: a crash mid-write leaves the old file, never half a file.
   const temporary = `${file}.${process.pid}.tmp`;
   try {
-    mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`);
     renameSync(temporary, file);
   } catch (error) {
-    const cause = error instanceof Error ? error.message : String(error);
-    throw new WorkbookProblem(
-      `Cannot save your progress to ${path.relative(root, file)}: ${cause}. Fix: make the .workbook folder writable (and free some disk space if it is full).`,
-    );
+    throw cannotSave(error);
   }
 }
 

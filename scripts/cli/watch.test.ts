@@ -21,7 +21,7 @@ function saveLikeAnEditor(file: string, text: string): void {
 }
 
 /**
- * Makes a lesson module (not one the learner edits, so no check follows) wait when it is
+ * Makes a module (outside the current lesson's folder, so no check follows) wait when it is
  * loaded until the test releases it: the run or check that loads it is then surely still
  * under way while the test saves. Returns the release, which also puts the module back.
  */
@@ -112,7 +112,10 @@ describe("watch mode (npm start) in a terminal", { timeout: 180_000 }, () => {
 
   it("a deleted lesson file is noticed and offered back from the starter", async () => {
     rmSync(lessonFile());
-    await terminal.waitFor("tracing.ts is missing");
+    const screen = await terminal.waitFor("tracing.ts is missing");
+    // The x above made a backup: the learner's own work can come back too, by its name.
+    expect(screen).toMatch(/npm run workbook -- reset 1 --restore \S+-01-tracer-setup/);
+    expect(screen).toContain("npm run workbook -- reset 1 --backups");
     await terminal.pressUntil("x", "(y/n)");
     terminal.press("y");
     await terminal.waitFor((text) => text.includes("Restored the starter") && text.includes("0 of 5 checks pass"));
@@ -128,7 +131,8 @@ describe("watch mode (npm start) in a terminal", { timeout: 180_000 }, () => {
   });
 
   it("a save during r (run) is checked as soon as the run ends", async () => {
-    const release = holdWhenLoaded("lessons/01-tracer-setup/chatbot.ts");
+    // The runner every lesson's chatbot.ts starts with; lesson 1's check does not load it.
+    const release = holdWhenLoaded("shared/lesson-runner/run-lesson.ts");
     try {
       await terminal.pressUntil("r", "running lessons/01-tracer-setup/chatbot.ts...");
       saveLikeAnEditor(lessonFile(), readFileSync(path.join(copy.root, "solutions/01-tracer-setup/tracing.ts"), "utf8"));
@@ -158,6 +162,34 @@ describe("watch mode (npm start) in a terminal", { timeout: 180_000 }, () => {
     terminal.press("Down", "Enter");
     const screen = await terminal.waitFor((text) => text.includes("Lesson 2: The first span") && text.includes("not passing yet"));
     expect(screen).toContain("Edit: lessons/02-first-span/chatbot.ts");
+  });
+
+  it("saving tracing.ts, which lesson 2's chatbot.ts imports, checks the lesson again", async () => {
+    const tracing = path.join(copy.root, "lessons/02-first-span/tracing.ts");
+    const text = readFileSync(tracing, "utf8");
+    saveLikeAnEditor(tracing, text.replace("export function setupTracing(", "export function setupTracing(("));
+    await terminal.waitFor(/Syntax error in lessons\/02-first-span\/tracing\.ts:\d+:\d+/);
+    saveLikeAnEditor(tracing, text);
+    await terminal.waitFor((screen) => /\d+ of \d+ checks pass/.test(screen) && !screen.includes("Syntax error"));
+  });
+
+  it("progress changed by plain commands in another terminal shows at once and is kept", async () => {
+    // A hint read with `npm run workbook -- hint 2` counts in watch mode, and the next h goes on from it.
+    expect((await runWorkbook(copy.root, ["hint", "2"])).stdout).toContain("Hint 1 of");
+    await terminal.pressUntil("z", "Hints read: 1 of");
+    await terminal.pressUntil("h", /Hint 2 of \d/);
+    // Lesson 1 checked done, then reset, elsewhere: watch mode counts it done, then no longer.
+    writeFileSync(lessonFile(), readFileSync(path.join(copy.root, "solutions/01-tracer-setup/tracing.ts"), "utf8"));
+    expect((await runWorkbook(copy.root, ["check", "1"])).code).toBe(0);
+    await terminal.pressUntil("z", "1/6 lessons done");
+    writeFileSync(lessonFile(), starterText);
+    expect((await runWorkbook(copy.root, ["reset", "1", "--yes"])).code).toBe(0);
+    await terminal.pressUntil("z", "0/6 lessons done");
+    await terminal.pressUntil("l", /1\s+pending\s+01-tracer-setup/);
+    await terminal.pressUntil("Escape", (screen) => !screen.includes("Enter open"));
+    const state = JSON.parse(readFileSync(path.join(copy.root, ".workbook/state.json"), "utf8"));
+    expect(state.hintsShown["02-first-span"]).toBe(2);
+    expect(state.done).toEqual([]);
   });
 
   it("q quits and says where progress is kept", async () => {

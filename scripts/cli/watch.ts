@@ -1,23 +1,47 @@
 // Watch mode (`npm start`): the current lesson is checked on every save, with the verdict, the
 // progress bar and the file to edit always on screen, and single keys for everything else.
 // One WarmLessonRunner serves every check, so a save costs one test file, not a new vitest.
+// The session only reacts to events (a key, a save, a check's end); what the screen shows is
+// watch-screen.ts's, from a snapshot of the session and the saved progress.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Lesson } from "../../shared/lessons/catalog.ts";
 import { WarmLessonRunner, type LessonCheck } from "../lib/warm-lesson-runner.ts";
-import { formatCheck, lessonLabel } from "./check-report.ts";
+import { formatCheck } from "./check-report.ts";
 import { diffAgainstSolution } from "./diff.ts";
 import { listenToKeys } from "./keys.ts";
-import { lessonPath, readmePath, solutionPath } from "./lesson-files.ts";
-import { hintProgress, revealNextHint } from "./lesson-hints.ts";
+import { lessonSourceFiles } from "./lesson-files.ts";
+import { lessonHints, revealNextHint } from "./lesson-hints.ts";
 import { watchLessonFiles } from "./lesson-watcher.ts";
 import { ListView } from "./list-view.ts";
 import { failureNotice } from "./problems.ts";
 import { missingFiles, resetLesson } from "./reset.ts";
-import { runLessonFile, timeoutMessage } from "./run-lesson-file.ts";
+import { runLessonFile } from "./run-lesson-file.ts";
 import { drawScreen } from "./screen.ts";
-import { loadState, nextUnfinished, openingLesson, recordVerdict, saveState, type WorkbookState } from "./state.ts";
-import { fileLink, progressBar, style } from "./terminal-style.ts";
+import { loadState, nextUnfinished, openingLesson, recordVerdict, updateState, type LoadedState, type WorkbookState } from "./state.ts";
+import { style } from "./terminal-style.ts";
+import {
+  ALL_DONE_NOTICE,
+  CHECKING_EVERY_LESSON,
+  checkAllPanel,
+  checkFailedNotice,
+  damagedProgressNotice,
+  diffPanel,
+  diffQuestion,
+  hintText,
+  missingFilesNotice,
+  NOTHING_CHANGED,
+  notPassingYetNotice,
+  resetNotice,
+  resetQuestion,
+  runPanel,
+  WATCH_SILENT_NOTICE,
+  watchScreen,
+  type Panel,
+  type Status,
+  type Verdict,
+  type WatchView,
+} from "./watch-screen.ts";
 
 export interface WatchOptions {
   root: string;
@@ -26,18 +50,14 @@ export interface WatchOptions {
   manual: boolean;
 }
 
-type Status = "idle" | "checking" | "running";
 type Question = { text: string; onYes: () => void | Promise<void> };
 
 class WatchSession {
-  private state: WorkbookState;
   private lesson: Lesson;
   private readonly runner: WarmLessonRunner;
   private status: Status = "idle";
-  private verdict: LessonCheck | undefined;
-  /** what the body shows instead of the verdict (run output, diff, all-lessons summary) */
-  private panel: { text: string; fullTextCommand?: string } | undefined;
-  /** shown under the verdict: the hint just revealed */
+  private verdict: Verdict | undefined;
+  private panel: Panel | undefined;
   private hintText: string | undefined;
   private notice: string | undefined;
   private question: Question | undefined;
@@ -48,12 +68,14 @@ class WatchSession {
   private pendingSave = false;
   /** the lesson files' text when the last check started: a save that changes nothing is not re-checked */
   private checkedText: string | undefined;
+  /** the last warning about a damaged progress file, so that each is told once */
+  private progressWarning: string | undefined;
 
   constructor(private readonly options: WatchOptions) {
     const loaded = loadState(options.root, options.lessons);
-    this.state = loaded.state;
-    this.lesson = openingLesson(this.state, options.lessons);
-    this.notice = loaded.warning ? style.yellow(`Warning: ${loaded.warning.replace(/Run .*$/, "Re-checking every lesson now.")}`) : undefined;
+    this.lesson = openingLesson(loaded.state, options.lessons);
+    this.progressWarning = loaded.warning;
+    this.notice = loaded.warning ? damagedProgressNotice(loaded.warning) : undefined;
     this.runner = new WarmLessonRunner({ root: options.root });
     this.rememberCurrent();
     if (loaded.warning) this.attempt(() => this.checkAll());
@@ -84,6 +106,27 @@ class WatchSession {
     }
   }
 
+  // ---- progress: never held, always read from the file and changed in one step -----------
+
+  private progress(): WorkbookState {
+    return this.told(loadState(this.options.root, this.options.lessons));
+  }
+
+  private update(change: (state: WorkbookState) => WorkbookState): WorkbookState {
+    return this.told(updateState(this.options.root, this.options.lessons, change));
+  }
+
+  private told(loaded: LoadedState): WorkbookState {
+    if (loaded.warning && loaded.warning !== this.progressWarning) this.notice = damagedProgressNotice(loaded.warning);
+    this.progressWarning = loaded.warning;
+    return loaded.state;
+  }
+
+  private rememberCurrent(): void {
+    const slug = this.lesson.slug;
+    this.update((state) => ({ ...state, current: slug }));
+  }
+
   // ---- checking -------------------------------------------------------------------------
 
   private async check(): Promise<void> {
@@ -103,19 +146,18 @@ class WatchSession {
         this.notice = checkFailedNotice(error);
         return;
       }
-      this.state = recordVerdict(this.state, this.options.lessons, lesson.slug, check.passed);
       if (lesson.slug === this.lesson.slug) {
-        this.verdict = check;
+        this.verdict = this.verdictOf(check);
         this.panel = undefined;
       }
-      saveState(this.options.root, this.state);
+      this.update((state) => recordVerdict(state, this.options.lessons, lesson.slug, check.passed));
     });
   }
 
   private async checkAll(): Promise<void> {
     if (this.status !== "idle") return;
     const warning = this.notice;
-    this.notice = warning ?? "Checking every lesson...";
+    this.notice = warning ?? CHECKING_EVERY_LESSON;
     this.startChecking();
     await this.whileBusy("checking", async () => {
       let checks: LessonCheck[];
@@ -125,21 +167,17 @@ class WatchSession {
         this.notice = checkFailedNotice(error);
         return;
       }
-      for (const check of checks) this.state = recordVerdict(this.state, this.options.lessons, check.lesson.slug, check.passed);
       const mine = checks.find((check) => check.lesson.slug === this.lesson.slug);
-      if (mine) this.verdict = mine;
-      this.panel = {
-        text: [
-          ...(warning ? [warning, ""] : []),
-          style.bold("Every lesson, checked again:"),
-          ...checks.map((check) => `  ${check.passed ? style.green("✓") : style.red("✗")} ${lessonLabel(check)}`),
-          "",
-          "Press Enter to see the current lesson's verdict.",
-        ].join("\n"),
-      };
+      if (mine) this.verdict = this.verdictOf(mine);
+      this.panel = checkAllPanel(checks, warning);
       this.notice = undefined;
-      saveState(this.options.root, this.state);
+      this.update((state) => checks.reduce((each, check) => recordVerdict(each, this.options.lessons, check.lesson.slug, check.passed), state));
     });
+  }
+
+  /** The report is written now, while the files are as the check saw them. */
+  private verdictOf(check: LessonCheck): Verdict {
+    return { passed: check.passed, report: formatCheck(check, this.options.root) };
   }
 
   /** A check reads the files now: saves until here are in it, later ones are pending. */
@@ -193,12 +231,17 @@ class WatchSession {
       case "d":
         return this.diff();
       case "x":
-        return this.askReset();
+        return this.ask(resetQuestion(this.lesson), () => this.reset());
       case "c":
         return this.checkAll();
       default:
         return this.draw();
     }
+  }
+
+  private ask(text: string, onYes: Question["onYes"]): void {
+    this.question = { text, onYes };
+    this.draw();
   }
 
   private async answer(key: string): Promise<void> {
@@ -207,7 +250,7 @@ class WatchSession {
     this.question = undefined;
     if (key === "y") await question.onYes();
     else {
-      this.notice = "Nothing changed.";
+      this.notice = NOTHING_CHANGED;
       this.draw();
     }
   }
@@ -225,12 +268,12 @@ class WatchSession {
 
   private next(): void {
     if (!this.verdict?.passed) {
-      this.notice = style.yellow(`n moves on once ${lessonLabel({ lesson: this.lesson })} passes. Save your file to check it again, or press h for a hint.`);
+      this.notice = notPassingYetNotice(this.lesson);
       return this.draw();
     }
-    const next = nextUnfinished(this.state, this.options.lessons, this.lesson);
+    const next = nextUnfinished(this.progress(), this.options.lessons, this.lesson);
     if (!next) {
-      this.notice = style.green("Every lesson is done. Well traced! Press l to revisit one, q to quit.");
+      this.notice = ALL_DONE_NOTICE;
       return this.draw();
     }
     this.switchTo(next);
@@ -248,14 +291,13 @@ class WatchSession {
   }
 
   private nextHint(): void {
-    const reveal = revealNextHint(this.options.root, this.lesson, this.state);
+    const reveal = revealNextHint(this.options.root, this.lesson, (change) => this.update(change));
     if ("problem" in reveal) {
       this.notice = style.yellow(reveal.problem);
       return this.draw();
     }
-    this.state = reveal.state;
     this.panel = undefined;
-    this.hintText = reveal.text + (reveal.isLast ? style.dim("\n\n(the last hint; d shows the solution's diff)") : "");
+    this.hintText = hintText(reveal);
     this.draw();
   }
 
@@ -264,51 +306,22 @@ class WatchSession {
     const lesson = this.lesson;
     await this.whileBusy("running", async () => {
       const outcome = await runLessonFile(this.options.root, lesson, { capture: true, color: style.level > 0 });
-      this.panel = {
-        text: [
-          style.bold(`$ npx tsx ${lessonPath(lesson, lesson.run)}`),
-          outcome.output.trimEnd(),
-          ...(outcome.timedOutAfterMs !== undefined ? ["", style.red(timeoutMessage(lesson, outcome.timedOutAfterMs))] : []),
-          "",
-          style.dim("Press Enter to see the verdict again."),
-        ].join("\n"),
-        fullTextCommand: `npm run workbook -- run ${lesson.number}`,
-      };
+      this.panel = runPanel(lesson, outcome);
     });
   }
 
   private diff(): void {
     const show = () => {
-      const result = diffAgainstSolution(this.options.root, this.lesson, style.level > 0);
-      this.panel = {
-        text: [style.bold(`Your files (-) against the solution (+), whitespace ignored:`), "", result.text, "", style.dim("Press Enter to see the verdict again.")].join("\n"),
-        fullTextCommand: `npm run workbook -- diff ${this.lesson.number}`,
-      };
+      this.panel = diffPanel(this.lesson, diffAgainstSolution(this.options.root, this.lesson, style.level > 0).text);
       this.draw();
     };
     if (this.verdict?.passed) return show();
-    this.question = {
-      text: `${lessonLabel({ lesson: this.lesson })} is not passing yet, and the diff shows the answer. Show it anyway? (y/n)`,
-      onYes: show,
-    };
-    this.draw();
-  }
-
-  private askReset(): void {
-    this.question = {
-      text: `Reset ${lessonLabel({ lesson: this.lesson })} to the starter? Your files are backed up first. (y/n)`,
-      onYes: () => this.reset(),
-    };
-    this.draw();
+    this.ask(diffQuestion(this.lesson), show);
   }
 
   private async reset(): Promise<void> {
     const outcome = resetLesson(this.options.root, this.lesson);
-    this.notice = [
-      outcome.backup ? `Backed up your files to ${path.relative(this.options.root, outcome.backup.dir)}/` : "Nothing to back up: your files were missing or the starter already.",
-      `Restored the starter: ${outcome.restored.join(", ")}`,
-      style.dim(`(all backups: npm run workbook -- reset ${this.lesson.number} --backups)`),
-    ].join("\n");
+    this.notice = resetNotice(this.options.root, this.lesson, outcome);
     this.hintText = undefined;
     await this.check();
   }
@@ -317,7 +330,7 @@ class WatchSession {
   private offerMissingFiles(): boolean {
     const missing = missingFiles(this.options.root, this.lesson);
     if (missing.length === 0) return false;
-    this.notice = style.yellow(`lessons/${this.lesson.slug}/${missing.join(", ")} is missing. Press x to get the starter back (your other files are backed up first).`);
+    this.notice = missingFilesNotice(this.lesson, missing);
     this.draw();
     return true;
   }
@@ -325,65 +338,28 @@ class WatchSession {
   // ---- screen -------------------------------------------------------------------------------
 
   private draw(): void {
-    if (this.list) {
-      drawScreen({ body: this.list.render(this.state), footer: this.footer() });
-      return;
-    }
-    drawScreen({ body: this.body(), footer: this.footer(), fullTextCommand: this.panel?.fullTextCommand ?? `npm run workbook -- check ${this.lesson.number}` });
+    drawScreen(watchScreen(this.view()));
   }
 
-  private body(): string {
-    if (this.panel) return this.panel.text;
-    const lines: string[] = [];
-    if (!this.verdict) {
-      lines.push(style.dim(`${lessonLabel({ lesson: this.lesson })}: checking your code...`));
-    } else {
-      lines.push(formatCheck(this.verdict, this.options.root));
-      if (this.verdict.passed) {
-        const solutions = this.lesson.files.map((file) => solutionPath(this.lesson, file));
-        lines.push(
-          "",
-          style.green.bold("Done! ") + `Compare your code with the solution: ${solutions.map((file) => fileLink(file, path.join(this.options.root, file))).join(", ")} (or press d).`,
-          `Press ${style.bold("n")} for the next lesson.`,
-        );
-      } else {
-        lines.push("", hintProgress(this.options.root, this.lesson, this.state, "press h for the next one"));
-      }
-    }
-    if (this.hintText) lines.push("", style.cyan(this.hintText));
-    return lines.join("\n");
-  }
-
-  private statusLine(): string {
-    if (this.status === "checking") return style.yellow(this.pendingSave ? "checking... (your new save is checked next)" : "checking...");
-    if (this.status === "running") {
-      const running = `running ${lessonPath(this.lesson, this.lesson.run)}...`;
-      return style.yellow(this.pendingSave ? `${running} (your save is checked when it ends)` : running);
-    }
-    // A save seen, its check about to start (the watcher waits for the editor to finish writing).
-    if (this.pendingSave) return style.yellow("checking...");
-    if (!this.verdict) return style.dim("not checked yet");
-    return this.verdict.passed ? style.green("✓ passing") : style.red("✗ not passing yet");
-  }
-
-  private footer(): string[] {
-    const link = (relative: string) => fileLink(relative, path.join(this.options.root, relative));
-    const files = this.lesson.files.map((file) => link(lessonPath(this.lesson, file)));
-    const waitingFor = this.options.manual ? "save, then press Enter to check" : "save to check";
-    const lines = [
-      style.dim("─".repeat(Math.min(process.stdout.columns || 80, 80))),
-      `${this.statusLine()}   ${lessonLabel({ lesson: this.lesson })}`,
-      `Read: ${link(readmePath(this.lesson))}  ${style.dim("(what to do, why, and the hints)")}`,
-      `Edit: ${files.join(", ")}  ${style.dim(`(${waitingFor})`)}`,
-      progressBar(this.state.done.length, this.options.lessons.length),
-    ];
-    if (this.notice) lines.push(this.notice);
-    lines.push(
-      this.question
-        ? style.bold(this.question.text)
-        : style.dim("keys: ") + ["n next", "h hint", "l list", "r run", "d diff", "x reset", "c check all", "Enter re-check", "q quit"].map((k) => k.replace(/^(\S+)/, (key) => style.bold(key))).join(" · "),
-    );
-    return lines;
+  /** What the screen is drawn from: the session as it is, and the progress as saved now. */
+  private view(): WatchView {
+    return {
+      root: this.options.root,
+      lessons: this.options.lessons,
+      lesson: this.lesson,
+      progress: this.progress(),
+      hints: lessonHints(this.options.root, this.lesson),
+      manual: this.options.manual,
+      status: this.status,
+      pendingSave: this.pendingSave,
+      verdict: this.verdict,
+      panel: this.panel,
+      hintText: this.hintText,
+      notice: this.notice,
+      question: this.question?.text,
+      list: this.list,
+      columns: process.stdout.columns || 80,
+    };
   }
 
   // ---- plumbing -----------------------------------------------------------------------------
@@ -413,29 +389,23 @@ class WatchSession {
         this.attempt(() => this.check());
       },
       onWatchSilent: () => {
-        this.notice = style.yellow(
-          "File watching seems not to work on this file system (the save was only found by polling). " +
-            "If checks lag, restart with `npm start -- --manual` and press Enter after each save.",
-        );
+        this.notice = WATCH_SILENT_NOTICE;
       },
     });
   }
 
+  /** Every source file of the lesson's folder, as the watcher sees them. */
   private lessonText(): string {
-    return this.lesson.files
+    const folder = path.join(this.options.root, "lessons", this.lesson.slug);
+    return lessonSourceFiles(this.options.root, this.lesson)
       .map((file) => {
         try {
-          return readFileSync(path.join(this.options.root, lessonPath(this.lesson, file)), "utf8");
+          return `${file}\0${readFileSync(path.join(folder, file), "utf8")}`;
         } catch {
-          return "(missing)";
+          return `${file}\0(missing)`;
         }
       })
       .join("\0");
-  }
-
-  private rememberCurrent(): void {
-    this.state = { ...this.state, current: this.lesson.slug };
-    saveState(this.options.root, this.state);
   }
 
   private async quit(): Promise<void> {
@@ -445,10 +415,6 @@ class WatchSession {
     await Promise.race([this.runner.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_500))]);
     process.exit(0);
   }
-}
-
-function checkFailedNotice(error: unknown): string {
-  return style.red(`The check itself failed: ${error instanceof Error ? error.message : String(error)}. Press Enter to try again.`);
 }
 
 export async function startWatchMode(options: WatchOptions): Promise<void> {

@@ -33,6 +33,12 @@ export function lessonSuiteEnv(source: LessonSource): Record<string, string> {
 export const LESSON_FAILURE = "LessonFailure";
 
 /**
+ * The error name of a lesson file the tests need but cannot find (the learner deleted it): the
+ * runner says how to get it back, since only it knows its own commands.
+ */
+export const LESSON_FILE_MISSING = "LessonFileMissing";
+
+/**
  * A lesson's own tests sit in a describe block titled `lesson N: ...`; tests of what earlier
  * lessons taught sit in other blocks (the harness's cumulative checks). Verify requires every
  * own test to fail on the starter; the cumulative ones may pass there.
