@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { MALFORMED_BODY, parseFault } from "./faults.ts";
+import { MALFORMED_BODY, MAX_SLOW_MS, parseFault } from "./faults.ts";
 import { startOfflineModel, type OfflineModel } from "./offline-model.ts";
 import { ask, postChat, sseData } from "./test-support.ts";
 
@@ -31,6 +31,17 @@ describe("parseFault", () => {
   it("explains what is wrong", () => {
     expect(() => parseFault("http-503")).toThrowError(/Unknown fault "http-503". Known faults: http-429, http-500/);
     expect(() => parseFault("slow=soon")).toThrowError(/slow=<ms> needs a whole number/);
+    for (const bad of ["slow=", "slow=-1", "slow=1.5", "slow=1e3", "slow=0x10", "slow= 12"]) {
+      expect(() => parseFault(bad), bad).toThrowError(/slow=<ms> needs a whole number/);
+    }
+  });
+
+  it(`rejects a wait over ${MAX_SLOW_MS} ms (10 minutes) instead of overflowing the timer`, () => {
+    expect(parseFault(`slow=${MAX_SLOW_MS}`)).toEqual({ kind: "slow", ms: MAX_SLOW_MS });
+    expect(() => parseFault("slow=99999999999")).toThrowError(
+      'Invalid fault "slow=99999999999": slow=<ms> waits at most 600000 ms (10 minutes), so that a forgotten marker cannot hang a request for days.',
+    );
+    expect(() => parseFault(`slow=${"9".repeat(400)}`)).toThrowError(/waits at most 600000 ms/);
   });
 });
 
@@ -137,6 +148,13 @@ describe("the fault queue", () => {
 
   it("rejects an unknown fault", () => {
     expect(() => model.injectFaults("http-418" as "http-429")).toThrowError(/Unknown fault/);
+    expect(() => model.injectFaults({ kind: "http-418" } as never)).toThrowError(/Unknown fault "http-418"/);
+  });
+
+  it("rejects a slow fault object with a wait too long or not whole", () => {
+    expect(() => model.injectFaults({ kind: "slow", ms: 99_999_999_999 })).toThrowError(/waits at most 600000 ms/);
+    expect(() => model.injectFaults({ kind: "slow", ms: -5 })).toThrowError(/needs a whole number/);
+    expect(() => model.injectFaults("none", { kind: "slow", ms: Number.NaN })).toThrowError(/needs a whole number/);
   });
 
   it("can be filled over HTTP from another process", async () => {
@@ -150,6 +168,10 @@ describe("the fault queue", () => {
     const unknown = await fetch(faultsUrl(), { method: "POST", body: JSON.stringify({ faults: ["none", "http-418"] }) });
     expect(unknown.status).toBe(400);
     expect(await unknown.json()).toMatchObject({ error: { param: "faults[1]", code: "invalid_value" } });
+
+    const tooSlow = await fetch(faultsUrl(), { method: "POST", body: JSON.stringify({ faults: ["slow=99999999999"] }) });
+    expect(tooSlow.status).toBe(400);
+    expect(await tooSlow.json()).toMatchObject({ error: { param: "faults[0]", message: expect.stringContaining("at most 600000 ms") } });
 
     const shapeless = await fetch(faultsUrl(), { method: "POST", body: JSON.stringify(["http-500"]) });
     expect(shapeless.status).toBe(400);
@@ -191,6 +213,16 @@ describe("a [[fault:...]] marker in the last user message", () => {
   it("gives way to a queued entry, even 'none'", async () => {
     model.injectFaults("none");
     expect((await postChat(model, ask("hi [[fault:http-500]]"))).status).toBe(200);
+  });
+
+  it("is a 400 with a clear message when slow= is too long, and answers nothing early", async () => {
+    const start = performance.now();
+    const response = await postChat(model, ask("hi [[fault:slow=99999999999]]"));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: { type: "invalid_request_error", param: "messages[0].content", code: "invalid_value", message: expect.stringContaining("waits at most 600000 ms (10 minutes)") },
+    });
+    expect(performance.now() - start).toBeLessThan(5000);
   });
 
   it("is a 400 when it names an unknown fault", async () => {

@@ -63,14 +63,14 @@ export function parseFault(text: string): Fault {
 function checkSlow(fault: { kind: "slow"; ms?: number }, name: string): Fault {
   const { ms } = fault;
   if (ms === undefined) return fault;
-  if (!Number.isInteger(ms) || ms < 0) {
-    throw new Error(`Invalid fault "${name}": slow=<ms> needs a whole number of milliseconds, e.g. slow=2000.`);
-  }
   if (ms > MAX_SLOW_MS) {
     throw new Error(
       `Invalid fault "${name}": slow=<ms> waits at most ${MAX_SLOW_MS} ms (10 minutes), so that a ` +
         "forgotten marker cannot hang a request for days.",
     );
+  }
+  if (!Number.isInteger(ms) || ms < 0) {
+    throw new Error(`Invalid fault "${name}": slow=<ms> needs a whole number of milliseconds, e.g. slow=2000.`);
   }
   return fault;
 }

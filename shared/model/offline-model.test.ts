@@ -1,6 +1,7 @@
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatCompletion, ChatCompletionRequest, ChatMessage } from "../openai/types.ts";
-import { MAX_BODY_BYTES } from "./http.ts";
+import { MAX_BODY_BYTES, requestPath } from "./http.ts";
 import { startOfflineModel, type OfflineModel } from "./offline-model.ts";
 import { ask, postChat, TOOLS, user } from "./test-support.ts";
 
@@ -145,5 +146,100 @@ describe("other endpoints", () => {
     const post = await fetch(`${model.baseUrl}/models`, { method: "POST", body: "{}" });
     expect(post.status).toBe(405);
     expect(post.headers.get("allow")).toBe("GET");
+  });
+});
+
+/** Sends one raw HTTP/1.1 request (any request target, even one fetch would refuse). */
+function rawRequest(port: number, target: string, method = "GET"): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => {
+      socket.write(`${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    });
+    let received = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (text: string) => (received += text));
+    socket.on("error", reject);
+    socket.on("close", () => {
+      const split = received.indexOf("\r\n\r\n");
+      const head = received.slice(0, split);
+      let body = received.slice(split + 4);
+      if (/^transfer-encoding: chunked$/im.test(head)) body = dechunk(body);
+      resolve({ status: Number(head.split(" ")[1]), body });
+    });
+  });
+}
+
+/** The body of a `transfer-encoding: chunked` response (ASCII bodies only). */
+function dechunk(text: string): string {
+  let body = "";
+  let at = 0;
+  for (;;) {
+    const lineEnd = text.indexOf("\r\n", at);
+    const size = Number.parseInt(text.slice(at, lineEnd), 16);
+    if (!(size > 0)) return body;
+    body += text.slice(lineEnd + 2, lineEnd + 2 + size);
+    at = lineEnd + 2 + size + 2;
+  }
+}
+
+describe("request targets", () => {
+  it("reads a path, an absolute URL, a query and trailing slashes", () => {
+    expect(requestPath("/v1/models")).toBe("/v1/models");
+    expect(requestPath("/v1/models/?limit=1")).toBe("/v1/models");
+    expect(requestPath("http://127.0.0.1:4010/v1/models")).toBe("/v1/models");
+    expect(requestPath("/")).toBe("/");
+  });
+
+  it("rejects a target that is neither a path nor an http(s) URL", () => {
+    // (Node's HTTP parser already refuses some of these before the model sees them.)
+    for (const target of ["v1/models", "", "mailto:x@y", "HTTP://[::1"]) {
+      expect(() => requestPath(target), target).toThrowError(/^Invalid request target/);
+    }
+  });
+
+  it.each(["//", "//evil.example/v1/models", "http://[::1/x", "*", "ftp://host/v1/models"])(
+    "answers 400 invalid_request_target to %s, not 500",
+    async (target) => {
+      const { status, body } = await rawRequest(model.port, target);
+      expect(status).toBe(400);
+      expect(JSON.parse(body)).toEqual({
+        error: {
+          message: `Invalid request target ${JSON.stringify(target)}: expected a path such as /v1/chat/completions.`,
+          type: "invalid_request_error",
+          param: null,
+          code: "invalid_request_target",
+        },
+      });
+    },
+  );
+
+  it("serves an absolute-form target like its path", async () => {
+    const { status, body } = await rawRequest(model.port, `http://127.0.0.1:${model.port}/v1/models`);
+    expect(status).toBe(200);
+    expect(JSON.parse(body)).toMatchObject({ object: "list" });
+  });
+});
+
+describe("the faultRoute option", () => {
+  it("is on by default", async () => {
+    const response = await fetch(`${model.baseUrl.replace(/\/v1$/, "")}/_offline/faults`, { method: "POST", body: '{"faults":[]}' });
+    expect(response.status).toBe(204);
+  });
+
+  it("false: POST /_offline/faults is a 404, while injectFaults() and markers keep working", async () => {
+    const closed = await startOfflineModel({ faultRoute: false });
+    try {
+      const root = closed.baseUrl.replace(/\/v1$/, "");
+      const response = await fetch(`${root}/_offline/faults`, { method: "POST", body: '{"faults":["http-500"]}' });
+      expect(response.status).toBe(404);
+      expect(await response.json()).toMatchObject({ error: { code: "unknown_url" } });
+      expect((await postChat(closed, ask("hi"))).status).toBe(200); // nothing was queued
+
+      closed.injectFaults("http-429");
+      expect((await postChat(closed, ask("hi"))).status).toBe(429);
+      expect((await postChat(closed, ask("hi [[fault:http-500]]"))).status).toBe(500);
+    } finally {
+      await closed.close();
+    }
   });
 });

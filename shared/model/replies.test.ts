@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { ChatCompletionRequest, ChatMessage, ToolCall } from "../openai/types.ts";
-import { findCities, findExpression } from "./intents.ts";
+import { asksForFirstMessage, findCities, findExpression, isFollowUp, MAX_CITIES } from "./intents.ts";
 import {
   ASK_FOR_CITY,
   composeReply,
   GREETING_REPLY,
   NO_CALCULATOR,
   NO_WEATHER_TOOL,
+  NOTHING_BEFORE,
 } from "./replies.ts";
 import { ask, CALCULATOR_TOOL, TOOLS, user, WEATHER_TOOL } from "./test-support.ts";
 
@@ -29,6 +30,11 @@ describe("findCities", () => {
 
   it("needs a word boundary", () => {
     expect(findCities("the weather at Parisville")).toEqual([]);
+  });
+
+  it(`names at most ${MAX_CITIES} cities`, () => {
+    const many = Array.from({ length: 30 }, (_, i) => `in Town${String.fromCharCode(97 + (i % 26))}${"x".repeat(i)}`).join(" ");
+    expect(findCities(`weather ${many}`)).toHaveLength(MAX_CITIES);
   });
 });
 
@@ -137,6 +143,100 @@ describe("composeReply: answering the user", () => {
       ["get_weather", { city: "London" }],
       ["calculate", { expression: "3 * 4" }],
     ]);
+  });
+});
+
+describe("composeReply: follow-ups from the history", () => {
+  const weatherTurn: ChatMessage[] = [
+    user("What's the weather in Paris?"),
+    {
+      role: "assistant",
+      content: null,
+      tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }],
+    },
+    { role: "tool", tool_call_id: "call_1", content: '{"city":"Paris","temperature_c":18,"conditions":"sunny"}' },
+    { role: "assistant", content: "In Paris it is 18°C and sunny." },
+  ];
+  const after = (history: ChatMessage[], text: string, extra: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest => ({
+    model: "m",
+    messages: [...history, user(text)],
+    tools: TOOLS,
+    ...extra,
+  });
+
+  it("recognises follow-ups and questions about the first message", () => {
+    expect(["And in London?", "and Tokyo?", "What about Lima?", "how about in Cairo"].map(isFollowUp)).toEqual([true, true, true, true]);
+    expect(["Android phones", "In London?", "What is it about?"].map(isFollowUp)).toEqual([false, false, false]);
+    const recall = ["What did I ask first?", "what was my first question", "What was my first message?", "Remind me what I said first."];
+    expect(recall.map(asksForFirstMessage)).toEqual([true, true, true, true]);
+    expect(["What did you say first?", "First, the weather in Paris", "Which city is first?"].map(asksForFirstMessage)).toEqual([false, false, false]);
+  });
+
+  it("'And in London?' after a weather question calls get_weather for London", () => {
+    const reply = composeReply(after(weatherTurn, "And in London?"));
+    expect(reply.finishReason).toBe("tool_calls");
+    expect(argumentsOf(reply.message.tool_calls)).toEqual([["get_weather", { city: "London" }]]);
+  });
+
+  it("follows a chain of follow-ups, with several cities and any way of asking", () => {
+    const second: ChatMessage[] = [...weatherTurn, user("And in London?"), { role: "assistant", content: "In London it is 11°C and rainy." }];
+    expect(argumentsOf(composeReply(after(second, "What about Tokyo and Lima?")).message.tool_calls)).toEqual([
+      ["get_weather", { city: "Tokyo" }],
+      ["get_weather", { city: "Lima" }],
+    ]);
+    expect(argumentsOf(composeReply(after(weatherTurn, "how about in Atlantis")).message.tool_calls)).toEqual([
+      ["get_weather", { city: "Atlantis" }],
+    ]);
+  });
+
+  it("is deterministic: same history, same calls and ids", () => {
+    expect(composeReply(after(weatherTurn, "And in London?"))).toEqual(composeReply(after(weatherTurn, "And in London?")));
+  });
+
+  it("only follows the previous user message: another question in between breaks the chain", () => {
+    const between: ChatMessage[] = [...weatherTurn, user("hi"), { role: "assistant", content: GREETING_REPLY }];
+    expect(composeReply(after(between, "And in London?")).message.tool_calls).toBeUndefined();
+  });
+
+  it("a standalone 'And in London?' asks what you want to know, and suggests the weather", () => {
+    const reply = composeReply(ask("And in London?"));
+    expect(reply).toEqual({
+      message: {
+        role: "assistant",
+        content: 'What would you like to know about London? I can look up the weather there: try "weather in London".',
+      },
+      finishReason: "stop",
+    });
+    expect(composeReply(after([user("hi"), { role: "assistant", content: GREETING_REPLY }], "what about Paris and Tokyo?")).message.content).toBe(
+      'What would you like to know about Paris and Tokyo? I can look up the weather there: try "weather in Paris".',
+    );
+  });
+
+  it("a follow-up without the weather tool says it cannot look it up", () => {
+    expect(composeReply(after(weatherTurn, "And in London?", { tools: [CALCULATOR_TOOL] })).message.content).toBe(NO_WEATHER_TOOL);
+    expect(composeReply(after(weatherTurn, "And in London?", { tool_choice: "none" })).message.content).toBe(NO_WEATHER_TOOL);
+  });
+
+  it("a follow-up with arithmetic is arithmetic", () => {
+    expect(argumentsOf(composeReply(after(weatherTurn, "And 3 * 4?")).message.tool_calls)).toEqual([
+      ["calculate", { expression: "3 * 4" }],
+    ]);
+  });
+
+  it("'What did I ask first?' quotes the first user message", () => {
+    const history = [...weatherTurn, user("And in London?"), { role: "assistant" as const, content: "In London it is 11°C." }];
+    for (const question of ["What did I ask first?", "what was my first question", "Remind me: what was my first message?"]) {
+      expect(composeReply(after(history, question))).toEqual({
+        message: { role: "assistant", content: `Your first message was: "What's the weather in Paris?"` },
+        finishReason: "stop",
+      });
+    }
+  });
+
+  it("'What did I ask first?' as the first message says there is nothing before it", () => {
+    expect(composeReply(ask("What did I ask first?")).message.content).toBe(NOTHING_BEFORE);
+    const withSystem: ChatCompletionRequest = { model: "m", messages: [{ role: "system", content: "Be brief." }, user("What was my first question?")] };
+    expect(composeReply(withSystem).message.content).toBe(NOTHING_BEFORE);
   });
 });
 

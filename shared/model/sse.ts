@@ -115,7 +115,7 @@ function halves(text: string): string[] {
 }
 
 export interface StreamOptions {
-  /** pause between two chunks */
+  /** pause between two chunks (0: none) */
   delayMs: number;
   /** aborts when the client disconnects or the server closes: stop writing */
   signal: AbortSignal;
@@ -132,7 +132,9 @@ export async function writeEventStream(
 
   const toSend = cutAfter === undefined ? chunks : chunks.slice(0, cutAfter);
   for (const [i, chunk] of toSend.entries()) {
-    if (i > 0 && !(await pause(delayMs, signal))) return;
+    // A delay of 0 writes the chunks back to back, without waiting for a timer each time.
+    if (i > 0 && delayMs > 0 && !(await pause(delayMs, signal))) return;
+    if (signal.aborted) return;
     if (res.destroyed) return;
     res.write(`data: ${JSON.stringify(chunk)}\n\n`);
   }

@@ -61,3 +61,32 @@ export function chunksOf(text: string): ChatCompletionChunk[] {
     .filter((data) => data !== "[DONE]")
     .map((data) => JSON.parse(data) as ChatCompletionChunk);
 }
+
+/** What a careful client makes of a stream: text, tool calls joined by `index`, finish reason, usage. */
+export interface AssembledStream {
+  role: string | undefined;
+  content: string;
+  toolCalls: Array<{ id: string; name: string; arguments: string }>;
+  finishReason: string | null;
+  usage: ChatCompletionChunk["usage"];
+}
+
+export function assembleStream(chunks: ChatCompletionChunk[]): AssembledStream {
+  const assembled: AssembledStream = { role: undefined, content: "", toolCalls: [], finishReason: null, usage: undefined };
+  for (const chunk of chunks) {
+    if (chunk.usage) assembled.usage = chunk.usage; // on the last chunk, whatever its choices
+    for (const choice of chunk.choices) {
+      const { delta } = choice;
+      assembled.role ??= delta.role;
+      assembled.content += delta.content ?? "";
+      for (const call of delta.tool_calls ?? []) {
+        const slot = (assembled.toolCalls[call.index] ??= { id: "", name: "", arguments: "" });
+        slot.id += call.id ?? "";
+        slot.name += call.function?.name ?? "";
+        slot.arguments += call.function?.arguments ?? "";
+      }
+      if (choice.finish_reason) assembled.finishReason = choice.finish_reason;
+    }
+  }
+  return assembled;
+}
