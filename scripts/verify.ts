@@ -1,14 +1,18 @@
 // `npm run verify`: the project's own checks, green on a fresh clone.
 //  1. typecheck;  2. every lesson is well formed;  3. every solution passes its lesson's tests;
+//  3b. every row of a lesson README's "Expected spans" table is a key its tests assert;
 //  4. every starter fails them, by assertions of its own lesson (not an import error, and no
 //     test of the lesson's new skill passes unsolved);  5. the project's unit tests.
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import chalk from "chalk";
 import { loadCatalog, projectRoot } from "../shared/lessons/catalog.ts";
 import { WarmLessonRunner, type LessonCheck } from "./lib/warm-lesson-runner.ts";
 import { checkLessonStructure } from "./lib/lesson-structure.ts";
-import { LESSON_FAILURE, SOURCE_VARIABLE, SUITE_VARIABLE, isOwnLessonGroup, lessonGroupTitle } from "../shared/lessons/check-contract.ts";
+import { expectedRows, uncheckedKeys } from "./lib/readme-expectations.ts";
+import { CHECKED_KEYS_VARIABLE, LESSON_FAILURE, SOURCE_VARIABLE, SUITE_VARIABLE, isOwnLessonGroup, lessonGroupTitle } from "../shared/lessons/check-contract.ts";
 
 let passed = 0;
 let failed = 0;
@@ -50,7 +54,12 @@ for (const lesson of lessons) {
 }
 
 console.log(chalk.bold("\nsolutions pass their lessons' tests"));
-for (const result of await checkLessons("solutions")) {
+// The lesson tests write down which keys their checks asserted, for the README check below.
+const checkedKeysDir = mkdtempSync(path.join(os.tmpdir(), "workbook-checked-keys-"));
+process.env[CHECKED_KEYS_VARIABLE] = checkedKeysDir;
+const solutionChecks = await checkLessons("solutions");
+delete process.env[CHECKED_KEYS_VARIABLE];
+for (const result of solutionChecks) {
   const failing = result.tests.filter((test) => !test.passed);
   report(result.passed, `solutions/${result.lesson.slug}: ${result.tests.length} tests pass`, [
     ...(result.timedOutAfterMs ? [`timed out after ${result.timedOutAfterMs} ms`] : []),
@@ -58,6 +67,22 @@ for (const result of await checkLessons("solutions")) {
     ...failing.map((test) => `${test.title}: ${firstLine(test.errors[0] ? describeError(test.errors[0]) : "")}`),
   ]);
 }
+
+console.log(chalk.bold("\nevery row of each README's \"Expected spans\" table is checked by the lesson's tests"));
+for (const lesson of lessons) {
+  const readme = path.join(projectRoot, "lessons", lesson.slug, "README.md");
+  const rows = expectedRows(readFileSync(readme, "utf8"));
+  const keysFile = path.join(checkedKeysDir, `${lesson.slug}.json`);
+  const checked = existsSync(keysFile) ? (JSON.parse(readFileSync(keysFile, "utf8")) as string[]) : [];
+  const problems = rows.length === 0 ? ['no "## Expected spans" table with a "Key" or "Checked" column'] : [];
+  for (const row of rows) {
+    if (row.keys.length === 0) problems.push(`this row names nothing to check (a key in backticks, or status/exception/ended/parent): ${row.text}`);
+    const unchecked = uncheckedKeys(row, checked);
+    if (unchecked.length > 0) problems.push(`no test checks ${unchecked.join(", ")}: ${row.text.slice(0, 120)}`);
+  }
+  report(problems.length === 0, `lessons/${lesson.slug}/README.md: ${rows.length} expected rows, each checked`, problems);
+}
+rmSync(checkedKeysDir, { recursive: true, force: true });
 
 console.log(chalk.bold("\nstarters fail their lessons' tests, for the lesson's own reasons"));
 for (const result of await checkLessons("lessons")) {

@@ -1,13 +1,16 @@
 // Lesson 1 checks the learner's setupTracing() itself: it is called with in-memory exporters,
 // then ordinary OpenTelemetry API calls must reach them, with the right resource and parentage.
 // The same checks run again in every later lesson, on that lesson's tracing.ts.
-import { describe, it } from "vitest";
+import { afterAll, describe, it } from "vitest";
 import { lessonOfTestFile } from "../../shared/lessons/check-contract.ts";
+import { writeCheckedKeys } from "../../shared/testing/checked-keys.ts";
 import { loadLesson } from "../../shared/testing/lesson-module.ts";
 import { tracerSetupChecks } from "../../shared/testing/taught/tracer-setup.ts";
 
 const tracing = await loadLesson<typeof import("./tracing.ts")>(import.meta.url, "tracing.ts");
-const check = tracerSetupChecks(tracing, lessonOfTestFile(import.meta.url));
+const lesson = lessonOfTestFile(import.meta.url);
+const check = tracerSetupChecks(tracing, lesson);
+afterAll(() => writeCheckedKeys(lesson));
 
 describe("lesson 1: tracer setup", () => {
   it("registers the provider globally, so a span made with trace.getTracer() is exported", check.registers);

@@ -2,10 +2,10 @@
 // Every case below is a lesson's solution with one typical mistake written in, checked as
 // `npm run workbook -- check N` would check it; the first failure must name that mistake and
 // no other one. A wrong hint is worse than none.
-import { readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 
 import path from "node:path";
-import { mkdtempSync } from "node:fs";
+
 import { afterAll, describe, expect, it } from "vitest";
 import { findLesson, loadCatalog, projectRoot } from "../../shared/lessons/catalog.ts";
 import { writeLessonCopy } from "../lib/lesson-copy.ts";
@@ -99,7 +99,8 @@ const MISTAKES: Record<string, Mistake> = {
 };
 
 const catalog = loadCatalog();
-const sourceDir = mkdtempSync(path.join(projectRoot, ".workbook-diagnoses-"));
+mkdirSync(path.join(projectRoot, ".workbook"), { recursive: true });
+const sourceDir = mkdtempSync(path.join(projectRoot, ".workbook", "diagnoses-"));
 const runner = new WarmLessonRunner({ source: sourceDir, checkTimeoutMs: 60_000 });
 afterAll(async () => {
   await runner.close();

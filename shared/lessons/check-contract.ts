@@ -29,6 +29,9 @@ export function lessonSuiteEnv(source: LessonSource): Record<string, string> {
   return { [SUITE_VARIABLE]: SUITE_LESSONS, [SOURCE_VARIABLE]: source };
 }
 
+/** A folder where each lesson test file writes the keys its checks asserted (verify's README check). */
+export const CHECKED_KEYS_VARIABLE = "WORKBOOK_CHECKED_KEYS_DIR";
+
 /** The error name of a failed lesson check: its message is written for the learner and shown as it is. */
 export const LESSON_FAILURE = "LessonFailure";
 

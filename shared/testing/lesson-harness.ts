@@ -5,6 +5,7 @@ import type { Lesson } from "../lessons/catalog.ts";
 import { lessonOfTestFile } from "../lessons/check-contract.ts";
 import { startOfflineModel, type OfflineModel } from "../model/offline-model.ts";
 import { connectModel, type ModelConnection } from "../chatbot/connect-model.ts";
+import { writeCheckedKeys } from "./checked-keys.ts";
 import { installSpanCapture, type SpanCapture } from "./capture-spans.ts";
 import { SpanChecks } from "./span-checks.ts";
 
@@ -51,6 +52,7 @@ export function useLessonHarness(testFileUrl: string): LessonHarness {
     await Promise.all(connections.map((connection) => connection.close()));
     await offlineModel?.close();
     await capture.uninstall();
+    writeCheckedKeys(lesson);
   });
 
   const ready = <T>(value: T | undefined): T => {

@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import path from "node:path";
-import { lessonSourceDir } from "../lessons/check-contract.ts";
+import { LESSON_FILE_MISSING, lessonSourceDir } from "../lessons/check-contract.ts";
 
 /** The path of a lesson file, in the chosen source, from the test file's own URL. */
 export function lessonFilePath(testFileUrl: string, file: string): string {
@@ -15,7 +15,7 @@ export function lessonFilePath(testFileUrl: string, file: string): string {
 
 /** A lesson file the test needs is not there (the runner tells the learner how to get it back). */
 export class LessonFileMissing extends Error {
-  override name = "LessonFileMissing";
+  override name = LESSON_FILE_MISSING;
 }
 
 /** Imports the learner's (or the solution's) module for this lesson. */

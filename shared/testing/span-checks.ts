@@ -7,6 +7,7 @@ import { SemanticConventions } from "@arizeai/openinference-semantic-conventions
 import { loadCatalog, type Lesson } from "../lessons/catalog.ts";
 import { hintReference } from "../lessons/check-contract.ts";
 import type { SpanCapture } from "./capture-spans.ts";
+import { recordChecked } from "./checked-keys.ts";
 import { LessonFailure, formatFailure, type FailureReport } from "./lesson-failure.ts";
 
 const KIND = SemanticConventions.OPENINFERENCE_SPAN_KIND;
@@ -100,6 +101,7 @@ export class SpanChecks {
 
   /** Spans started and not ended (yet). */
   unended(): ReadableSpan[] {
+    recordChecked("ended");
     return this.capture.unended();
   }
 
@@ -110,6 +112,7 @@ export class SpanChecks {
 
   /** Every ended span matching the query, in start order. */
   all(query: SpanQuery): ReadableSpan[] {
+    if (query.kind) recordChecked(KIND);
     return this.spans.filter((span) => matches(span, query)).sort(byStart);
   }
 
@@ -144,6 +147,7 @@ export class SpanChecks {
 
   /** The span's attribute equals the value, or passes the expectation. */
   attribute(span: ReadableSpan, key: string, expected: AttributeValue | Expectation, options: CheckOptions = {}): void {
+    recordChecked(key);
     const value = span.attributes[key];
     const ok = isExpectation(expected) ? expected.test(value) : sameValue(expected, value);
     if (ok) return;
@@ -166,6 +170,7 @@ export class SpanChecks {
 
   /** The span does not carry the attribute at all. */
   noAttribute(span: ReadableSpan, key: string, why: string, options: CheckOptions = {}): void {
+    recordChecked(key);
     if (span.attributes[key] === undefined) return;
     this.fail({
       headline: `${capitalize(describeSpan(span))} should not have "${key}": ${why}`,
@@ -177,6 +182,7 @@ export class SpanChecks {
 
   /** `child` is a direct child of `parent`, in the same trace. */
   childOf(child: ReadableSpan, parent: ReadableSpan, options: CheckOptions = {}): void {
+    recordChecked("parent");
     const parentId = child.parentSpanContext?.spanId;
     if (parentId === parent.spanContext().spanId && child.spanContext().traceId === parent.spanContext().traceId) return;
     const lost = parentId === undefined;
@@ -205,6 +211,7 @@ export class SpanChecks {
   }
 
   status(span: ReadableSpan, code: "OK" | "ERROR", options: CheckOptions = {}): void {
+    recordChecked("status");
     const wanted = code === "OK" ? SpanStatusCode.OK : SpanStatusCode.ERROR;
     if (span.status.code === wanted) return;
     this.fail({
@@ -217,6 +224,7 @@ export class SpanChecks {
 
   /** The span carries an `exception` event, as span.recordException(error) writes it. */
   exceptionEvent(span: ReadableSpan, typeOrMessage?: RegExp, options: CheckOptions = {}): void {
+    recordChecked("exception");
     const events = span.events.filter((event) => event.name === "exception");
     const describeEvent = (event: (typeof events)[number]) =>
       `${event.attributes?.["exception.type"]}: ${event.attributes?.["exception.message"]}`;
@@ -237,6 +245,7 @@ export class SpanChecks {
 
   /** A list (messages, tools) is flattened into indexed keys, not stored as one JSON string under its prefix. */
   flattened(span: ReadableSpan, prefix: string, example: string, options: CheckOptions = {}): void {
+    recordChecked(prefix);
     const blob = span.attributes[prefix];
     if (blob === undefined) return;
     this.fail({

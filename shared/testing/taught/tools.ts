@@ -90,6 +90,7 @@ function checkToolSpan(checks: SpanChecks, chain: ReadableSpan, call: ToolCall):
       hint: 3,
     });
   }
+  checks.attribute(span, TOOL_ID, call.id, { hint: 3 });
   checks.childOf(span, chain, { hint: 3 });
   checks.attribute(span, TOOL_NAME, call.function.name, { hint: 3 });
   checks.attribute(span, INPUT_VALUE, call.function.arguments, { hint: 3 });

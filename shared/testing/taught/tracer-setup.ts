@@ -10,6 +10,7 @@ import { SEMRESATTRS_PROJECT_NAME } from "@arizeai/openinference-semantic-conven
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { loadCatalog, type Lesson } from "../../lessons/catalog.ts";
 import { hintReference } from "../../lessons/check-contract.ts";
+import { recordChecked } from "../checked-keys.ts";
 import { LessonFailure } from "../lesson-failure.ts";
 
 /** What a lesson's tracing.ts exports (lesson 1 writes it; later lessons keep it). */
@@ -41,6 +42,7 @@ export function tracerSetupChecks(tracing: TracingModule, lesson: Pick<Lesson, "
 
   const checks: Record<TracerSetupCheck, () => Promise<void>> = {
     async registers() {
+      recordChecked("trace.getTracer");
       const spans = await setUpAndRecordOneSpan();
       if (spans.length !== 1) {
         fail(
@@ -52,6 +54,7 @@ export function tracerSetupChecks(tracing: TracingModule, lesson: Pick<Lesson, "
       }
     },
     async everyExporter() {
+      recordChecked("exporters");
       const first = new InMemorySpanExporter();
       const second = new InMemorySpanExporter();
       const provider = tracing.setupTracing({ exporters: [first, second] });
@@ -61,6 +64,8 @@ export function tracerSetupChecks(tracing: TracingModule, lesson: Pick<Lesson, "
       if (counts[0] !== 1 || counts[1] !== 1) fail("Each exporter should receive the span.", "1 span in each of 2 exporters", `${counts.join(" and ")}`, 2);
     },
     async resource() {
+      recordChecked(ATTR_SERVICE_NAME);
+      recordChecked(SEMRESATTRS_PROJECT_NAME);
       const spans = await setUpAndRecordOneSpan();
       const resource = spans[0]?.resource.attributes ?? {};
       if (resource[ATTR_SERVICE_NAME] !== tracing.SERVICE_NAME) {
@@ -71,6 +76,7 @@ export function tracerSetupChecks(tracing: TracingModule, lesson: Pick<Lesson, "
       }
     },
     async contextManager() {
+      recordChecked("parent");
       const exporter = new InMemorySpanExporter();
       const provider = tracing.setupTracing({ exporters: [exporter] });
       const tracer = trace.getTracer("lesson-1-check");
@@ -93,6 +99,7 @@ export function tracerSetupChecks(tracing: TracingModule, lesson: Pick<Lesson, "
       }
     },
     async phoenixExporter() {
+      for (const checked of ["phoenixExporter", "content-type", "authorization"]) recordChecked(checked);
       const collector = await startFakeCollector();
       try {
         if (tracing.phoenixExporter({}) !== undefined) {
