@@ -20,10 +20,13 @@ export interface ChatRequest {
 export interface ChatResponse {
   message: { role: "assistant"; content: string };
   sessionId: string;
-  /** the turn's trace: open it with GET /api/traces/{traceId} (redirects to Phoenix) */
-  traceId: string;
-  /** the span that feedback on this answer is attached to */
-  spanId: string;
+  /**
+   * the turn's trace: open it with GET /api/traces/{traceId} (redirects to Phoenix).
+   * Absent when the turn was not recorded (tracing off: OTEL_SDK_DISABLED, OTEL_TRACES_EXPORTER=none).
+   */
+  traceId?: string;
+  /** the span that feedback on this answer is attached to; absent with traceId */
+  spanId?: string;
 }
 
 /** POST /api/feedback: thumbs up (1) or down (0) on one answer */

@@ -156,7 +156,7 @@ describe("the chat page, with Phoenix", () => {
   });
 
   it("shows the turn in Phoenix as one trace: the server/CHAIN root, then LLM, TOOL, TOOL, LLM with the right parents", async () => {
-    const spans = await spansOfTrace(firstTurn.traceId, 6);
+    const spans = await spansOfTrace(firstTurn.traceId!, 6);
     const root = spans.find((span) => span.parent_id === null);
     expect(root?.name, "the root span is the server span").toBe("POST /api/chat");
     expect(root?.span_kind).toBe("CHAIN");
@@ -205,7 +205,7 @@ describe("the chat page, with Phoenix", () => {
   it("puts the page's session id on every span of the turn", async () => {
     const sessionId = await page.evaluate(() => (JSON.parse(localStorage.getItem("workbook-chatbot.conversation") ?? "{}") as { sessionId?: string }).sessionId);
     expect(sessionId).toBe(firstTurn.sessionId);
-    for (const span of await spansOfTrace(firstTurn.traceId, 6)) {
+    for (const span of await spansOfTrace(firstTurn.traceId!, 6)) {
       expect(span.attributes["session.id"], `session.id on ${span.name}`).toBe(sessionId);
     }
   });

@@ -60,7 +60,7 @@ describe("POST /api/chat", () => {
 
   it("traces the turn as a SERVER span over chat_turn, with LLM, TOOL, TOOL, LLM below it", async () => {
     const body = (await ask({ messages: [{ role: "user", content: WEATHER_QUESTION }] })).json<ChatResponse>();
-    const trace = spansOfTrace(body.traceId);
+    const trace = spansOfTrace(body.traceId!);
     const server = trace.find((span) => span.name === "POST /api/chat");
     expect(server, "a span named POST /api/chat").toBeDefined();
     expect(server!.kind).toBe(SpanKind.SERVER);
@@ -87,7 +87,7 @@ describe("POST /api/chat", () => {
 
   it("puts session.id on every span of the turn", async () => {
     const body = (await ask({ messages: [{ role: "user", content: WEATHER_QUESTION }], sessionId: "conversation-42" })).json<ChatResponse>();
-    const trace = spansOfTrace(body.traceId);
+    const trace = spansOfTrace(body.traceId!);
     expect(trace).toHaveLength(6);
     for (const span of trace) expect(span.attributes[SemanticConventions.SESSION_ID], `session.id on ${span.name}`).toBe("conversation-42");
   });
@@ -95,7 +95,7 @@ describe("POST /api/chat", () => {
   it("makes a session id when the client sends none", async () => {
     const body = (await ask({ messages: [{ role: "user", content: "hello" }] })).json<ChatResponse>();
     expect(body.sessionId).toMatch(/^[0-9a-f-]{36}$/);
-    for (const span of spansOfTrace(body.traceId)) expect(span.attributes[SemanticConventions.SESSION_ID]).toBe(body.sessionId);
+    for (const span of spansOfTrace(body.traceId!)) expect(span.attributes[SemanticConventions.SESSION_ID]).toBe(body.sessionId);
   });
 
   it("continues the client's trace when the request carries a W3C traceparent", async () => {

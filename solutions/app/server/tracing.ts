@@ -1,22 +1,38 @@
 // Tracer setup for a server: as lesson 1 teaches, with what production adds.
 // - BatchSpanProcessor: spans are exported in the background in batches, never on the
-//   request's path. Its queue is bounded (2048 spans by default, OTEL_BSP_MAX_QUEUE_SIZE):
-//   with Phoenix down, new spans are dropped instead of piling up in memory.
+//   request's path. Its queue is bounded by count (2048 spans by default, OTEL_BSP_MAX_QUEUE_SIZE)
+//   and here also by size (APP_SPAN_QUEUE_MAX_BYTES, see bounded-span-processor.ts): with
+//   Phoenix down or hanging, new spans are dropped instead of piling up in memory.
+// - Span limits sized for the API's own limits (limits.ts): OpenTelemetry's default of 128
+//   attributes per span would silently drop the end of every long conversation's LLM spans.
+// - A sampler that records every chat turn: a client's `traceparent` ending in `-00` ("not
+//   sampled") does not switch tracing off for the server (see serverSampler).
+// - OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none: nothing is recorded or sent.
 // - Flush on exit: the last batch is still in memory when SIGINT/SIGTERM arrives (see main.ts).
 import { context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
   BasicTracerProvider,
-  BatchSpanProcessor,
+  ParentBasedSampler,
   SimpleSpanProcessor,
+  type Sampler,
   type SpanExporter,
   type SpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { SEMRESATTRS_PROJECT_NAME } from "@arizeai/openinference-semantic-conventions";
+import { BoundedBatchSpanProcessor } from "./bounded-span-processor.ts";
+import { DEFAULT_SPAN_QUEUE_MAX_BYTES, SPAN_ATTRIBUTE_COUNT_LIMIT, SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT } from "./limits.ts";
 
 export const SERVICE_NAME = "workbook-chatbot-app";
+
+export const SPAN_LIMITS = {
+  attributeCountLimit: SPAN_ATTRIBUTE_COUNT_LIMIT,
+  attributeValueLengthLimit: SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+} as const;
 
 export interface TracingOptions {
   /** openinference.project.name: the Phoenix project the traces are filed under */
@@ -24,17 +40,72 @@ export interface TracingOptions {
   exporter: SpanExporter;
   /** "batch" for the server (default); "simple" exports each span on end(), for tests */
   processor?: "batch" | "simple";
+  /** the batch queue's size bound; default APP_SPAN_QUEUE_MAX_BYTES or 64 MiB */
+  maxQueueBytes?: number;
+  /** told when the batch queue is full and spans are dropped */
+  warn?: (message: string) => void;
+  env?: NodeJS.ProcessEnv;
 }
 
-export function setupTracing({ projectName, exporter, processor = "batch" }: TracingOptions): BasicTracerProvider {
+/** Why nothing is traced, from the standard variables; undefined when tracing is on. */
+export function tracingOffReason(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return "OTEL_SDK_DISABLED=true";
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? "").split(",").map((name) => name.trim().toLowerCase());
+  if (exporters.includes("none")) return "OTEL_TRACES_EXPORTER=none";
+  return undefined;
+}
+
+/**
+ * Every chat turn is recorded. The default sampler (parent-based) would follow the client's
+ * `traceparent` flag, so any client could switch the server's tracing off with `-00`, and the
+ * answer would name a trace and a span that were never recorded (a dead "view trace" link,
+ * feedback on nothing). A server that is the start of its own story samples its roots itself:
+ * the remote parent's trace id is kept (one trace with the client), its flag is not.
+ * Spans below a local parent follow that parent, as usual.
+ * OTEL_TRACES_SAMPLER, when set, wins (e.g. `always_off` to measure the app untraced).
+ */
+export function serverSampler(env: NodeJS.ProcessEnv = process.env): Sampler | undefined {
+  if (env.OTEL_TRACES_SAMPLER) return undefined; // the SDK builds the sampler from the environment
+  return new ParentBasedSampler({
+    root: new AlwaysOnSampler(),
+    remoteParentSampled: new AlwaysOnSampler(),
+    remoteParentNotSampled: new AlwaysOnSampler(),
+  });
+}
+
+export function setupTracing({ projectName, exporter, processor = "batch", maxQueueBytes, warn, env = process.env }: TracingOptions): BasicTracerProvider {
   const resource = resourceFromAttributes({
     [ATTR_SERVICE_NAME]: SERVICE_NAME,
     [SEMRESATTRS_PROJECT_NAME]: projectName,
   });
-  // BatchSpanProcessor reads OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_MAX_QUEUE_SIZE, ... from the environment.
-  const spanProcessor: SpanProcessor = processor === "batch" ? new BatchSpanProcessor(exporter) : new SimpleSpanProcessor(exporter);
-  const provider = new BasicTracerProvider({ resource, spanProcessors: [spanProcessor] });
+  const off = tracingOffReason(env);
+  // Tracing off: spans are not recorded at all (they cost next to nothing), and answers carry no ids.
+  const spanProcessors: SpanProcessor[] = off
+    ? []
+    : [
+        processor === "batch"
+          ? // The batch processor reads OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_MAX_EXPORT_BATCH_SIZE, ... from the environment.
+            new BoundedBatchSpanProcessor(exporter, {
+              maxQueueBytes: maxQueueBytes ?? readQueueBytes(env),
+              onDrop: warn,
+            })
+          : new SimpleSpanProcessor(exporter),
+      ];
+  const provider = new BasicTracerProvider({
+    resource,
+    spanLimits: SPAN_LIMITS,
+    sampler: off ? new AlwaysOffSampler() : serverSampler(env),
+    spanProcessors,
+  });
   trace.setGlobalTracerProvider(provider);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   return provider;
+}
+
+function readQueueBytes(env: NodeJS.ProcessEnv): number {
+  const text = env.APP_SPAN_QUEUE_MAX_BYTES;
+  if (text === undefined || text === "") return DEFAULT_SPAN_QUEUE_MAX_BYTES;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`APP_SPAN_QUEUE_MAX_BYTES must be a whole number of bytes, not "${text}".`);
+  return value;
 }

@@ -1,6 +1,6 @@
 // POST /api/chat: the conversation in, the assistant's answer out; the tool loop runs here.
 import { randomUUID } from "node:crypto";
-import { context } from "@opentelemetry/api";
+import { context, TraceFlags, type Span } from "@opentelemetry/api";
 import { setSession } from "@arizeai/openinference-core";
 import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
 import type { FastifyInstance } from "fastify";
@@ -9,10 +9,10 @@ import type { ChatRequest, ChatResponse, ErrorResponse } from "../../api.ts";
 import { clientHangUpSignal, TurnCancelledError } from "../cancellation.ts";
 import { chatTurn } from "../chatbot.ts";
 import { requestContext } from "../http-span.ts";
+import { MAX_CONVERSATION_BYTES, MAX_MESSAGE_LENGTH, MAX_MESSAGES } from "../limits.ts";
 import { modelFailure } from "../model-failure.ts";
 
-export const MAX_MESSAGES = 200;
-export const MAX_MESSAGE_LENGTH = 20_000;
+export { MAX_CONVERSATION_BYTES, MAX_MESSAGE_LENGTH, MAX_MESSAGES };
 
 const chatRequestSchema = {
   type: "object",
@@ -55,10 +55,22 @@ export function chatRoute(app: FastifyInstance, { model, modelTimeoutMs, stoppin
     if (blank !== -1) {
       return reply.code(400).send({ error: `messages[${blank}].content is empty or only whitespace: every user message needs some text.` });
     }
+    // Each message is capped, and so is the whole: what one request may make the app (and its
+    // spans, which copy the conversation) hold is bounded (see limits.ts).
+    const conversationBytes = messages.reduce((sum, message) => sum + Buffer.byteLength(message.content, "utf8"), 0);
+    if (conversationBytes > MAX_CONVERSATION_BYTES) {
+      return reply.code(413).send({
+        error:
+          `The conversation is too long: its messages hold ${conversationBytes} bytes of text, and the limit is ` +
+          `${MAX_CONVERSATION_BYTES} bytes (${MAX_CONVERSATION_BYTES / 1024} KiB) for all messages together. Start a new conversation.`,
+      });
+    }
     const sessionId = request.body.sessionId ?? randomUUID();
     const serverSpan = request.serverSpan?.span;
     serverSpan?.setAttribute(SemanticConventions.SESSION_ID, sessionId);
-    const { traceId, spanId } = serverSpan?.spanContext() ?? { traceId: "", spanId: "" };
+    // The ids go out only when the turn is really recorded: a trace link or feedback on a span
+    // that was never recorded (tracing off) would point at nothing.
+    const ids = recordedIds(serverSpan);
 
     // setSession puts session.id in the context: every span of the turn copies it from there.
     const turnContext = setSession(requestContext(request), { sessionId });
@@ -66,13 +78,20 @@ export function chatRoute(app: FastifyInstance, { model, modelTimeoutMs, stoppin
     const signal = AbortSignal.any([clientHangUpSignal(reply), ...(stopping ? [stopping] : [])]);
     try {
       const answer = await context.with(turnContext, () => chatTurn(model, messages, { timeoutMs: modelTimeoutMs, signal }));
-      return { message: { role: "assistant", content: answer }, sessionId, traceId, spanId };
+      return { message: { role: "assistant", content: answer }, sessionId, ...ids };
     } catch (error) {
       // (After a hang-up nobody reads this answer; when the app is stopping, the client does.)
-      if (error instanceof TurnCancelledError) return reply.code(503).send({ error: error.message, traceId });
+      if (error instanceof TurnCancelledError) return reply.code(503).send({ error: error.message, traceId: ids.traceId });
       const failure = modelFailure(error);
       if (!failure) throw error;
-      return reply.code(failure.statusCode).send({ error: failure.message, traceId });
+      return reply.code(failure.statusCode).send({ error: failure.message, traceId: ids.traceId });
     }
   });
+}
+
+/** The server span's trace and span id when the span is recorded and sampled (exported); {} otherwise. */
+function recordedIds(span: Span | undefined): { traceId?: string; spanId?: string } {
+  if (!span?.isRecording()) return {};
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return (traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? { traceId, spanId } : {};
 }
