@@ -91,7 +91,7 @@ export interface ChatCompletionChunk {
     /** null until the last chunk at OpenAI; left out instead by some proxies (LiteLLM) */
     finish_reason?: FinishReason | null;
   }>;
-  /** null on every chunk but the last when `stream_options.include_usage` is set */
+  /** null on every chunk but the last when `stream_options.include_usage` is set (left out by some proxies) */
   usage?: Usage | null;
 }
 
