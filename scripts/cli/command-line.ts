@@ -22,7 +22,7 @@ Commands (<n> is a lesson: 3, 03 or its slug, e.g. 03-llm-attributes):
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 interface CommandSpec {
-  /** the command as the usage writes it, for its error */
+  /** the command as the usage writes it, for the message when it is written wrong */
   usage: string;
   options: Record<string, { type: "boolean" | "string" }>;
   /** how many words it takes besides its options (run: the question, any length) */
@@ -31,18 +31,18 @@ interface CommandSpec {
 
 const COMMANDS = {
   watch: { usage: "npm start [-- --manual]", options: { manual: { type: "boolean" } }, maxPositionals: 0 },
-  list: { usage: "list", options: {}, maxPositionals: 0 },
-  check: { usage: "check [<n>]", options: {}, maxPositionals: 1 },
-  run: { usage: "run <n> [<question>]", options: {}, maxPositionals: Infinity },
-  hint: { usage: "hint <n>", options: {}, maxPositionals: 1 },
-  diff: { usage: "diff <n>", options: {}, maxPositionals: 1 },
-  solution: { usage: "solution <n>", options: {}, maxPositionals: 1 },
+  list: { usage: "npm run workbook -- list", options: {}, maxPositionals: 0 },
+  check: { usage: "npm run workbook -- check [<n>]", options: {}, maxPositionals: 1 },
+  run: { usage: "npm run workbook -- run <n> [<question>]", options: {}, maxPositionals: Infinity },
+  hint: { usage: "npm run workbook -- hint <n>", options: {}, maxPositionals: 1 },
+  diff: { usage: "npm run workbook -- diff <n>", options: {}, maxPositionals: 1 },
+  solution: { usage: "npm run workbook -- solution <n>", options: {}, maxPositionals: 1 },
   reset: {
-    usage: "reset <n> [--yes | --backups | --restore <name>]",
+    usage: "npm run workbook -- reset <n> [--yes | --backups | --restore <name>]",
     options: { yes: { type: "boolean" }, backups: { type: "boolean" }, restore: { type: "string" } },
     maxPositionals: 1,
   },
-  help: { usage: "help", options: {}, maxPositionals: 0 },
+  help: { usage: "npm run workbook -- help", options: {}, maxPositionals: 0 },
 } satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -76,16 +76,16 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
       strict: true,
     });
   } catch (error) {
-    return { wrong: `${explainParseError(error, command)} It is written: ${spec.usage}` };
+    return { wrong: `${explainParseError(error, command)} Write it as: ${spec.usage}` };
   }
   const { values, positionals } = parsed;
   if (values.help) return { command: "help", positionals: [], yes: false, backups: false, manual: false };
   if (positionals.length > spec.maxPositionals) {
     const extra = positionals.slice(spec.maxPositionals).join(" ");
-    return { wrong: `${command === "watch" ? "Watch mode" : `\`${command}\``} takes no "${extra}". It is written: ${spec.usage}` };
+    return { wrong: `${command === "watch" ? "Watch mode" : `\`${command}\``} takes no "${extra}". Write it as: ${spec.usage}` };
   }
   if (values.backups && values.restore !== undefined) {
-    return { wrong: "Use --backups (list them) or --restore <name> (put one back), not both." };
+    return { wrong: `Use --backups (list them) or --restore <name> (put one back), not both. Write it as: ${spec.usage}` };
   }
   return {
     command,
@@ -105,7 +105,7 @@ function explainParseError(error: unknown, command: CommandName): string {
   const code = (error as { code?: string }).code;
   const message = error instanceof Error ? error.message : String(error);
   const option = /'(-[^' ]*)/.exec(message)?.[1] ?? "that option";
-  const where = command === "watch" ? "watch mode" : `\`${command}\``;
+  const where = command === "watch" ? "Watch mode" : `\`${command}\``;
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `${where} has no option ${option}.`;
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
     if (!message.includes("argument missing")) return `${option} takes no value.`;

@@ -70,11 +70,12 @@ describe("workbook subcommands without a TTY", { timeout: 120_000 }, () => {
     [["reset", "1", "--yes=no"], "--yes takes no value."],
     [["hint", "1", "2"], '`hint` takes no "2".'],
     [["reset", "1", "--backups", "--restore", "x"], "not both"],
-    [["--manul"], "watch mode has no option --manul."],
+    [["--manul"], "Watch mode has no option --manul."],
   ])("a command line it does not know (%j) exits with 2, says what is wrong and prints the usage", async (args, complaint) => {
     const result = await runWorkbook(copy.root, args);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(complaint);
+    expect(result.stderr).toMatch(/Write it as: npm (start|run workbook -- [a-z]+)/);
     expect(result.stderr).toContain("Usage:");
     expect(result.stdout).toBe("");
   });

@@ -22,6 +22,7 @@ const runPanel = (...args: Parameters<typeof render.runPanel>) => {
   return { ...panel, text: plain(panel.text) };
 };
 const checkAllPanel = (...args: Parameters<typeof render.checkAllPanel>) => plain(render.checkAllPanel(...args).text);
+const resetNotice = (...args: Parameters<typeof render.resetNotice>) => plain(render.resetNotice(...args));
 
 const lesson = (number: number, slug: string, title: string, files = ["chatbot.ts"]): Lesson => ({
   number,
@@ -157,5 +158,15 @@ describe("watch mode's screen", () => {
     expect(screen.body).toMatch(/> {2}2 {2}pending {2}02-first-span/);
     expect(screen.body).toMatch(/ {3}3 {2}pending {2}03-llm-attributes/);
     expect(screen.footer.join("\n")).toContain("1/3 lessons done");
+  });
+
+  it("after x, the notice names the backup, and the --restore that puts it back", () => {
+    const backup = { name: "2025-11-23T22-58-34-120Z-02-first-span", dir: "/workbook/.workbook/backups/2025-11-23T22-58-34-120Z-02-first-span", madeAt: new Date(0), files: ["chatbot.ts"], bytes: 10 };
+    expect(resetNotice("/workbook", lessons[1]!, { backup, restored: ["lessons/02-first-span/chatbot.ts"] }).split("\n")).toEqual([
+      "Backed up your files to .workbook/backups/2025-11-23T22-58-34-120Z-02-first-span/",
+      "Restored the starter: lessons/02-first-span/chatbot.ts",
+      "(to put them back: npm run workbook -- reset 2 --restore 2025-11-23T22-58-34-120Z-02-first-span; all backups: --backups)",
+    ]);
+    expect(resetNotice("/workbook", lessons[1]!, { restored: ["lessons/02-first-span/chatbot.ts"] })).toContain("Nothing to back up");
   });
 });

@@ -179,7 +179,11 @@ export function resetNotice(root: string, lesson: Lesson, outcome: ResetOutcome)
   return [
     outcome.backup ? `Backed up your files to ${path.relative(root, outcome.backup.dir)}/` : "Nothing to back up: your files were missing or the starter already.",
     `Restored the starter: ${outcome.restored.join(", ")}`,
-    style.dim(`(all backups: npm run workbook -- reset ${lesson.number} --backups)`),
+    style.dim(
+      outcome.backup
+        ? `(to put them back: npm run workbook -- reset ${lesson.number} --restore ${outcome.backup.name}; all backups: --backups)`
+        : `(all backups: npm run workbook -- reset ${lesson.number} --backups)`,
+    ),
   ].join("\n");
 }
 

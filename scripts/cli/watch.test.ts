@@ -106,6 +106,7 @@ describe("watch mode (npm start) in a terminal", { timeout: 180_000 }, () => {
     const backupDir = /Backed up your files to (\S+)\//.exec(screen)?.[1];
     expect(backupDir).toBeDefined();
     expect(existsSync(path.join(copy.root, backupDir!, "tracing.ts"))).toBe(true);
+    expect(screen).toContain(`npm run workbook -- reset 1 --restore ${path.basename(backupDir!)}`);
     expect(readFileSync(lessonFile(), "utf8")).toBe(starterText);
     expect(screen).toContain("0/6 lessons done");
   });
