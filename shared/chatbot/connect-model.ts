@@ -2,12 +2,18 @@
 // names one, otherwise the workbook's offline model, started in this process.
 import { startOfflineModel, type OfflineModel } from "../model/offline-model.ts";
 import { createModelClient, type ModelClient } from "./model-client.ts";
+import { redactUrlCredentials } from "./url-credentials.ts";
 
 export interface ModelConnection extends ModelClient {
   /** the model name sent in each request (OPENAI_MODEL, or the offline model's name) */
   model: string;
-  /** who serves it, for `llm.provider`: "openai", "ollama", ..., or "offline" */
+  /**
+   * who serves it, for `llm.provider`: OPENAI_PROVIDER when set (a gateway or self-hosted server
+   * cannot be told from its host), else a guess from the host ("openai", "ollama", ..., the host
+   * name itself), or "offline"
+   */
   provider: string;
+  /** for display: any user:password@ in it is shown as ***@ (the client sends the real one) */
   baseUrl: string;
   /** the in-process offline model, when that is what we talk to (tests inject faults through it) */
   offlineModel?: OfflineModel;
@@ -20,9 +26,14 @@ export interface ConnectOptions {
   /** use this already running offline model instead of starting one */
   offlineModel?: OfflineModel;
   timeoutMs?: number;
+  /**
+   * Only for the offline model this starts: serve POST /_offline/faults (faults queued from
+   * another process). Default true (the lessons' runs); the app turns it off unless asked.
+   */
+  faultRoute?: boolean;
 }
 
-export async function connectModel({ env = process.env, offlineModel, timeoutMs }: ConnectOptions = {}): Promise<ModelConnection> {
+export async function connectModel({ env = process.env, offlineModel, timeoutMs, faultRoute }: ConnectOptions = {}): Promise<ModelConnection> {
   const wantsProvider = Boolean(env.OPENAI_BASE_URL || env.OPENAI_API_KEY) && !offlineModel;
   if (wantsProvider) {
     const baseUrl = env.OPENAI_BASE_URL || "https://api.openai.com/v1";
@@ -30,13 +41,13 @@ export async function connectModel({ env = process.env, offlineModel, timeoutMs 
     return {
       ...client,
       model: env.OPENAI_MODEL || "gpt-4o-mini",
-      provider: providerFromBaseUrl(baseUrl),
-      baseUrl,
+      provider: env.OPENAI_PROVIDER?.trim().toLowerCase() || providerFromBaseUrl(baseUrl),
+      baseUrl: redactUrlCredentials(baseUrl),
       async close() {},
     };
   }
   const ownsModel = !offlineModel;
-  const offline = offlineModel ?? (await startOfflineModel());
+  const offline = offlineModel ?? (await startOfflineModel(faultRoute === undefined ? {} : { faultRoute }));
   const client = createModelClient({ baseUrl: offline.baseUrl, timeoutMs });
   return {
     ...client,

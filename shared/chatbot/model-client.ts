@@ -1,10 +1,14 @@
 // A raw OpenAI-compatible chat-completions client over `fetch`: no SDK, no tracing.
 // The lessons wrap these calls in spans themselves; that is the point of the workbook.
 import type { ApiErrorBody, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "../openai/types.ts";
-import { ModelApiError, ModelConnectionError, ModelResponseError, ModelTimeoutError } from "./model-errors.ts";
+import { ModelApiError, ModelConnectionCutError, ModelConnectionError, ModelResponseError, ModelTimeoutError } from "./model-errors.ts";
+import { redactUrlCredentials, splitUrlCredentials } from "./url-credentials.ts";
 
 export interface ModelClientOptions {
-  /** e.g. http://127.0.0.1:4010/v1 or https://api.openai.com/v1 */
+  /**
+   * e.g. http://127.0.0.1:4010/v1 or https://api.openai.com/v1. A user:password@ in it is sent
+   * as Basic authorization (when there is no apiKey) and never appears in a message.
+   */
   baseUrl: string;
   apiKey?: string;
   /** per request, for the whole response (streams included); default 30 s */
@@ -23,7 +27,9 @@ export interface ModelClient {
 }
 
 export function createModelClient({ baseUrl, apiKey, timeoutMs = 30_000 }: ModelClientOptions): ModelClient {
-  const url = `${baseUrl.replace(/\/+$/, "")}/chat/completions`;
+  const { url: bareBaseUrl, authorization: basicAuthorization } = splitUrlCredentials(baseUrl);
+  const url = `${bareBaseUrl.replace(/\/+$/, "")}/chat/completions`;
+  const authorization = apiKey ? `Bearer ${apiKey}` : basicAuthorization;
 
   async function post(request: ChatCompletionRequest, options: CallOptions): Promise<Response> {
     const limit = options.timeoutMs ?? timeoutMs;
@@ -34,7 +40,7 @@ export function createModelClient({ baseUrl, apiKey, timeoutMs = 30_000 }: Model
         method: "POST",
         headers: {
           "content-type": "application/json",
-          ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+          ...(authorization ? { authorization } : {}),
         },
         body: JSON.stringify(request),
         signal: AbortSignal.any(signals),
@@ -53,7 +59,8 @@ export function createModelClient({ baseUrl, apiKey, timeoutMs = 30_000 }: Model
       try {
         text = await response.text();
       } catch (error) {
-        throw translateFetchError(error, url, options.timeoutMs ?? timeoutMs);
+        // The model answered (status and headers arrived), then the body was cut off.
+        throw translateFetchError(error, url, options.timeoutMs ?? timeoutMs, { answering: true });
       }
       return parseCompletion(text);
     },
@@ -82,9 +89,9 @@ export function createModelClient({ baseUrl, apiKey, timeoutMs = 30_000 }: Model
         }
       } catch (error) {
         if (error instanceof ModelResponseError) throw error;
-        throw translateFetchError(error, url, options.timeoutMs ?? timeoutMs);
+        throw translateFetchError(error, url, options.timeoutMs ?? timeoutMs, { answering: true });
       }
-      throw new ModelResponseError("The model's stream ended before `data: [DONE]`: the connection was cut.");
+      throw new ModelConnectionCutError("The model's stream ended before `data: [DONE]`: the connection was cut off mid-answer.");
     },
   };
 }
@@ -120,23 +127,33 @@ async function apiErrorFrom(response: Response): Promise<ModelApiError> {
     // Not every gateway answers JSON; the status line still tells the story.
   }
   const retryAfter = Number(response.headers.get("retry-after"));
-  const message = detail.message ?? (preview(text) || response.statusText);
+  const message = redactUrlCredentials(detail.message ?? (preview(text) || response.statusText));
+  const retryHeader = response.headers.get("retry-after");
   return new ModelApiError(
     `The model API answered HTTP ${response.status}${detail.type ? ` (${detail.type})` : ""}: ${message}`,
     response.status,
     detail.type ?? null,
     detail.code ?? null,
-    Number.isFinite(retryAfter) && response.headers.has("retry-after") ? retryAfter : null,
+    // Seconds only (an HTTP date is rare from model APIs); no header: null, never a made-up figure.
+    retryHeader !== null && retryHeader.trim() !== "" && Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : null,
+    typeof detail.message === "string" ? message : null,
   );
 }
 
-function translateFetchError(error: unknown, url: string, timeoutMs: number): Error {
+/** Socket errors that mean the server was reached and then the connection was lost. */
+const CUT_OFF_CODES = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE", "UND_ERR_CLOSED"]);
+
+function translateFetchError(error: unknown, url: string, timeoutMs: number, { answering = false } = {}): Error {
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
     return error.name === "TimeoutError"
       ? new ModelTimeoutError(`The model did not answer within ${timeoutMs} ms (${url}).`)
       : error;
   }
-  const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+  const causeError = error instanceof Error ? (error.cause as (Error & { code?: string }) | undefined) : undefined;
+  const cause = redactUrlCredentials(error instanceof Error ? (causeError?.message ?? error.message) : String(error));
+  if (answering || (causeError?.code && CUT_OFF_CODES.has(causeError.code))) {
+    return new ModelConnectionCutError(`The connection to the model at ${url} was cut off before its answer was complete: ${cause}.`);
+  }
   return new ModelConnectionError(
     `Could not reach the model at ${url}: ${cause}. Is OPENAI_BASE_URL right and the server running?`,
   );

@@ -12,6 +12,8 @@ export class ModelApiError extends Error {
     readonly apiCode: string | null,
     /** from the `retry-after` header of a 429, in seconds */
     readonly retryAfterSeconds: number | null,
+    /** the provider's own explanation (error.message of its body), as sent: may run to several lines */
+    readonly providerMessage: string | null = null,
   ) {
     super(message);
   }
@@ -30,4 +32,12 @@ export class ModelTimeoutError extends Error {
 /** The API could not be reached at all (refused, reset, DNS). */
 export class ModelConnectionError extends Error {
   override name = "ModelConnectionError";
+}
+
+/**
+ * The model was reached, then the connection was cut before its answer was complete (a stream
+ * that stops, a connection closed mid-answer). Not "could not be reached": a retry may work.
+ */
+export class ModelConnectionCutError extends ModelConnectionError {
+  override name = "ModelConnectionCutError";
 }

@@ -26,7 +26,11 @@ import {
   LLM_PROVIDER,
   LLM_SYSTEM,
   LLM_TOKEN_COUNT_COMPLETION,
+  LLM_TOKEN_COUNT_COMPLETION_DETAILS_AUDIO,
+  LLM_TOKEN_COUNT_COMPLETION_DETAILS_REASONING,
   LLM_TOKEN_COUNT_PROMPT,
+  LLM_TOKEN_COUNT_PROMPT_DETAILS_AUDIO,
+  LLM_TOKEN_COUNT_PROMPT_DETAILS_CACHE_READ,
   LLM_TOKEN_COUNT_TOTAL,
   MimeType,
   OUTPUT_MIME_TYPE,
@@ -39,14 +43,16 @@ import {
   TOOL_PARAMETERS,
 } from "@arizeai/openinference-semantic-conventions";
 import type { ModelConnection } from "../../../shared/chatbot/connect-model.ts";
-import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ToolCall } from "../../../shared/openai/types.ts";
+import type { Attributes } from "@opentelemetry/api";
+import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ToolCall, Usage } from "../../../shared/openai/types.ts";
 import { findTool, toolDefinitions } from "../../../shared/chatbot/tools.ts";
 import type { ConversationMessage } from "../api.ts";
+import { TurnCancelledError } from "./cancellation.ts";
+import { MAX_MODEL_CALLS } from "./limits.ts";
 import { messageAttributes, offeredToolAttributes } from "./message-attributes.ts";
+import { modelFailure, NoAnswerError, oneLine } from "./model-failure.ts";
 
 const SYSTEM_PROMPT = "You are a helpful assistant. Use the tools when they help. Answer in one or two sentences.";
-/** A model that keeps calling tools must not loop forever. */
-const MAX_MODEL_CALLS = 5;
 
 const tracer = trace.getTracer("workbook-chatbot-app");
 
@@ -74,30 +80,39 @@ export async function chatTurn(model: ModelConnection, conversation: Conversatio
     async (span) => {
       try {
         const messages: ChatMessage[] = [{ role: "system", content: SYSTEM_PROMPT }, ...conversation];
-        let reply = `I could not finish the answer within ${MAX_MODEL_CALLS} steps.`;
         // The agent loop: ask the model; if it calls tools, run them, add the results, ask again.
+        // The last call allowed offers no tools (tool_choice "none"), so the model answers with
+        // the results it has instead of being cut off with them unread.
         for (let call = 1; call <= MAX_MODEL_CALLS; call++) {
           options.signal?.throwIfAborted(); // cancelled while a tool ran: no further model call
-          const response = await callModel(model, messages, options);
+          const last = call === MAX_MODEL_CALLS;
+          const response = await callModel(model, messages, { ...options, toolChoiceNone: last });
           const answer = response.choices[0]?.message ?? { role: "assistant" as const, content: "" };
           messages.push(answer);
           if (!answer.tool_calls?.length) {
-            reply = answer.content ?? "";
-            break;
+            const reply = answer.content ?? "";
+            span.setAttributes({ [OUTPUT_VALUE]: reply, [OUTPUT_MIME_TYPE]: MimeType.TEXT });
+            span.setStatus({ code: SpanStatusCode.OK });
+            return reply;
           }
+          if (last) break; // it asked for tools again although none were offered
           for (const toolCall of answer.tool_calls) {
             const result = await runTool(toolCall);
             messages.push({ role: "tool", tool_call_id: toolCall.id, content: result });
           }
         }
-        span.setAttributes({ [OUTPUT_VALUE]: reply, [OUTPUT_MIME_TYPE]: MimeType.TEXT });
-        span.setStatus({ code: SpanStatusCode.OK });
-        return reply;
+        // No answer after MAX_MODEL_CALLS calls: the turn failed (the route answers 502).
+        throw new NoAnswerError(
+          `The model kept calling tools and gave no answer within ${MAX_MODEL_CALLS} model calls (the last one offered no tools).`,
+        );
       } catch (error) {
         // The turn failed with this error (a model failure, a cancellation, a bug): record it here
-        // too, so the turn itself says why it failed, as every span does (span-reference §7).
+        // too, so the turn itself says why it failed, as every span does (span-reference §7),
+        // and what the user was told instead of an answer.
         span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: oneLine(errorMessage(error)) });
+        const apology = error instanceof TurnCancelledError ? error.message : modelFailure(error)?.message;
+        if (apology) span.setAttributes({ [OUTPUT_VALUE]: apology, [OUTPUT_MIME_TYPE]: MimeType.TEXT });
         throw error;
       } finally {
         span.end();
@@ -107,9 +122,19 @@ export async function chatTurn(model: ModelConnection, conversation: Conversatio
 }
 
 /** One request to the model, traced as an LLM span. */
-async function callModel(model: ModelConnection, messages: ChatMessage[], { timeoutMs, signal }: TurnOptions): Promise<ChatCompletion> {
+async function callModel(
+  model: ModelConnection,
+  messages: ChatMessage[],
+  { timeoutMs, signal, toolChoiceNone = false }: TurnOptions & { toolChoiceNone?: boolean },
+): Promise<ChatCompletion> {
   const tools = toolDefinitions();
-  const request: ChatCompletionRequest = { model: model.model, messages, tools, temperature: 0.2 };
+  const request: ChatCompletionRequest = {
+    model: model.model,
+    messages,
+    tools,
+    ...(toolChoiceNone ? { tool_choice: "none" as const } : {}),
+    temperature: 0.2,
+  };
   // The invocation parameters are the request without its messages (model, temperature, tools, ...):
   // copy every field but `messages`.
   const { messages: _messages, ...invocationParameters } = request;
@@ -145,20 +170,15 @@ async function callModel(model: ModelConnection, messages: ChatMessage[], { time
             [LLM_FINISH_REASON]: choice.finish_reason,
           });
         }
-        if (response.usage) {
-          span.setAttributes({
-            [LLM_TOKEN_COUNT_PROMPT]: response.usage.prompt_tokens,
-            [LLM_TOKEN_COUNT_COMPLETION]: response.usage.completion_tokens,
-            [LLM_TOKEN_COUNT_TOTAL]: response.usage.total_tokens,
-          });
-        }
+        if (response.usage) span.setAttributes(tokenCountAttributes(response.usage));
         span.setStatus({ code: SpanStatusCode.OK });
         return response;
       } catch (error) {
         // Cancelled: the abort's reason says why; what fetch made of the abort says less.
         const failure = signal?.aborted ? signal.reason : error;
+        // The exception keeps the provider's full text; the status is one line (printed trees stay readable).
         span.recordException(failure as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(failure) });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: oneLine(errorMessage(failure)) });
         throw failure;
       } finally {
         span.end();
@@ -205,6 +225,23 @@ async function runTool(toolCall: ToolCall): Promise<string> {
       }
     },
   );
+}
+
+/** Token counts, with the details providers send (cached prompt tokens, reasoning, audio) where known. */
+export function tokenCountAttributes(usage: Usage): Attributes {
+  const attributes: Attributes = {
+    [LLM_TOKEN_COUNT_PROMPT]: usage.prompt_tokens,
+    [LLM_TOKEN_COUNT_COMPLETION]: usage.completion_tokens,
+    [LLM_TOKEN_COUNT_TOTAL]: usage.total_tokens,
+  };
+  const details: Array<[string, number | undefined]> = [
+    [LLM_TOKEN_COUNT_PROMPT_DETAILS_CACHE_READ, usage.prompt_tokens_details?.cached_tokens],
+    [LLM_TOKEN_COUNT_PROMPT_DETAILS_AUDIO, usage.prompt_tokens_details?.audio_tokens],
+    [LLM_TOKEN_COUNT_COMPLETION_DETAILS_REASONING, usage.completion_tokens_details?.reasoning_tokens],
+    [LLM_TOKEN_COUNT_COMPLETION_DETAILS_AUDIO, usage.completion_tokens_details?.audio_tokens],
+  ];
+  for (const [key, value] of details) if (typeof value === "number" && Number.isFinite(value)) attributes[key] = value;
+  return attributes;
 }
 
 function errorMessage(error: unknown): string {
