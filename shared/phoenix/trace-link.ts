@@ -1,34 +1,126 @@
-// Links into the Phoenix UI. Phoenix addresses projects by id, not name, so the id is
-// looked up through its REST API (GET /v1/projects) once per name.
-const projectIds = new Map<string, string>();
+// Links into the Phoenix UI. Phoenix addresses projects by id, not name, so the id is looked up
+// through its REST API (GET /v1/projects, paged by next_cursor) and cached per Phoenix and name.
+// The lookup is bounded: at most MAX_PAGES pages and LOOKUP_BUDGET_MS in all, stopped by the
+// caller's signal (the client left), and one lookup at a time per project (concurrent callers
+// share it). A Phoenix that always returns a cursor cannot make it loop.
+import { splitUrlCredentials } from "../chatbot/url-credentials.ts";
 
+const projectIds = new Map<string, string>();
+interface Lookup {
+  result: Promise<string | undefined>;
+  /** callers still waiting for it; when the last one leaves, the lookup stops */
+  waiting: number;
+  stop: AbortController;
+}
+const lookups = new Map<string, Lookup>();
+
+/** pages of 100 projects read at most: 1,000 projects */
+export const MAX_PAGES = 10;
+/** time for the whole lookup, all pages together */
+export const LOOKUP_BUDGET_MS = 3000;
+
+export interface LookupOptions {
+  /** aborts the lookup (e.g. the client that asked for the link hung up) */
+  signal?: AbortSignal;
+  maxPages?: number;
+  timeoutMs?: number;
+}
+
+/** PHOENIX_COLLECTOR_ENDPOINT without /v1/traces (and without any user:password@). */
 export function phoenixBaseUrl(env: NodeJS.ProcessEnv = process.env): string {
   return (env.PHOENIX_COLLECTOR_ENDPOINT || "http://localhost:6006").replace(/\/+$/, "").replace(/\/v1\/traces$/, "");
 }
 
 /** The URL of a trace in the Phoenix UI, or undefined when Phoenix does not know the project (yet). */
-export async function phoenixTraceUrl(baseUrl: string, projectName: string, traceId: string, headers: Record<string, string> = {}): Promise<string | undefined> {
-  const projectId = await phoenixProjectId(baseUrl, projectName, headers);
-  return projectId ? `${baseUrl}/projects/${projectId}/traces/${traceId}` : undefined;
+export async function phoenixTraceUrl(
+  baseUrl: string,
+  projectName: string,
+  traceId: string,
+  headers: Record<string, string> = {},
+  options: LookupOptions = {},
+): Promise<string | undefined> {
+  const bare = splitUrlCredentials(baseUrl).url;
+  const projectId = await phoenixProjectId(bare, projectName, headers, options);
+  return projectId ? `${bare}/projects/${encodeURIComponent(projectId)}/traces/${traceId}` : undefined;
 }
 
-export async function phoenixProjectId(baseUrl: string, projectName: string, headers: Record<string, string> = {}): Promise<string | undefined> {
-  const cached = projectIds.get(`${baseUrl} ${projectName}`);
+export async function phoenixProjectId(
+  baseUrl: string,
+  projectName: string,
+  headers: Record<string, string> = {},
+  options: LookupOptions = {},
+): Promise<string | undefined> {
+  const key = `${baseUrl} ${projectName}`;
+  const cached = projectIds.get(key);
   if (cached) return cached;
+  // One lookup at a time per project: a burst of link requests costs one walk, not one each.
+  let lookup = lookups.get(key);
+  if (!lookup) {
+    const stop = new AbortController();
+    const result = findProject(baseUrl, projectName, headers, options.maxPages ?? MAX_PAGES, options.timeoutMs ?? LOOKUP_BUDGET_MS, stop.signal).finally(() =>
+      lookups.delete(key),
+    );
+    result.catch(() => {}); // a stopped lookup is nobody's unhandled rejection
+    lookup = { result, waiting: 0, stop };
+    lookups.set(key, lookup);
+  }
+  lookup.waiting += 1;
+  try {
+    const id = await (options.signal ? untilAborted(lookup.result, options.signal) : lookup.result);
+    if (id) projectIds.set(key, id);
+    return id;
+  } finally {
+    lookup.waiting -= 1;
+    // Every caller left (their clients hung up): nobody reads the answer, stop asking Phoenix.
+    if (lookup.waiting === 0) lookup.stop.abort(new Error("No one waits for the project lookup any more."));
+  }
+}
+
+async function findProject(
+  baseUrl: string,
+  projectName: string,
+  headers: Record<string, string>,
+  maxPages: number,
+  timeoutMs: number,
+  stop: AbortSignal,
+): Promise<string | undefined> {
+  const budget = AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]);
   let cursor: string | null = null;
-  do {
+  for (let page = 0; page < maxPages; page++) {
     const url = new URL(`${baseUrl}/v1/projects`);
     url.searchParams.set("limit", "100");
     if (cursor) url.searchParams.set("cursor", cursor);
-    const response = await fetch(url, { headers, signal: AbortSignal.timeout(3000) });
-    if (!response.ok) return undefined;
-    const page = (await response.json()) as { data: Array<{ id: string; name: string }>; next_cursor: string | null };
-    const project = page.data.find((candidate) => candidate.name === projectName);
-    if (project) {
-      projectIds.set(`${baseUrl} ${projectName}`, project.id);
-      return project.id;
+    const response = await fetch(url, { headers, signal: budget });
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => {});
+      return undefined;
     }
-    cursor = page.next_cursor;
-  } while (cursor);
+    const body = (await response.json()) as { data?: Array<{ id: string; name: string }>; next_cursor?: string | null };
+    const project = body.data?.find((candidate) => candidate.name === projectName);
+    if (project) return project.id;
+    // No further page, or the same cursor again (a server that loops): stop.
+    if (!body.next_cursor || body.next_cursor === cursor) return undefined;
+    cursor = body.next_cursor;
+    budget.throwIfAborted();
+  }
   return undefined;
+}
+
+/** The caller stops waiting when its signal aborts (the shared lookup itself ends on its own budget). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -7,7 +7,7 @@ import { createOtlpExporter, otlpTarget } from "./otlp-exporter.ts";
 describe("where the spans go", () => {
   it("by default: Phoenix on localhost:6006, as protobuf (the only OTLP encoding Phoenix accepts)", () => {
     const config = readConfig({});
-    expect(otlpTarget(config, {})).toEqual({ url: "http://localhost:6006/v1/traces", protocol: "http/protobuf", sendsToPhoenix: true });
+    expect(otlpTarget(config, {})).toEqual({ url: "http://localhost:6006/v1/traces", headers: {}, protocol: "http/protobuf", sendsToPhoenix: true });
     expect(createOtlpExporter(config, { env: {} })).toBeInstanceOf(OTLPProtoTraceExporter);
   });
 

@@ -4,11 +4,14 @@
 import { OTLPTraceExporter as OTLPProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { splitUrlCredentials } from "../../../shared/chatbot/url-credentials.ts";
 import type { AppConfig } from "./config.ts";
 
 export interface OtlpTarget {
-  /** the full URL spans are POSTed to */
+  /** the full URL spans are POSTed to (without any user:password@) */
   url: string;
+  /** headers to send with the spans besides OTEL_EXPORTER_OTLP_HEADERS (which the exporter reads itself) */
+  headers: Record<string, string>;
   protocol: AppConfig["otlpProtocol"];
   /**
    * true when the spans go to the Phoenix of PHOENIX_URL (same origin): only then does Phoenix's
@@ -25,7 +28,14 @@ export function otlpTarget(config: AppConfig, env: NodeJS.ProcessEnv = process.e
   let url = `${config.collectorEndpoint}/v1/traces`;
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT) url = `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, "")}/v1/traces`;
   if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) url = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-  return { url, protocol: config.otlpProtocol, sendsToPhoenix: sameOrigin(url, config.phoenixUrl) };
+  // The OTLP exporter silently ignores a user:password@ in its URL: send it as a header instead.
+  const { url: bareUrl, authorization } = splitUrlCredentials(url);
+  const overridden = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+  const sendsToPhoenix = sameOrigin(bareUrl, config.phoenixUrl);
+  // Phoenix's headers (key, PHOENIX_CLIENT_HEADERS) go with spans bound for Phoenix, not to another collector.
+  const headers: Record<string, string> = !overridden || sendsToPhoenix ? { ...config.phoenixHeaders } : {};
+  if (authorization) headers.authorization = authorization;
+  return { url: bareUrl, headers, protocol: config.otlpProtocol, sendsToPhoenix };
 }
 
 function sameOrigin(a: string, b: string): boolean {
@@ -37,11 +47,11 @@ function sameOrigin(a: string, b: string): boolean {
 }
 
 export function createOtlpExporter(config: AppConfig, options: { env?: NodeJS.ProcessEnv; timeoutMillis?: number } = {}): SpanExporter {
-  const { url, protocol } = otlpTarget(config, options.env);
+  const { url, protocol, headers } = otlpTarget(config, options.env);
   const exporterConfig = {
     url,
-    // OTEL_EXPORTER_OTLP_HEADERS is read by the exporter itself and merged with these.
-    headers: (config.phoenixApiKey ? { authorization: `Bearer ${config.phoenixApiKey}` } : {}) as Record<string, string>,
+    // OTEL_EXPORTER_OTLP_HEADERS is read by the exporter itself and merged with these (these win).
+    headers,
     ...(options.timeoutMillis ? { timeoutMillis: options.timeoutMillis } : {}),
   };
   return protocol === "http/json" ? new OTLPJsonTraceExporter(exporterConfig) : new OTLPProtoTraceExporter(exporterConfig);

@@ -2,10 +2,14 @@
 // on the span of the answer (POST /v1/span_annotations, as the seed's chatbot does).
 // Phoenix stores annotations asynchronously and attaches them once the span has arrived.
 
+import { phoenixAuthAdvice } from "../../../shared/phoenix/headers.ts";
+
 export interface PhoenixConnection {
-  /** the Phoenix UI / REST API, e.g. http://localhost:6006 */
+  /** the Phoenix UI / REST API, e.g. http://localhost:6006 (no credentials in it) */
   url: string;
   apiKey?: string;
+  /** every header for Phoenix (config.phoenixHeaders); default: the API key as a bearer token */
+  headers?: Record<string, string>;
 }
 
 /** Phoenix did not answer at all: not running, wrong URL. */
@@ -49,12 +53,17 @@ export async function sendFeedback(phoenix: PhoenixConnection, spanId: string, s
         "Start it with `npm run phoenix`, or set PHOENIX_URL to where it runs.",
     );
   }
+  if (response.status === 401 || response.status === 403) {
+    await response.body?.cancel().catch(() => {});
+    throw new PhoenixRejectedError(`The feedback was not saved. ${phoenixAuthAdvice(response.status, phoenixHeaders(phoenix))}`, response.status);
+  }
   if (!response.ok) {
-    const detail = (await response.text().catch(() => "")).slice(0, 200);
+    const detail = (await response.text().catch(() => "")).slice(0, 200).replace(/\s+/g, " ").trim();
     throw new PhoenixRejectedError(`Phoenix refused the feedback (HTTP ${response.status}): ${detail}`, response.status);
   }
 }
 
 export function phoenixHeaders(phoenix: PhoenixConnection): Record<string, string> {
+  if (phoenix.headers) return phoenix.headers;
   return phoenix.apiKey ? { authorization: `Bearer ${phoenix.apiKey}` } : {};
 }

@@ -1,27 +1,44 @@
 // The backend (the FastAPI role of the seed): routes, validation, tracing of each request.
 import Fastify, { type FastifyInstance } from "fastify";
 import type { ModelConnection } from "../../../shared/chatbot/connect-model.ts";
-import type { AppConfig } from "./config.ts";
+import { normalizeHostName, type AppConfig } from "./config.ts";
 import { frameworkErrorAsJson, sendErrorsAsJson } from "./error-responses.ts";
 import { traceHttpRequests } from "./http-span.ts";
+import { BODY_LIMIT_BYTES } from "./limits.ts";
 import { chatRoute } from "./routes/chat.ts";
 import { feedbackRoute } from "./routes/feedback.ts";
 import { traceLinkRoute } from "./routes/trace-link.ts";
 import { buildWebPage, webPageRoutes } from "./web-page.ts";
 
-export const BODY_LIMIT_BYTES = 1_048_576;
+export { BODY_LIMIT_BYTES };
 
 export interface ServerOptions {
-  config: Pick<AppConfig, "phoenixUrl" | "phoenixApiKey" | "projectName" | "modelTimeoutMs">;
+  config: Pick<AppConfig, "phoenixUrl" | "phoenixApiKey" | "projectName" | "modelTimeoutMs"> &
+    Partial<Pick<AppConfig, "phoenixHeaders" | "allowedHosts">>;
   model: ModelConnection;
   /** sends the spans still held by the batch processor (before feedback and trace links) */
   flushSpans: () => Promise<void>;
   /** aborted when the app stops: chat turns still running are cancelled (see main.ts) */
   stopping?: AbortSignal;
+  /**
+   * aborted when the app is asked to stop (before app.close()): from then on every new request,
+   * on a new or an idle keep-alive connection, gets a 503 and `connection: close` instead of a reset
+   */
+  draining?: AbortSignal;
   log?: (message: string) => void;
 }
 
-export async function buildServer({ config, model, flushSpans, stopping, log }: ServerOptions): Promise<FastifyInstance> {
+/** The chat page's security headers: only its own script and style, never inside a frame. */
+export const PAGE_SECURITY_HEADERS: Record<string, string> = {
+  "content-security-policy":
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+};
+
+export async function buildServer({ config, model, flushSpans, stopping, draining, log }: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
     // A URL Fastify cannot even decode (/%ff) gets the same { error } answer as every other mistake.
@@ -32,17 +49,34 @@ export async function buildServer({ config, model, flushSpans, stopping, log }: 
   });
   // The API speaks JSON only: a text/plain body gets a 415 instead of a confusing schema error.
   app.removeContentTypeParser("text/plain");
-  const phoenix = { url: config.phoenixUrl, apiKey: config.phoenixApiKey };
+  const phoenix = { url: config.phoenixUrl, apiKey: config.phoenixApiKey, headers: config.phoenixHeaders };
 
   sendErrorsAsJson(app, { log });
-  // Once app.close() has begun, an answer still in progress closes its connection when sent:
+  // Once the app is stopping, an answer still in progress closes its connection when sent:
   // a keep-alive connection left open would hold app.close() until it timed out.
   let closing = false;
   app.addHook("preClose", async () => void (closing = true));
   app.addHook("onSend", async (_request, reply, payload) => {
-    if (closing) reply.header("connection", "close");
+    if (closing || draining?.aborted) reply.header("connection", "close");
     return payload;
   });
+  // Stopping: a request that arrives now (a client reusing an idle keep-alive connection, say)
+  // is answered 503 with `connection: close`, rather than finding its connection reset.
+  app.addHook("onRequest", async (_request, reply) => {
+    if (!draining?.aborted) return;
+    return reply.code(503).header("connection", "close").header("retry-after", "5").send({ error: "The app is stopping; try again once it has restarted." });
+  });
+  // Only the configured host names (DNS rebinding: another site's name pointed at 127.0.0.1).
+  const allowedHosts = config.allowedHosts ?? ["localhost", "127.0.0.1", "::1"];
+  if (allowedHosts !== "*") {
+    app.addHook("onRequest", async (request, reply) => {
+      const name = normalizeHostName(request.headers.host ?? "");
+      if (allowedHosts.includes(name)) return;
+      return reply.code(403).send({
+        error: `This app does not answer to the host name "${name || "(none)"}". Use ${allowedHosts[0]}, or add the name to APP_ALLOWED_HOSTS.`,
+      });
+    });
+  }
   // The chat requests get a SERVER span each; page files, health checks, feedback and trace
   // links do not (they would add a trace per click to the project).
   traceHttpRequests(app, { routes: ["/api/chat"] });
@@ -51,7 +85,7 @@ export async function buildServer({ config, model, flushSpans, stopping, log }: 
   feedbackRoute(app, { phoenix, flushSpans });
   traceLinkRoute(app, { phoenix, projectName: config.projectName, flushSpans });
   app.get("/healthz", async () => ({ ok: true, model: model.model, provider: model.provider }));
-  webPageRoutes(app, await buildWebPage());
+  webPageRoutes(app, await buildWebPage(), PAGE_SECURITY_HEADERS);
 
   return app;
 }

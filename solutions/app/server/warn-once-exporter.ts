@@ -4,6 +4,8 @@
 // the app.
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { redactUrlCredentials } from "../../../shared/chatbot/url-credentials.ts";
+import { oneLine } from "./model-failure.ts";
 
 export class WarnOnceExporter implements SpanExporter {
   private failing = false;
@@ -31,10 +33,11 @@ export class WarnOnceExporter implements SpanExporter {
     this.inner.export(spans, (result) => {
       if (result.code !== ExportResultCode.SUCCESS && !this.failing) {
         this.failing = true;
-        this.warn(`Could not send spans to ${this.destination} (${result.error?.message ?? "unknown error"}). ${advice(result.error, this.isPhoenix)}`);
+        const reason = redactUrlCredentials(oneLine(result.error?.message ?? "unknown error"));
+        this.warn(`Could not send spans to ${redactUrlCredentials(this.destination)} (${reason}). ${advice(result.error, this.isPhoenix)}`);
       } else if (result.code === ExportResultCode.SUCCESS && this.failing) {
         this.failing = false;
-        this.warn(`Spans reach ${this.destination} again.`);
+        this.warn(`Spans reach ${redactUrlCredentials(this.destination)} again.`);
       }
       resultCallback(result);
     });
@@ -53,6 +56,9 @@ export class WarnOnceExporter implements SpanExporter {
 function advice(error: (Error & { code?: number }) | undefined, isPhoenix: boolean): string {
   if (error?.code === 415 && isPhoenix) {
     return "Phoenix accepts OTLP as protobuf only: unset OTEL_EXPORTER_OTLP_PROTOCOL (or set it to http/protobuf). Spans are dropped meanwhile.";
+  }
+  if ((error?.code === 401 || error?.code === 403) && isPhoenix) {
+    return `Phoenix refused the spans (HTTP ${error.code}): set PHOENIX_API_KEY to a valid key (or PHOENIX_CLIENT_HEADERS / OTEL_EXPORTER_OTLP_HEADERS). The app keeps answering; spans are dropped meanwhile.`;
   }
   if (typeof error?.code === "number") {
     return `The collector refused them (HTTP ${error.code}): check the endpoint and PHOENIX_API_KEY. The app keeps answering; spans are dropped meanwhile.`;

@@ -30,8 +30,8 @@ export async function buildWebPage(): Promise<Map<string, Asset>> {
   ]);
 }
 
-export function webPageRoutes(app: FastifyInstance, assets: Map<string, Asset>): void {
+export function webPageRoutes(app: FastifyInstance, assets: Map<string, Asset>, securityHeaders: Record<string, string> = {}): void {
   for (const [path, asset] of assets) {
-    app.get(path, async (_request, reply) => reply.type(asset.contentType).header("cache-control", "no-cache").send(asset.body));
+    app.get(path, async (_request, reply) => reply.type(asset.contentType).header("cache-control", "no-cache").headers(securityHeaders).send(asset.body));
   }
 }
