@@ -62,7 +62,7 @@ export async function handleChatCompletion(
       break;
     case "stream-abort":
       if (!request.stream) return dropConnection(res);
-      cutAfter = 3; // the role chunk and two more
+      cutAfter = 3; // the first three chunks
       break;
   }
 

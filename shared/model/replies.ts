@@ -68,7 +68,7 @@ function answerUser(request: ChatCompletionRequest): Draft {
 
   const followUpCities = isFollowUp(text) && !asksAboutWeather(text) ? findCities(text) : [];
   if (asksAboutWeather(text) || (followUpCities.length > 0 && followsWeatherQuestion(asked))) {
-    const cities = findCities(text);
+    const cities = followUpCities.length > 0 ? followUpCities : findCities(text);
     if (!offered.has("get_weather")) sentences.push(NO_WEATHER_TOOL);
     else if (cities.length === 0) sentences.push(ASK_FOR_CITY);
     else for (const city of cities) calls.push({ name: "get_weather", arguments: JSON.stringify({ city }) });
