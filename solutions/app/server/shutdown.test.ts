@@ -2,6 +2,7 @@
 // sending its spans to a fake OTLP collector on 127.0.0.1 that records every request. The batch
 // processor waits 60 s between batches here, so what the collector gets came from the shutdown.
 import { spawn, type ChildProcess } from "node:child_process";
+import { Agent, request as httpRequest } from "node:http";
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import { fileURLToPath } from "node:url";
@@ -16,18 +17,23 @@ interface FakeCollector {
   url: string;
   /** the bodies POSTed to /v1/traces (OTLP protobuf: span names and ids appear as raw bytes) */
   batches: Buffer[];
+  /** the authorization header of each POST to /v1/traces */
+  authorizations: Array<string | undefined>;
   server: Server;
 }
 
-/** "phoenix": answers /healthz and takes spans; "other": an OTLP collector, no /healthz; "stuck": never answers a batch. */
-async function startCollector(kind: "phoenix" | "other" | "stuck"): Promise<FakeCollector> {
+/** "phoenix": answers /healthz and takes spans; "other": an OTLP collector, no /healthz; "stuck": never answers a batch; "locked": 401 to all. */
+async function startCollector(kind: "phoenix" | "other" | "stuck" | "locked"): Promise<FakeCollector> {
   const batches: Buffer[] = [];
+  const authorizations: Array<string | undefined> = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
+    if (request.url === "/v1/traces") authorizations.push(request.headers.authorization);
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       if (request.method === "GET" && request.url === "/healthz" && kind === "phoenix") return response.end("OK");
       if (request.method !== "POST" || request.url !== "/v1/traces") return response.writeHead(404).end();
+      if (kind === "locked") return response.writeHead(401, { "content-type": "application/json" }).end('{"detail":"Unauthorized"}');
       const body = Buffer.concat(chunks);
       // The app's start-up probe is an empty export (no spans): not a batch.
       if (body.length > 0) batches.push(body);
@@ -37,7 +43,7 @@ async function startCollector(kind: "phoenix" | "other" | "stuck"): Promise<Fake
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
-  return { url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`, batches, server };
+  return { url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`, batches, authorizations, server };
 }
 
 interface RunningApp {
@@ -188,5 +194,112 @@ describe("sending to another OTLP collector (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
     expect(code).toBe(0);
     expect(received(collector, Buffer.from(answer.traceId!, "hex"))).toBe(true);
     expect(app.output()).not.toMatch(/Phoenix is not answering|Could not send spans|Spans reach/);
+  });
+});
+
+/** A GET through `agent` (keep-alive): the status, and whether the request went over a reused connection. */
+function get(agent: Agent, url: string): Promise<{ status: number; reused: boolean; connection?: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { agent }, (response) => {
+      response.resume();
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, reused: request.reusedSocket, connection: response.headers.connection }));
+    });
+    request.on("error", reject);
+    request.end();
+  });
+}
+
+describe("right after SIGTERM", () => {
+  it("a request on an idle keep-alive connection gets a 503 (connection: close), not a reset", async () => {
+    const collector = await startCollector("phoenix");
+    running.push({ collector });
+    // A long drain window, so that the request below surely falls in it on a busy machine.
+    const app = await startApp({ PHOENIX_COLLECTOR_ENDPOINT: collector.url, APP_DRAIN_MS: "4000" });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      expect((await get(agent, `${app.url}/healthz`)).status).toBe(200);
+      const exited = once(app.process, "exit") as Promise<[number | null]>;
+      app.process.kill("SIGTERM");
+      await expect.poll(() => app.output(), { timeout: 5000 }).toContain("SIGTERM:");
+      const during = await get(agent, `${app.url}/healthz`);
+      expect(during.reused, "the same, idle, keep-alive connection").toBe(true);
+      expect(during.status).toBe(503);
+      expect(during.connection).toBe("close");
+      const [code] = await exited;
+      expect(code, app.output()).toBe(0);
+    } finally {
+      agent.destroy();
+    }
+  });
+});
+
+describe("credentials in the URLs", () => {
+  it("are never printed, and reach the collector as its authorization header", async () => {
+    const collector = await startCollector("phoenix");
+    running.push({ collector });
+    const modelUrl = `${(await closedPortUrl()).replace("http://", "http://alice:model-pw-1@")}/v1`;
+    const app = await startApp({ PHOENIX_COLLECTOR_ENDPOINT: collector.url.replace("http://", "http://admin:phoenix-pw-2@"), OPENAI_BASE_URL: modelUrl });
+    const response = await chat(app, "hello");
+    expect(response.status).toBe(502);
+    expect(await response.text()).not.toMatch(/model-pw-1|phoenix-pw-2/);
+    const { code } = await stopApp(app);
+    expect(code, app.output()).toBe(0);
+    expect(app.output()).toContain("http://***@127.0.0.1");
+    expect(app.output()).not.toMatch(/model-pw-1|phoenix-pw-2/);
+    expect(collector.batches.length, "the spans arrived").toBeGreaterThan(0);
+    expect(received(collector, "model-pw-1"), "no span holds the model's password").toBe(false);
+    expect(collector.authorizations.at(-1)).toBe(`Basic ${Buffer.from("admin:phoenix-pw-2").toString("base64")}`);
+  });
+});
+
+describe("a collector that refuses the spans (401)", () => {
+  it("is reported at start-up as a refusal, naming PHOENIX_API_KEY", async () => {
+    const collector = await startCollector("locked");
+    running.push({ collector });
+    const app = await startApp({ PHOENIX_COLLECTOR_ENDPOINT: collector.url });
+    await expect.poll(() => app.output(), { timeout: 5000 }).toMatch(/refuses the spans \(HTTP 401\): set PHOENIX_API_KEY/);
+    expect(app.output()).not.toContain("not answering");
+    expect((await stopApp(app)).code).toBe(0);
+  });
+});
+
+describe("tracing off (OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none)", () => {
+  for (const env of [{ OTEL_SDK_DISABLED: "true" }, { OTEL_TRACES_EXPORTER: "none" }]) {
+    it(`${Object.entries(env)[0]!.join("=")}: answers without ids, sends nothing, says so`, async () => {
+      const collector = await startCollector("phoenix");
+      running.push({ collector });
+      const app = await startApp({ PHOENIX_COLLECTOR_ENDPOINT: collector.url, ...env });
+      const answer = (await (await chat(app, "hello")).json()) as ChatResponse;
+      expect(answer.message.content.length).toBeGreaterThan(0);
+      expect(answer.traceId).toBeUndefined();
+      expect(answer.spanId).toBeUndefined();
+      expect((await stopApp(app)).code).toBe(0);
+      expect(collector.batches).toHaveLength(0);
+      expect(app.output()).toContain("Traces:     off");
+    });
+  }
+});
+
+describe("npm run app", () => {
+  it("stops on a SIGTERM sent to npm itself (the script execs node: no process is left serving)", async () => {
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = { ...process.env, APP_HOST: "127.0.0.1", APP_PORT: String(port), PHOENIX_COLLECTOR_ENDPOINT: await closedPortUrl() };
+    for (const name of ["OPENAI_BASE_URL", "OPENAI_API_KEY", "PHOENIX_URL", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]) delete env[name];
+    const npm = spawn("npm", ["run", "--silent", "app"], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    npm.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    npm.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await expect.poll(() => output, { timeout: 20_000 }).toContain("Chat page:");
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      const exited = once(npm, "exit");
+      npm.kill("SIGTERM");
+      await exited;
+      // The app itself has stopped: nothing listens on its port any more.
+      await expect.poll(() => fetch(`http://127.0.0.1:${port}/healthz`).then(() => "serving", () => "stopped"), { timeout: 10_000 }).toBe("stopped");
+      expect(output).toContain("SIGTERM:");
+    } finally {
+      if (npm.exitCode === null) npm.kill("SIGKILL");
+    }
   });
 });
