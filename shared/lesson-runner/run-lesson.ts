@@ -4,10 +4,13 @@
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import chalk from "chalk";
-import type { BasicTracerProvider, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
+import type { BasicTracerProvider, ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { connectModel, type ModelConnection } from "../chatbot/connect-model.ts";
 import { TraceViewExporter } from "../trace-view/trace-view-exporter.ts";
-import { phoenixBaseUrl, phoenixTraceUrl } from "../phoenix/trace-link.ts";
+import { redactUrlCredentials } from "../chatbot/url-credentials.ts";
+import { phoenixAuthAdvice, phoenixHeaders } from "../phoenix/headers.ts";
+import { lastLookupAnswer, phoenixBaseUrl, phoenixTraceUrl } from "../phoenix/trace-link.ts";
 
 export interface LessonProgram {
   setupTracing(options: { exporters: SpanExporter[] }): BasicTracerProvider;
@@ -26,7 +29,9 @@ export function isRunDirectly(moduleUrl: string): boolean {
 export async function runLesson(program: LessonProgram, argv = process.argv.slice(2)): Promise<void> {
   const question = argv.join(" ").trim() || program.defaultQuestion;
   const traceView = new TraceViewExporter();
-  const phoenix = program.phoenixExporter();
+  const lessonExporter = program.phoenixExporter();
+  // What the export itself reports (sent, refused, unreachable) decides what is said about Phoenix.
+  const phoenix = lessonExporter ? new ReportingExporter(lessonExporter) : undefined;
   const provider = program.setupTracing({ exporters: phoenix ? [traceView, phoenix] : [traceView] });
   const model = await connectModel();
   console.log(chalk.dim(`model: ${model.model} via ${model.provider} (${model.baseUrl})`));
@@ -49,20 +54,62 @@ export async function runLesson(program: LessonProgram, argv = process.argv.slic
   } else {
     console.log(traceView.render().replace(/^/gm, "  "));
   }
-  if (phoenix) await printPhoenixLink(traceView);
+  if (phoenix) await printPhoenixLink(traceView, phoenix);
 }
 
-async function printPhoenixLink(traceView: TraceViewExporter): Promise<void> {
+/** Passes every export on, and remembers the first failure (an HTTP status when the collector answered). */
+export class ReportingExporter implements SpanExporter {
+  exported = 0;
+  failure: (Error & { code?: number }) | undefined;
+
+  constructor(private readonly inner: SpanExporter) {}
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.inner.export(spans, (result) => {
+      if (result.code === ExportResultCode.SUCCESS) this.exported += spans.length;
+      else this.failure ??= (result.error as (Error & { code?: number }) | undefined) ?? new Error("the export failed");
+      done(result);
+    });
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}
+
+async function printPhoenixLink(traceView: TraceViewExporter, phoenix: ReportingExporter): Promise<void> {
   const root = traceView.spans.find((span) => !span.parentSpanContext);
-  const baseUrl = phoenixBaseUrl();
+  const rawBaseUrl = phoenixBaseUrl();
+  const baseUrl = redactUrlCredentials(rawBaseUrl); // for display
   const projectName = process.env.PHOENIX_PROJECT_NAME || "openinference-workbook";
   if (!root) return;
   const traceId = root.spanContext().traceId;
-  // Phoenix stores spans in the background: a new project can take a moment to appear.
+  const headers = phoenixHeaders({ url: rawBaseUrl });
+  if (phoenix.failure) {
+    // The spans did not get there: say why, and what to set, instead of a link to nothing.
+    const status = phoenix.failure.code;
+    const why =
+      status === 401 || status === 403
+        ? `Phoenix refused the spans. ${phoenixAuthAdvice(status, headers)}`
+        : typeof status === "number"
+          ? `Phoenix answered HTTP ${status} to the spans (${redactUrlCredentials(phoenix.failure.message.split("\n")[0] ?? "")}): check PHOENIX_COLLECTOR_ENDPOINT.`
+          : `The spans could not be sent to ${baseUrl} (${redactUrlCredentials(phoenix.failure.message.split("\n")[0] ?? "")}): is Phoenix running (\`npm run phoenix\`)?`;
+    console.log(`\n${chalk.bold.red("phoenix:")} ${chalk.red(why)}`);
+    process.exitCode = 1;
+    return;
+  }
+  // The spans were taken. Phoenix stores them in the background, so a new project can take a
+  // moment to appear: ask again a few times, but only while the server answers as Phoenix does
+  // (another OTLP collector has no /v1/projects: no point asking it again).
   let url: string | undefined;
   for (let attempt = 0; attempt < 5 && !url; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 300));
-    url = await phoenixTraceUrl(baseUrl, projectName, traceId).catch(() => undefined);
+    url = await phoenixTraceUrl(rawBaseUrl, projectName, traceId, headers).catch(() => undefined);
+    if (!url && lastLookupAnswer(rawBaseUrl, projectName) !== "phoenix") break;
   }
   console.log(`\n${chalk.bold("phoenix:")} ${url ?? `${baseUrl} (project "${projectName}", trace ${traceId})`}`);
 }

@@ -14,6 +14,14 @@ interface Lookup {
 }
 const lookups = new Map<string, Lookup>();
 
+/** What the last lookup of a project learned about the server: "phoenix" answered the REST API, "other" did not (not Phoenix, or no access). */
+const lastAnswer = new Map<string, "phoenix" | "other">();
+
+/** Whether the server at baseUrl answered Phoenix's REST API in the last lookup of this project (undefined: not asked yet, or unreachable). */
+export function lastLookupAnswer(baseUrl: string, projectName: string): "phoenix" | "other" | undefined {
+  return lastAnswer.get(`${splitUrlCredentials(baseUrl).url} ${projectName}`);
+}
+
 /** pages of 100 projects read at most: 1,000 projects */
 export const MAX_PAGES = 10;
 /** time for the whole lookup, all pages together */
@@ -91,10 +99,13 @@ async function findProject(
     url.searchParams.set("limit", "100");
     if (cursor) url.searchParams.set("cursor", cursor);
     const response = await fetch(url, { headers, signal: budget });
-    if (!response.ok) {
+    const key = `${baseUrl} ${projectName}`;
+    if (!response.ok || !(response.headers.get("content-type") ?? "").includes("json")) {
+      lastAnswer.set(key, "other");
       await response.body?.cancel().catch(() => {});
       return undefined;
     }
+    lastAnswer.set(key, "phoenix");
     const body = (await response.json()) as { data?: Array<{ id: string; name: string }>; next_cursor?: string | null };
     const project = body.data?.find((candidate) => candidate.name === projectName);
     if (project) return project.id;
