@@ -230,7 +230,9 @@ function messageAttributes(prefix: string, messages: ChatMessage[]): Attributes 
 /** What the user reads when the model call failed: the cause, and what to do. */
 function explainModelFailure(error: unknown): string {
   if (error instanceof ModelApiError && error.status === 429) {
-    return `The model is busy (rate limited). Please try again in ${error.retryAfterSeconds ?? 10} seconds.`;
+    // Only the provider knows how long to wait (retry-after); without it, say nothing invented.
+    const wait = error.retryAfterSeconds === undefined ? "in a moment" : `in ${error.retryAfterSeconds} seconds`;
+    return `The model is busy (rate limited). Please try again ${wait}.`;
   }
   if (error instanceof ModelApiError && error.status >= 500) {
     return `The model service had an error (HTTP ${error.status}). Please try again in a moment.`;
