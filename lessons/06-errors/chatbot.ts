@@ -231,7 +231,7 @@ function messageAttributes(prefix: string, messages: ChatMessage[]): Attributes 
 function explainModelFailure(error: unknown): string {
   if (error instanceof ModelApiError && error.status === 429) {
     // Only the provider knows how long to wait (retry-after); without it, say nothing invented.
-    const wait = error.retryAfterSeconds === undefined ? "in a moment" : `in ${error.retryAfterSeconds} seconds`;
+    const wait = error.retryAfterSeconds === null ? "in a moment" : `in ${error.retryAfterSeconds} seconds`;
     return `The model is busy (rate limited). Please try again ${wait}.`;
   }
   if (error instanceof ModelApiError && error.status >= 500) {
