@@ -13,7 +13,7 @@ export interface BoundedQueueOptions {
   maxQueueBytes: number;
   /** spans held; default OTEL_BSP_MAX_QUEUE_SIZE or 2048 */
   maxQueueSize?: number;
-  /** told once per stretch of drops (until a span is accepted again) */
+  /** told once per stretch of drops (until the queue is half empty again) */
   onDrop?: (message: string) => void;
 }
 
@@ -88,7 +88,8 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
       }
       return;
     }
-    this.dropping = false;
+    // One warning per stretch of drops: the stretch ends once the queue has room again (half empty).
+    if (this.dropping && this.heldBytes < this.options.maxQueueBytes / 2 && this.heldSpans < this.maxQueueSize / 2) this.dropping = false;
     this.heldSpans += 1;
     this.heldBytes += bytes;
     this.sizes.set(span, bytes);

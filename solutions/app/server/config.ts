@@ -2,6 +2,7 @@
 import { splitUrlCredentials } from "../../../shared/chatbot/url-credentials.ts";
 import { phoenixHeaders } from "../../../shared/phoenix/headers.ts";
 import { phoenixBaseUrl } from "../../../shared/phoenix/trace-link.ts";
+import { DEFAULT_MAX_CONCURRENT_TURNS } from "./limits.ts";
 
 export interface AppConfig {
   /** APP_HOST, not the generic HOST that containers often set to 0.0.0.0 */
@@ -21,6 +22,8 @@ export interface AppConfig {
   phoenixHeaders: Record<string, string>;
   /** host names the app answers to (the Host header): APP_ALLOWED_HOSTS, "*" for any */
   allowedHosts: string[] | "*";
+  /** APP_MAX_CONCURRENT_TURNS: chat turns answered at once (one more: 503) */
+  maxConcurrentTurns: number;
   /** APP_OFFLINE_FAULTS=1: the in-process offline model takes POST /_offline/faults (off by default) */
   offlineFaultRoute: boolean;
   projectName: string;
@@ -53,6 +56,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       includeOtlpHeaders: !spansGoElsewhere,
     }),
     allowedHosts: readAllowedHosts(env.APP_ALLOWED_HOSTS, host),
+    maxConcurrentTurns: readPositiveInteger("APP_MAX_CONCURRENT_TURNS", env.APP_MAX_CONCURRENT_TURNS, DEFAULT_MAX_CONCURRENT_TURNS, "number"),
     offlineFaultRoute: ["1", "true", "yes"].includes((env.APP_OFFLINE_FAULTS ?? "").trim().toLowerCase()),
     projectName: env.PHOENIX_PROJECT_NAME || DEFAULT_PROJECT_NAME,
     otlpProtocol: readProtocol(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL),
@@ -101,10 +105,10 @@ function readProtocol(text: string | undefined): AppConfig["otlpProtocol"] {
   );
 }
 
-function readPositiveInteger(name: string, text: string | undefined, fallback: number): number {
+function readPositiveInteger(name: string, text: string | undefined, fallback: number, unit = "number of milliseconds"): number {
   if (text === undefined || text === "") return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a whole number of milliseconds, not "${text}".`);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a whole ${unit}, not "${text}".`);
   return value;
 }
 

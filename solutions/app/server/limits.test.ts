@@ -104,6 +104,32 @@ describe("the conversation's size", () => {
   });
 });
 
+describe("turns at once", () => {
+  it("one more than APP_MAX_CONCURRENT_TURNS gets a 503 with retry-after; the others are answered", async () => {
+    const one = await buildServer({
+      config: { phoenixUrl: await closedPortUrl(), phoenixApiKey: undefined, projectName: "limits-tests", modelTimeoutMs: 5000, maxConcurrentTurns: 1 },
+      model,
+      flushSpans: async () => {},
+      log: () => {},
+    });
+    try {
+      model.offlineModel!.injectFaults({ kind: "slow", ms: 1000 });
+      const before = model.offlineModel!.requestCount();
+      const first = one.inject({ method: "POST", url: "/api/chat", payload: { messages: [{ role: "user", content: "hello" }] } });
+      await expect.poll(() => model.offlineModel!.requestCount(), { timeout: 5000 }).toBeGreaterThan(before);
+      const second = await one.inject({ method: "POST", url: "/api/chat", payload: { messages: [{ role: "user", content: "hello" }] } });
+      expect(second.statusCode).toBe(503);
+      expect(second.headers["retry-after"]).toBe("1");
+      expect(second.json<{ error: string }>().error).toMatch(/APP_MAX_CONCURRENT_TURNS/);
+      expect((await first).statusCode).toBe(200);
+      expect((await one.inject({ method: "POST", url: "/api/chat", payload: { messages: [{ role: "user", content: "hello" }] } })).statusCode, "room again").toBe(200);
+    } finally {
+      model.offlineModel!.injectFaults();
+      await one.close();
+    }
+  });
+});
+
 describe("a client's traceparent with the sampled flag off (-00)", () => {
   it("is still recorded: the ids returned name spans that exist, in the client's trace", async () => {
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";

@@ -10,6 +10,9 @@ export const MAX_CONVERSATION_BYTES = 256 * 1024;
 /** bytes of one request body, JSON as sent: 413 beyond */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/** chat turns answered at once (APP_MAX_CONCURRENT_TURNS); one more gets a 503 with retry-after */
+export const DEFAULT_MAX_CONCURRENT_TURNS = 32;
+
 /** A model that keeps calling tools must not loop forever: model calls per turn. */
 export const MAX_MODEL_CALLS = 5;
 /** parallel tool calls of one model answer that the span limits are sized for */

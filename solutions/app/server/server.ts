@@ -14,7 +14,7 @@ export { BODY_LIMIT_BYTES };
 
 export interface ServerOptions {
   config: Pick<AppConfig, "phoenixUrl" | "phoenixApiKey" | "projectName" | "modelTimeoutMs"> &
-    Partial<Pick<AppConfig, "phoenixHeaders" | "allowedHosts">>;
+    Partial<Pick<AppConfig, "phoenixHeaders" | "allowedHosts" | "maxConcurrentTurns">>;
   model: ModelConnection;
   /** sends the spans still held by the batch processor (before feedback and trace links) */
   flushSpans: () => Promise<void>;
@@ -81,7 +81,7 @@ export async function buildServer({ config, model, flushSpans, stopping, drainin
   // links do not (they would add a trace per click to the project).
   traceHttpRequests(app, { routes: ["/api/chat"] });
 
-  chatRoute(app, { model, modelTimeoutMs: config.modelTimeoutMs, stopping });
+  chatRoute(app, { model, modelTimeoutMs: config.modelTimeoutMs, stopping, maxConcurrentTurns: config.maxConcurrentTurns });
   feedbackRoute(app, { phoenix, flushSpans });
   traceLinkRoute(app, { phoenix, projectName: config.projectName, flushSpans });
   app.get("/healthz", async () => ({ ok: true, model: model.model, provider: model.provider }));

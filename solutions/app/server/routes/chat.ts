@@ -9,7 +9,7 @@ import type { ChatRequest, ChatResponse, ErrorResponse } from "../../api.ts";
 import { clientHangUpSignal, TurnCancelledError } from "../cancellation.ts";
 import { chatTurn } from "../chatbot.ts";
 import { requestContext } from "../http-span.ts";
-import { MAX_CONVERSATION_BYTES, MAX_MESSAGE_LENGTH, MAX_MESSAGES } from "../limits.ts";
+import { DEFAULT_MAX_CONCURRENT_TURNS, MAX_CONVERSATION_BYTES, MAX_MESSAGE_LENGTH, MAX_MESSAGES } from "../limits.ts";
 import { modelFailure } from "../model-failure.ts";
 
 export { MAX_CONVERSATION_BYTES, MAX_MESSAGE_LENGTH, MAX_MESSAGES };
@@ -43,9 +43,12 @@ export interface ChatRouteOptions {
   modelTimeoutMs: number;
   /** aborted when the app stops with turns still running: they end (and so do their spans) at once */
   stopping?: AbortSignal;
+  /** turns answered at once; one more gets a 503 (each holds a few copies of its conversation) */
+  maxConcurrentTurns?: number;
 }
 
-export function chatRoute(app: FastifyInstance, { model, modelTimeoutMs, stopping }: ChatRouteOptions): void {
+export function chatRoute(app: FastifyInstance, { model, modelTimeoutMs, stopping, maxConcurrentTurns = DEFAULT_MAX_CONCURRENT_TURNS }: ChatRouteOptions): void {
+  let turnsInProgress = 0;
   app.post<{ Body: ChatRequest; Reply: ChatResponse | ErrorResponse }>("/api/chat", { schema: { body: chatRequestSchema } }, async (request, reply) => {
     const { messages } = request.body;
     if (messages.at(-1)?.role !== "user") {
@@ -65,6 +68,12 @@ export function chatRoute(app: FastifyInstance, { model, modelTimeoutMs, stoppin
           `${MAX_CONVERSATION_BYTES} bytes (${MAX_CONVERSATION_BYTES / 1024} KiB) for all messages together. Start a new conversation.`,
       });
     }
+    if (turnsInProgress >= maxConcurrentTurns) {
+      return reply
+        .code(503)
+        .header("retry-after", "1")
+        .send({ error: `The app is answering ${maxConcurrentTurns} questions already (APP_MAX_CONCURRENT_TURNS): try again in a moment.` });
+    }
     const sessionId = request.body.sessionId ?? randomUUID();
     const serverSpan = request.serverSpan?.span;
     serverSpan?.setAttribute(SemanticConventions.SESSION_ID, sessionId);
@@ -76,6 +85,7 @@ export function chatRoute(app: FastifyInstance, { model, modelTimeoutMs, stoppin
     const turnContext = setSession(requestContext(request), { sessionId });
     // The client hanging up, or the app stopping, cancels the turn and its model call.
     const signal = AbortSignal.any([clientHangUpSignal(reply), ...(stopping ? [stopping] : [])]);
+    turnsInProgress += 1;
     try {
       const answer = await context.with(turnContext, () => chatTurn(model, messages, { timeoutMs: modelTimeoutMs, signal }));
       return { message: { role: "assistant", content: answer }, sessionId, ...ids };
@@ -85,6 +95,8 @@ export function chatRoute(app: FastifyInstance, { model, modelTimeoutMs, stoppin
       const failure = modelFailure(error);
       if (!failure) throw error;
       return reply.code(failure.statusCode).send({ error: failure.message, traceId: ids.traceId });
+    } finally {
+      turnsInProgress -= 1;
     }
   });
 }
