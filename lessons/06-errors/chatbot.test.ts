@@ -6,6 +6,7 @@ import {
 } from "@arizeai/openinference-semantic-conventions";
 import { beforeAll, describe, it } from "vitest";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
+import { ModelApiError, ModelConnectionError, ModelResponseError, ModelTimeoutError } from "../../shared/chatbot/model-errors.ts";
 import type { Fault } from "../../shared/model/faults.ts";
 import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
 import { loadLesson } from "../../shared/testing/lesson-module.ts";
@@ -40,6 +41,7 @@ async function turn(question: string, options: { faults?: Fault[]; model?: Model
 
 /** Everything lessons 2 to 5 taught, on a turn that may have failed: returns the calls and tool runs. */
 function checkEarlierLessons(outcome: Outcome, status: "OK" | "ERROR") {
+  expectReturned(outcome);
   const chain = checkChainSpan(checks(), { question: outcome.question, reply: outcome.reply ?? "(the turn threw)", status });
   const calls = checkLlmSpans(checks(), chain, outcome.model);
   checkMessages(checks(), calls);
@@ -47,19 +49,31 @@ function checkEarlierLessons(outcome: Outcome, status: "OK" | "ERROR") {
   return { calls, runs };
 }
 
-function expectAnswered(outcome: Outcome, pattern: RegExp, hint: number) {
+/** The turn returned a reply instead of throwing; when it threw, say what threw, on that evidence. */
+function expectReturned(outcome: Outcome) {
+  if (outcome.reply !== undefined) return;
   const thrown = outcome.thrown instanceof Error ? `${outcome.thrown.name}: ${outcome.thrown.message}` : String(outcome.thrown);
   // A catch in callModel that forgets to rethrow returns undefined, and the loop then trips over it.
   const swallowed = outcome.thrown instanceof TypeError && /choices/.test(outcome.thrown.message);
-  checks().that(outcome.reply !== undefined, {
+  const modelFailed = [ModelApiError, ModelResponseError, ModelTimeoutError, ModelConnectionError].some((type) => outcome.thrown instanceof type);
+  const toolFailed = !swallowed && !modelFailed && /Unknown (city|tool)/.test(thrown);
+  checks().fail({
     headline: "The chat turn threw instead of answering the user.",
-    expected: `a reply matching ${pattern}`,
+    expected: "a reply",
     got: `it threw ${thrown}`,
     mistake: swallowed
       ? "callModel returned undefined: its catch block must rethrow the error (throw error;) after recording it, so chatTurn can handle it."
-      : "catch the model's failure in chatTurn and return explainModelFailure(error).",
-    hint: swallowed ? 1 : hint,
+      : modelFailed
+        ? "catch the model's failure in chatTurn and return explainModelFailure(error)."
+        : toolFailed
+          ? 'the tool\'s error escaped runTool: in its catch, return JSON.stringify({ error: message }) to the model instead of rethrowing.'
+          : undefined,
+    hint: swallowed ? 1 : modelFailed ? 2 : 3,
   });
+}
+
+function expectAnswered(outcome: Outcome, pattern: RegExp, hint: number) {
+  expectReturned(outcome);
   checks().that(pattern.test(outcome.reply!), { headline: "The reply does not explain what went wrong.", expected: `a reply matching ${pattern}`, got: outcome.reply!, hint });
 }
 
@@ -112,6 +126,8 @@ describe("lesson 6: a tool throws (a city the weather tool does not know)", () =
   beforeAll(async () => {
     outcome = await turn("What's the weather in Atlantis?");
   });
+  it("still answers the user, passing on what went wrong", () => expectAnswered(outcome, /Unknown city/i, 3));
+
   it("ends the TOOL span with status ERROR and the exception recorded, its output the error told to the model", () => {
     const { runs } = checkEarlierLessons(outcome, "OK");
     checkFailedTool(checks(), runs, /Unknown city/);
@@ -131,7 +147,6 @@ describe("lesson 6: a tool throws (a city the weather tool does not know)", () =
     });
   });
 
-  it("still answers the user, passing on what went wrong", () => expectAnswered(outcome, /Unknown city/i, 3));
 });
 
 describe("still true from lessons 1 to 5", () => {

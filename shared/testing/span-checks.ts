@@ -84,6 +84,22 @@ export class SpanChecks {
     return new SpanChecks(this.capture, this.lesson, teacher);
   }
 
+  /**
+   * The same checks, on the spans of one trace only: for a run of several turns (lesson 7 on),
+   * each its own trace, so each turn can be checked as if it had run alone.
+   */
+  inTrace(traceId: string): SpanChecks {
+    const capture = this.capture;
+    const inIt = (spans: ReadableSpan[]) => spans.filter((span) => span.spanContext().traceId === traceId);
+    const view: SpanCapture = {
+      ...capture,
+      finished: () => inIt(capture.finished()),
+      unended: () => inIt(capture.unended()),
+      openAtReturn: () => inIt(capture.openAtReturn()),
+    };
+    return new SpanChecks(view, this.lesson, this.teacher);
+  }
+
   /** The ended spans whose parent is `parent`, in start order. */
   childrenOf(parent: ReadableSpan): ReadableSpan[] {
     return this.spans.filter((span) => span.parentSpanContext?.spanId === parent.spanContext().spanId).sort(byStart);
@@ -163,7 +179,9 @@ export class SpanChecks {
         (shifted
           ? `"${shifted}" is set but its index 0 is not: indices start at 0 (the first item is .0.), as forEach((item, index) => ...) counts them.`
           : nearMiss
-            ? `you set "${nearMiss}", which is not the OpenInference key. Use the constant from @arizeai/openinference-semantic-conventions instead of typing the string.`
+            ? separatorsDiffer(nearMiss, key)
+              ? `you set "${nearMiss}": the same words with other separators. A flattened key is prefix.index.field with a dot between every part (\`\${prefix}.\${index}.\${MESSAGE_ROLE}\`); a single key comes whole from its constant.`
+              : `you set "${nearMiss}", which is not the OpenInference key. Use the constant from @arizeai/openinference-semantic-conventions instead of typing the string.`
             : undefined),
     });
   }
@@ -228,7 +246,9 @@ export class SpanChecks {
     const events = span.events.filter((event) => event.name === "exception");
     const describeEvent = (event: (typeof events)[number]) =>
       `${event.attributes?.["exception.type"]}: ${event.attributes?.["exception.message"]}`;
-    if (events.length > 0 && (!typeOrMessage || events.some((event) => typeOrMessage.test(describeEvent(event))))) return;
+    // An event without exception.type is what recordException("a string") writes: not the error recorded.
+    const recorded = events.filter((event) => event.attributes?.["exception.type"] !== undefined);
+    if (recorded.length > 0 && (!typeOrMessage || recorded.some((event) => typeOrMessage.test(describeEvent(event))))) return;
     const stringPassed = events.some((event) => event.attributes?.["exception.type"] === undefined);
     this.fail({
       headline: `${capitalize(describeSpan(span))} should record the exception.`,
@@ -343,6 +363,12 @@ function show(value: AttributeValue | undefined): string {
   if (value === undefined) return "(not set)";
   const text = JSON.stringify(value);
   return text.length > 160 ? `${text.slice(0, 160)}...` : text;
+}
+
+/** The same letters and digits, other dots, dashes or underscores: "input_value", "llm.input_messages.0message.role". */
+function separatorsDiffer(key: string, wanted: string): boolean {
+  const squash = (text: string) => text.toLowerCase().replace(/[._\-\s]/g, "");
+  return squash(key) === squash(wanted);
 }
 
 /** A key on the span that is the wanted one with an index one higher, while index 0 is absent: counting from 1. */

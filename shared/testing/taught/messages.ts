@@ -37,7 +37,7 @@ function checkMessageList(checks: SpanChecks, span: ReadableSpan, prefix: string
         span,
         key + MESSAGE_CONTENT,
         `message ${index} has no content (null: it only calls tools); leave the key out rather than writing ${JSON.stringify(span.attributes[key + MESSAGE_CONTENT])}.`,
-        { hint: hints.content, mistake: span.attributes[key + MESSAGE_CONTENT] === "null" ? 'String(null) or `${null}` gives the text "null": test `message.content !== null` before setting the key.' : undefined },
+        { hint: 2, mistake: span.attributes[key + MESSAGE_CONTENT] === "null" ? 'String(null) or `${null}` gives the text "null": test `message.content !== null` before setting the key.' : undefined },
       );
     } else {
       checks.attribute(span, key + MESSAGE_CONTENT, message.content, { hint: hints.content });

@@ -57,7 +57,7 @@ export function checkTools(lessonChecks: SpanChecks, chain: ReadableSpan, calls:
     if (!answer) continue;
     checks.flattened(span, LLM_OUTPUT_MESSAGES, `${LLM_OUTPUT_MESSAGES}.0.${MESSAGE_TOOL_CALLS}.0.${TOOL_CALL_ID}, ...`, { hint: 2 });
     checkToolFields(checks, span, `${LLM_OUTPUT_MESSAGES}.0.`, answer);
-    for (const call of answer.tool_calls ?? []) runs.push(checkToolSpan(checks, chain, call));
+    for (const call of answer.tool_calls ?? []) runs.push(checkToolSpan(lessonChecks, chain, call));
   }
   checkToolResultsSentBack(checks, calls, runs);
   checkAgentLoopOrder(checks, chain, calls, runs);
@@ -78,7 +78,9 @@ function checkToolFields(checks: SpanChecks, span: ReadableSpan, key: string, me
   if (message.tool_call_id !== undefined) checks.attribute(span, key + MESSAGE_TOOL_CALL_ID, message.tool_call_id, { hint: 4 });
 }
 
-function checkToolSpan(checks: SpanChecks, chain: ReadableSpan, call: ToolCall): ToolRun {
+function checkToolSpan(lessonChecks: SpanChecks, chain: ReadableSpan, call: ToolCall): ToolRun {
+  // Typed, so that TypeScript knows checks.fail() never returns.
+  const checks: SpanChecks = lessonChecks.taughtIn(5);
   const tools = checks.all({ kind: OpenInferenceSpanKind.TOOL });
   const span = tools.find((candidate) => candidate.attributes[TOOL_ID] === call.id);
   if (!span) {
@@ -100,10 +102,13 @@ function checkToolSpan(checks: SpanChecks, chain: ReadableSpan, call: ToolCall):
     checks.attribute(span, TOOL_DESCRIPTION, tool.description, { hint: 3 });
     checks.attribute(span, TOOL_PARAMETERS, expectations.json("JSON.stringify(tool.parameters)", (parsed) => JSON.stringify(parsed) === JSON.stringify(tool.parameters)), { hint: 3 });
   }
-  checks.attribute(span, OUTPUT_VALUE, expectations.json("the tool's result, as the model is sent it"), { hint: 3 });
-  checks.attribute(span, OUTPUT_MIME_TYPE, MimeType.JSON, { hint: 3 });
   // A tool failed when it threw (lesson 6 records the exception) and told the model so: {"error": ...}.
   const failed = span.events.some((event) => event.name === "exception") || toldAnError(span);
+  // The result of a tool that worked is lesson 5's; the error a failed tool reports is lesson 6's.
+  const outputChecks = failed ? lessonChecks.taughtIn(6) : checks;
+  const outputOptions = failed ? { hint: 3, usualMistake: 'record the {"error": ...} the tool returns to the model as the TOOL span\'s output too.' } : { hint: 3 };
+  outputChecks.attribute(span, OUTPUT_VALUE, expectations.json(failed ? 'the error told to the model, {"error": "..."}' : "the tool's result, as the model is sent it"), outputOptions);
+  outputChecks.attribute(span, OUTPUT_MIME_TYPE, MimeType.JSON, outputOptions);
   if (!failed) checks.status(span, "OK", { hint: 3 });
   return { call, span, failed };
 }
@@ -138,7 +143,11 @@ function checkAgentLoopOrder(checks: SpanChecks, chain: ReadableSpan, calls: Rec
     headline: "The chat turn's children are not the agent loop: each LLM call, then a TOOL span per tool it called.",
     expected: expected.join(","),
     got: kinds.join(",") || "(no children)",
-    mistake: runs.length > 0 && !kinds.includes(OpenInferenceSpanKind.TOOL) ? "no TOOL span: wrap runTool's work in a span of kind TOOL." : undefined,
+    // Said only when no span at all (ended or open, any kind spelling) is a TOOL span.
+    mistake:
+      runs.length === 0 && ![...checks.spans, ...checks.unended()].some((span) => String(span.attributes[SemanticConventions.OPENINFERENCE_SPAN_KIND]).toUpperCase() === OpenInferenceSpanKind.TOOL)
+        ? "no TOOL span: wrap runTool's work in a span of kind TOOL."
+        : undefined,
     hint: 3,
   });
 }

@@ -123,7 +123,11 @@ export function tracerSetupChecks(tracing: TracingModule, lesson: Pick<Lesson, "
           const expected = apiKey ? `Bearer ${apiKey}` : undefined;
           if (request.authorization !== expected) {
             fail(
-              apiKey ? "PHOENIX_API_KEY is set, but the exporter does not send it." : "No PHOENIX_API_KEY is set, yet the exporter sends an authorization header.",
+              !apiKey
+                ? "No PHOENIX_API_KEY is set, yet the exporter sends an authorization header."
+                : request.authorization === undefined
+                  ? "PHOENIX_API_KEY is set, but the exporter does not send it."
+                  : 'The exporter sends PHOENIX_API_KEY, but not as "Bearer <key>" (the word Bearer, capitalised, a space, then the key).',
               apiKey ? `authorization: Bearer ${apiKey}` : "no authorization header",
               request.authorization === undefined ? "no authorization header" : `authorization: ${request.authorization.replace(/\S{6}$/, "******")}`,
               4,
