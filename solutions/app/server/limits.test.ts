@@ -1,18 +1,18 @@
 // What a request may carry and what its spans keep: span limits sized for the API's own
 // limits (a 200-message conversation loses no key), the conversation's total size (413),
 // the byte-bounded export queue, and server-side sampling (a `-00` traceparent is recorded).
-import { SpanKind } from "@opentelemetry/api";
+import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from "@opentelemetry/api";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
-import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { BasicTracerProvider, InMemorySpanExporter, SamplingDecision, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
 import type { FastifyInstance } from "fastify";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { connectModel, type ModelConnection } from "../../../shared/chatbot/connect-model.ts";
 import type { ChatResponse, ConversationMessage } from "../api.ts";
 import { BoundedBatchSpanProcessor, estimateSpanBytes } from "./bounded-span-processor.ts";
 import { MAX_CONVERSATION_BYTES, MAX_MESSAGES, SPAN_ATTRIBUTE_COUNT_LIMIT } from "./limits.ts";
 import { buildServer } from "./server.ts";
-import { SPAN_LIMITS, setupTracing, tracingOffReason } from "./tracing.ts";
+import { SPAN_LIMITS, serverSampler, setupTracing, tracingOffReason } from "./tracing.ts";
 import { closedPortUrl } from "./test-support/closed-port.ts";
 
 const spans = new InMemorySpanExporter();
@@ -155,6 +155,30 @@ describe("tracing switched off by the standard variables", () => {
     expect(tracingOffReason({ OTEL_TRACES_EXPORTER: "none" })).toBe("OTEL_TRACES_EXPORTER=none");
     expect(tracingOffReason({ OTEL_SDK_DISABLED: "false", OTEL_TRACES_EXPORTER: "otlp" })).toBeUndefined();
     expect(tracingOffReason({})).toBeUndefined();
+  });
+});
+
+describe("the sampler", () => {
+  it("records a remote unsampled parent's child; OTEL_TRACES_SAMPLER, when set, wins", () => {
+    const remoteUnsampled = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      spanId: "00f067aa0ba902b7",
+      traceFlags: TraceFlags.NONE,
+      isRemote: true,
+    });
+    const ours = serverSampler({})!;
+    expect(ours.shouldSample(remoteUnsampled, "4bf92f3577b34da6a3ce929d0e0e4736", "POST /api/chat", SpanKind.SERVER, {}, []).decision).toBe(
+      SamplingDecision.RECORD_AND_SAMPLED,
+    );
+    expect(serverSampler({ OTEL_TRACES_SAMPLER: "always_off" })).toBeUndefined();
+    vi.stubEnv("OTEL_TRACES_SAMPLER", "always_off");
+    try {
+      // As setupTracing builds it: no sampler given, so the SDK reads the variable.
+      const provider = new BasicTracerProvider({ spanLimits: SPAN_LIMITS });
+      expect(provider.getTracer("t").startSpan("s").isRecording()).toBe(false);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 

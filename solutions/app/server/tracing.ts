@@ -91,12 +91,10 @@ export function setupTracing({ projectName, exporter, processor = "batch", maxQu
             })
           : new SimpleSpanProcessor(exporter),
       ];
-  const provider = new BasicTracerProvider({
-    resource,
-    spanLimits: SPAN_LIMITS,
-    sampler: off ? new AlwaysOffSampler() : serverSampler(env),
-    spanProcessors,
-  });
+  // No sampler key at all when OTEL_TRACES_SAMPLER chooses one: an explicit undefined would
+  // override the sampler the SDK builds from the environment.
+  const sampler = off ? new AlwaysOffSampler() : serverSampler(env);
+  const provider = new BasicTracerProvider({ resource, spanLimits: SPAN_LIMITS, ...(sampler ? { sampler } : {}), spanProcessors });
   trace.setGlobalTracerProvider(provider);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   return provider;
