@@ -39,7 +39,13 @@ import {
 } from "@arizeai/openinference-semantic-conventions";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ToolCall, ToolDefinition } from "../../shared/openai/types.ts";
-import { ModelApiError, ModelConnectionError, ModelResponseError, ModelTimeoutError } from "../../shared/chatbot/model-errors.ts";
+import {
+  ModelApiError,
+  ModelConnectionCutError,
+  ModelConnectionError,
+  ModelResponseError,
+  ModelTimeoutError,
+} from "../../shared/chatbot/model-errors.ts";
 import { findTool, toolDefinitions } from "../../shared/chatbot/tools.ts";
 import { isRunDirectly, runLesson } from "../../shared/lesson-runner/run-lesson.ts";
 import { phoenixExporter, setupTracing } from "./tracing.ts";
@@ -240,6 +246,8 @@ function explainModelFailure(error: unknown): string {
   if (error instanceof ModelApiError) return `The model rejected the request (HTTP ${error.status}): ${error.message}`;
   if (error instanceof ModelTimeoutError) return "The model took too long to answer. Please try again.";
   if (error instanceof ModelResponseError) return "The model sent an answer I could not read. Please try again.";
+  // Reached, then cut off mid-answer: not the same as never reached.
+  if (error instanceof ModelConnectionCutError) return "The model's answer was cut off. Please try again.";
   if (error instanceof ModelConnectionError) return "I could not reach the model. Please check that it is running.";
   return `Something went wrong while asking the model: ${errorMessage(error)}`;
 }

@@ -46,6 +46,16 @@ describe("the terminal trace view", () => {
     open.end();
   });
 
+  it("keeps a span on one line when its error message spans several (a provider's multi-line error)", () => {
+    capture.reset();
+    const span = tracer.startSpan("ChatCompletion", { attributes: { [KIND]: "LLM" } });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: "HTTP 400\n  invalid model\nsee the docs" });
+    span.end();
+    const tree = renderSpanTree(capture.finished(), { color: false });
+    expect(tree.split("\n")).toHaveLength(1);
+    expect(tree).toContain("ERROR: HTTP 400 ⏎ invalid model ⏎ see the docs");
+  });
+
   it("uses colour only when asked", () => {
     expect(renderSpanTree(capture.finished(), { color: true })).toMatch(/\u001b\[/);
     expect(renderSpanTree(capture.finished(), { color: false })).not.toMatch(/\u001b\[/);

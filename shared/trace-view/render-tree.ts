@@ -46,7 +46,7 @@ function describeSpan(span: ReadableSpan, paint: ChalkInstance, unended: boolean
   const badge = kindBadge(typeof kind === "string" ? kind : undefined, paint);
   const parts = [badge, paint.bold(span.name)];
   parts.push(unended ? paint.red("NOT ENDED") : paint.dim(formatDuration(span.duration)));
-  if (span.status.code === SpanStatusCode.ERROR) parts.push(paint.red(`ERROR${span.status.message ? `: ${span.status.message}` : ""}`));
+  if (span.status.code === SpanStatusCode.ERROR) parts.push(paint.red(`ERROR${span.status.message ? `: ${oneLine(span.status.message)}` : ""}`));
   else if (span.status.code === SpanStatusCode.OK) parts.push(paint.green("OK"));
   const details = keyDetails(span);
   if (details) parts.push(paint.cyan(details));
@@ -104,4 +104,9 @@ export function formatDuration([seconds, nanos]: readonly [number, number]): str
 
 function compareTime(a: readonly [number, number], b: readonly [number, number]): number {
   return a[0] - b[0] || a[1] - b[1];
+}
+
+/** A provider's message may span lines; one span is one line of the tree. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ⏎ ");
 }
