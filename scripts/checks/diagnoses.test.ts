@@ -25,7 +25,14 @@ const DIAGNOSES = {
   noRethrow: /its catch block must rethrow/,
   stringException: /a string was passed to recordException/,
   noBearer: /PHOENIX_API_KEY is set, but the exporter does not send it/,
+  toolRethrows: /the tool's error escaped runTool/,
+  separators: /the same words with other separators/,
+  bearerFormat: /but not as "Bearer <key>"/,
   toolOutputMissing: /TOOL span "get_weather" is missing "output.value"/,
+  oneTrace: /one trace for the whole conversation/,
+  contextNotCopied: /context attributes are not copied onto the child spans/,
+  tagsAsString: /"tag\.tags" is a JSON string/,
+  historyNotSent: /the history is not sent/,
 } as const;
 type Diagnosis = keyof typeof DIAGNOSES;
 
@@ -89,6 +96,59 @@ const MISTAKES: Record<string, Mistake> = {
     file: "chatbot.ts",
     edits: [["        span.setAttributes({ [OUTPUT_VALUE]: failure, [OUTPUT_MIME_TYPE]: MimeType.JSON });\n", ""]],
     says: "toolOutputMissing",
+  },
+  "lesson 7: a span around the whole conversation, so the turns share one trace": {
+    lesson: 7,
+    file: "chatbot.ts",
+    edits: [
+      [
+        "  for (const question of questions) replies.push(await chatTurn(model, conversation, question));\n",
+        '  await tracer.startActiveSpan("conversation", async (span) => {\n    for (const question of questions) replies.push(await chatTurn(model, conversation, question));\n    span.end();\n  });\n',
+      ],
+    ],
+    says: "oneTrace",
+  },
+  "lesson 7: the context attributes copied onto the chat turn's span only": {
+    lesson: 7,
+    file: "chatbot.ts",
+    edits: [
+      ["        ...offeredToolAttributes(tools),\n        ...contextAttributes(),\n", "        ...offeredToolAttributes(tools),\n"],
+      ["        [INPUT_MIME_TYPE]: MimeType.JSON,\n        ...contextAttributes(),\n", "        [INPUT_MIME_TYPE]: MimeType.JSON,\n"],
+    ],
+    says: "contextNotCopied",
+  },
+  "lesson 7: tag.tags left as getAttributesFromContext gives it (JSON text)": {
+    lesson: 7,
+    file: "chatbot.ts",
+    edits: [["  const tags = getTags(context.active());\n  if (tags) attributes[TAG_TAGS] = tags;\n", ""]],
+    says: "tagsAsString",
+  },
+  "lesson 7: the history kept but not sent": { lesson: 7, file: "chatbot.ts", edits: [["...history, { role: \"user\"", "{ role: \"user\""]], says: "historyNotSent" },
+  "lesson 5: a TOOL span never ended": {
+    lesson: 5,
+    file: "chatbot.ts",
+    edits: [[/(span\.setStatus\(\{ code: SpanStatusCode\.OK \}\);\n        return result;\n      \} finally \{\n)        span\.end\(\);/, "$1"]],
+    says: "neverEnded",
+  },
+  "lesson 5: the TOOL kind in lower case": { lesson: 5, file: "chatbot.ts", edits: [["OpenInferenceSpanKind.TOOL,", '"tool",']], says: "lowerCaseKind" },
+  "lesson 4: a dot missing between the index and the field": {
+    lesson: 4,
+    file: "chatbot.ts",
+    edits: [["const key = `${prefix}.${index}.`;", "const key = `${prefix}.${index}`;"]],
+    says: "separators",
+  },
+  "lesson 6: runTool rethrows the tool's error": { lesson: 6, file: "chatbot.ts", edits: [["        return failure;", "        throw error;"]], says: "toolRethrows" },
+  "lesson 6: a string passed to recordException in runTool": {
+    lesson: 6,
+    file: "chatbot.ts",
+    edits: [[/(async \(span\) => \{\n      try \{\n        if \(!tool\)[\s\S]*?\} catch \(error\) \{\n)        span\.recordException\(error as Error\);/, "$1        span.recordException(errorMessage(error));"]],
+    says: "stringException",
+  },
+  "lesson 1: the key sent without the Bearer prefix": {
+    lesson: 1,
+    file: "tracing.ts",
+    edits: [["{ authorization: `Bearer ${env.PHOENIX_API_KEY}` }", "{ authorization: env.PHOENIX_API_KEY }"]],
+    says: "bearerFormat",
   },
   "lesson 1: PHOENIX_API_KEY not sent as a bearer token": {
     lesson: 1,

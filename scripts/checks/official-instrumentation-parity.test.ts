@@ -43,6 +43,14 @@ async function ourLlmSpans(solution: string, question: string): Promise<Readable
   return capture.finished().filter(isLlm);
 }
 
+/** Lesson 7's solution: the LLM spans of every turn of one conversation, each call sent with the history. */
+async function conversationLlmSpans(questions: string[]): Promise<ReadableSpan[]> {
+  const lesson = (await import("../../solutions/07-sessions/chatbot.ts")) as typeof import("../../solutions/07-sessions/chatbot.ts");
+  capture.reset();
+  await lesson.runConversation(model, lesson.newConversation("parity-check"), questions);
+  return capture.finished().filter(isLlm);
+}
+
 /** The official instrumentation's LLM span for the same request body. */
 async function officialLlmSpan(request: ChatCompletionRequest): Promise<ReadableSpan> {
   capture.reset();
@@ -82,4 +90,11 @@ describe("our LLM spans carry every key the official OpenAI instrumentation sets
       await expectParity(spans[1]!);
     });
   }
+
+  it("lesson 7's solution, for every call of a three-turn conversation sent with its history", async () => {
+    const spans = await conversationLlmSpans(["What's the weather in Paris?", "And in London?", "What did I ask first?"]);
+    // Paris: tool call and answer; London (from the history): tool call and answer; the recall: one answer.
+    expect(spans).toHaveLength(5);
+    for (const span of spans) await expectParity(span);
+  });
 });

@@ -13,6 +13,7 @@ const README = `# Lesson
 | every span | ended | |
 | next LLM | \`llm.input_messages.3.message.content\` (role \`tool\`) | the error |
 | TOOL | the result, somehow | |
+| CHAIN | \`metadata\` (JSON), role \`tool\` | the metadata |
 
 ## Hints
 `;
@@ -20,7 +21,7 @@ const README = `# Lesson
 describe("the Expected spans table of a lesson README", () => {
   const rows = expectedRows(README);
 
-  it("reads the keys of each row from its Key column: backticked keys, key endings, and the words status, exception, ended", () => {
+  it("reads the keys of each row from its Key column: backticked keys, key endings, OpenInference keys without a dot, and the words status, exception, ended", () => {
     expect(rows.map((row) => row.keys)).toEqual([
       ["llm.tools.0.tool.json_schema", "llm.tools.1.tool.json_schema"],
       [".tool_calls.0.tool_call.function.name", ".function.arguments"],
@@ -28,6 +29,7 @@ describe("the Expected spans table of a lesson README", () => {
       ["ended"],
       ["llm.input_messages.3.message.content"],
       [],
+      ["metadata"],
     ]);
   });
 

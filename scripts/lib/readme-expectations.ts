@@ -2,7 +2,9 @@
 // of. Verify holds every row to the keys the lesson's tests really asserted (checked-keys.ts).
 // A row names what is checked in its "Key" (or "Checked") column: attribute keys in backticks
 // (`input.value`; `...tool_calls.0.tool_call.id` or `.function.name` match by their end), or
-// the words status, event `exception`, ended, parent; code such as `phoenixExporter(...)` by its name.
+// the words status, event `exception`, ended, parent; code such as `phoenixExporter(...)` by its name;
+// an OpenInference key without a dot (`metadata`) by its being one.
+import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
 
 export interface ExpectedRow {
   /** the row as written, for the report */
@@ -12,6 +14,7 @@ export interface ExpectedRow {
 }
 
 const WORDS = ["status", "exception", "ended", "parent"];
+const OPENINFERENCE_KEYS = new Set<string>(Object.values(SemanticConventions));
 
 export function expectedRows(readme: string): ExpectedRow[] {
   const section = readme.split(/^## Expected spans\s*$/m)[1]?.split(/^## /m)[0];
@@ -36,7 +39,7 @@ function keysOf(cell: string): string[] {
     .map((match) => match[1]!.trim())
     .map((token) => token.replace(/\(.*$/s, "")) // phoenixExporter({ ... }) -> phoenixExporter
     .map((token) => token.replace(/^\.\.\./, "."))
-    .filter((token) => token.includes(".") || /^[a-z]+[A-Z][A-Za-z]*$/.test(token));
+    .filter((token) => token.includes(".") || /^[a-z]+[A-Z][A-Za-z]*$/.test(token) || OPENINFERENCE_KEYS.has(token));
   for (const word of WORDS) if (new RegExp(`\\b${word}\\b`).test(cell.replace(/`[^`]*`/g, (code) => (code === "`exception`" ? "exception" : "")))) keys.push(word);
   return [...new Set(keys)];
 }

@@ -1,0 +1,74 @@
+// What `npx tsx lessons/07-.../chatbot.ts "q1" "q2" ...` does from lesson 7 on: set up tracing
+// with the lesson's own setupTracing, run one conversation (one session) of several turns,
+// then print the replies and each turn's span tree (each turn is its own trace).
+import chalk from "chalk";
+import type { BasicTracerProvider, ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { connectModel, type ModelConnection } from "../chatbot/connect-model.ts";
+import { TraceViewExporter } from "../trace-view/trace-view-exporter.ts";
+import { renderSpanTree } from "../trace-view/render-tree.ts";
+import { redactUrlCredentials } from "../chatbot/url-credentials.ts";
+import { phoenixBaseUrl } from "../phoenix/trace-link.ts";
+
+export interface ConversationProgram<Conversation extends { sessionId: string; userId: string }> {
+  setupTracing(options: { exporters: SpanExporter[] }): BasicTracerProvider;
+  /** the lesson's Phoenix exporter, or undefined when PHOENIX_COLLECTOR_ENDPOINT is not set */
+  phoenixExporter(): SpanExporter | undefined;
+  newConversation(): Conversation;
+  chatTurn(model: ModelConnection, conversation: Conversation, userMessage: string): Promise<string>;
+  /** the questions asked when none are given on the command line */
+  defaultQuestions: string[];
+}
+
+/** Each argument is one turn: `chatbot.ts "What's the weather in Paris?" "And in London?"`. */
+export async function runConversationLesson<Conversation extends { sessionId: string; userId: string }>(
+  program: ConversationProgram<Conversation>,
+  argv = process.argv.slice(2),
+): Promise<void> {
+  const given = argv.map((question) => question.trim()).filter(Boolean);
+  const questions = given.length > 0 ? given : program.defaultQuestions;
+  const traceView = new TraceViewExporter();
+  const phoenix = program.phoenixExporter();
+  const provider = program.setupTracing({ exporters: phoenix ? [traceView, phoenix] : [traceView] });
+  const model = await connectModel();
+  const conversation = program.newConversation();
+  console.log(chalk.dim(`model: ${model.model} via ${model.provider} (${model.baseUrl})`));
+  console.log(chalk.dim(`session: ${conversation.sessionId}, user: ${conversation.userId}`));
+  try {
+    for (const question of questions) {
+      console.log(`${chalk.bold("you:")} ${question}`);
+      const reply = await program.chatTurn(model, conversation, question);
+      console.log(`${chalk.bold("bot:")} ${reply}`);
+    }
+  } catch (error) {
+    console.log(chalk.red(`The chat turn threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`));
+    process.exitCode = 1;
+  } finally {
+    // Shutting the provider down flushes every pending span to every exporter.
+    await provider.shutdown().catch((error: unknown) => console.log(chalk.yellow(`Flushing spans failed: ${String(error)}`)));
+    await model.close();
+  }
+
+  console.log(`\n${chalk.bold("spans:")}`);
+  if (traceView.spans.length === 0) {
+    console.log(chalk.dim("  (no spans were recorded: is the tracer provider registered, and is every span ended?)"));
+  }
+  for (const [index, spans] of byTrace(traceView.spans).entries()) {
+    console.log(chalk.dim(`  trace ${index + 1} (${spans[0]!.spanContext().traceId}):`));
+    console.log(renderSpanTree(spans).replace(/^/gm, "    "));
+  }
+  if (phoenix) {
+    const projectName = process.env.PHOENIX_PROJECT_NAME || "openinference-workbook";
+    console.log(`\n${chalk.bold("phoenix:")} ${redactUrlCredentials(phoenixBaseUrl())}: project "${projectName}", Sessions tab, session ${conversation.sessionId}`);
+  }
+}
+
+/** The spans grouped by trace, in the order the traces started. */
+function byTrace(spans: readonly ReadableSpan[]): ReadableSpan[][] {
+  const traces = new Map<string, ReadableSpan[]>();
+  const ordered = [...spans].sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1]);
+  for (const span of ordered) {
+    const traceId = span.spanContext().traceId;
+    traces.set(traceId, [...(traces.get(traceId) ?? []), span]);
+  }
+  return [...traces.values()];
+}
