@@ -42,7 +42,13 @@ import {
 } from "@arizeai/openinference-semantic-conventions";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ToolCall, ToolDefinition } from "../../shared/openai/types.ts";
-import { ModelApiError, ModelConnectionError, ModelResponseError, ModelTimeoutError } from "../../shared/chatbot/model-errors.ts";
+import {
+  ModelApiError,
+  ModelConnectionCutError,
+  ModelConnectionError,
+  ModelResponseError,
+  ModelTimeoutError,
+} from "../../shared/chatbot/model-errors.ts";
 import { findTool, toolDefinitions } from "../../shared/chatbot/tools.ts";
 import { isRunDirectly } from "../../shared/lesson-runner/run-lesson.ts";
 import { runConversationLesson } from "../../shared/lesson-runner/run-conversation.ts";
@@ -299,7 +305,9 @@ function messageAttributes(prefix: string, messages: ChatMessage[]): Attributes 
 /** What the user reads when the model call failed: the cause, and what to do. */
 function explainModelFailure(error: unknown): string {
   if (error instanceof ModelApiError && error.status === 429) {
-    return `The model is busy (rate limited). Please try again in ${error.retryAfterSeconds ?? 10} seconds.`;
+    // Only the provider knows how long to wait (retry-after); without it, say nothing invented.
+    const wait = error.retryAfterSeconds === null ? "in a moment" : `in ${error.retryAfterSeconds} seconds`;
+    return `The model is busy (rate limited). Please try again ${wait}.`;
   }
   if (error instanceof ModelApiError && error.status >= 500) {
     return `The model service had an error (HTTP ${error.status}). Please try again in a moment.`;
@@ -307,6 +315,8 @@ function explainModelFailure(error: unknown): string {
   if (error instanceof ModelApiError) return `The model rejected the request (HTTP ${error.status}): ${error.message}`;
   if (error instanceof ModelTimeoutError) return "The model took too long to answer. Please try again.";
   if (error instanceof ModelResponseError) return "The model sent an answer I could not read. Please try again.";
+  // Reached, then cut off mid-answer: not the same as never reached.
+  if (error instanceof ModelConnectionCutError) return "The model's answer was cut off. Please try again.";
   if (error instanceof ModelConnectionError) return "I could not reach the model. Please check that it is running.";
   return `Something went wrong while asking the model: ${errorMessage(error)}`;
 }
