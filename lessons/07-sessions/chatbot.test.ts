@@ -98,6 +98,16 @@ describe("lesson 7: a conversation of three turns is one Phoenix session", () =>
     checks().that(/In London it is/.test(followUp!.reply), { headline: 'The follow-up "And in London?" was not answered with London\'s weather.', expected: "a reply like: In London it is 14°C and drizzling.", got: followUp!.reply, hint: 1 });
     checks().that(recall!.reply.includes(QUESTIONS[0]!), { headline: 'The model could not say what was asked first.', expected: `a reply quoting ${JSON.stringify(QUESTIONS[0])}`, got: recall!.reply, hint: 1 });
   });
+
+  // Last in this block: it runs a conversation of its own. A turn that returns early (the apology)
+  // must name its session too, or Phoenix files the failed turn under no session at all.
+  it("a turn whose model call fails still carries the session, the user, the metadata and the tags", async () => {
+    const failed = await converse(["Hello [[fault:http-500]]"]);
+    const roots = checkTurnTraces(checks(), failed.turns);
+    checkSessionOnRoots(checks(), roots, SESSION);
+    checkSessionOnEverySpan(checks(), roots, SESSION);
+    checkMetadataAndTags(checks(), roots, SESSION);
+  });
 });
 
 describe("still true from lessons 1 to 6", () => {
