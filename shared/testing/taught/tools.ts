@@ -88,7 +88,9 @@ function checkToolSpan(lessonChecks: SpanChecks, chain: ReadableSpan, call: Tool
     checks.fail({
       headline: `No TOOL span has tool.id = "${call.id}", the id of the model's ${call.function.name} call.`,
       expected: `a TOOL span with ${TOOL_ID} = "${call.id}"`,
-      got: `tool.id values: ${tools.map((candidate) => JSON.stringify(candidate.attributes[TOOL_ID])).join(", ")}`,
+      got: tools.some((candidate) => candidate.attributes[TOOL_ID] !== undefined)
+        ? `tool.id values: ${tools.map((candidate) => JSON.stringify(candidate.attributes[TOOL_ID] ?? "(not set)")).join(", ")}`
+        : "no TOOL span has a tool.id",
       hint: 3,
     });
   }
