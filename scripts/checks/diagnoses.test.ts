@@ -3,9 +3,7 @@
 // `npm run workbook -- check N` would check it; the first failure must name that mistake and
 // no other one. A wrong hint is worse than none.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-
 import path from "node:path";
-
 import { afterAll, describe, expect, it } from "vitest";
 import { findLesson, loadCatalog, projectRoot } from "../../shared/lessons/catalog.ts";
 import { writeLessonCopy } from "../lib/lesson-copy.ts";

@@ -5,7 +5,7 @@
 // there that no longer survives (so the list stays short and true). Prints score and time.
 //   npm run verify:mutants [-- --lesson 3] [--workers 2]
 import { fork, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -45,8 +45,7 @@ const jobs: MutantJob[] = lessons.flatMap((lesson) => [
   ...mutantsByLesson.get(lesson.slug)!.map((mutant) => ({ id: `${lesson.slug}/${mutant.id}`, slug: lesson.slug, mutant: { file: mutant.file, text: mutant.text } })),
 ]);
 
-const { uptime } = os;
-console.log(chalk.bold(`mutation check: ${jobs.length - lessons.length} mutants of ${lessons.length} lesson(s), ${workerCount} worker(s); load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")} (up ${Math.round(uptime() / 60)} min)`));
+console.log(chalk.bold(`mutation check: ${jobs.length - lessons.length} mutants of ${lessons.length} lesson(s), ${workerCount} worker(s); load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")} (up ${Math.round(os.uptime() / 60)} min)`));
 const started = performance.now();
 const verdicts = await runAll(jobs, workerCount);
 const seconds = (performance.now() - started) / 1000;
@@ -111,7 +110,7 @@ async function runAll(queue: MutantJob[], count: number): Promise<Map<string, Mu
   });
   await Promise.all(workers);
   if (process.stdout.isTTY) process.stdout.write("\r\u001b[K");
-  if (existsSync(root)) rmSync(root, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
   return results;
 }
 

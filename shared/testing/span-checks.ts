@@ -367,8 +367,12 @@ function show(value: AttributeValue | undefined): string {
 
 /** The same letters and digits, other dots, dashes or underscores: "input_value", "llm.input_messages.0message.role". */
 function separatorsDiffer(key: string, wanted: string): boolean {
-  const squash = (text: string) => text.toLowerCase().replace(/[._\-\s]/g, "");
   return squash(key) === squash(wanted);
+}
+
+/** The key's letters and digits only. */
+function squash(key: string): string {
+  return key.toLowerCase().replace(/[._\-\s]/g, "");
 }
 
 /** A key on the span that is the wanted one with an index one higher, while index 0 is absent: counting from 1. */
@@ -385,11 +389,10 @@ function findShiftedIndexKey(span: ReadableSpan, wanted: string): string | undef
 
 /** A key on the span that looks like a typo of the wanted one: same letters, different separators, or a few edits away. */
 function findNearMissKey(span: ReadableSpan, wanted: string): string | undefined {
-  const squash = (key: string) => key.toLowerCase().replace(/[._\-\s]/g, "");
   // Keys that differ only in their indices are other items of the same list, not typos.
   const shape = (key: string) => key.replace(/\.\d+(?=\.|$)/g, ".#");
   return Object.keys(span.attributes).find(
-    (key) => key !== wanted && shape(key) !== shape(wanted) && !isOpenInferenceKey(key) && (squash(key) === squash(wanted) || editDistance(key, wanted) <= 3 || key.startsWith(`${wanted}_`) || wanted.startsWith(key + "s")),
+    (key) => key !== wanted && shape(key) !== shape(wanted) && !isOpenInferenceKey(key) && (separatorsDiffer(key, wanted) || editDistance(key, wanted) <= 3 || key.startsWith(`${wanted}_`) || wanted.startsWith(key + "s")),
   );
 }
 

@@ -43,11 +43,8 @@ export interface RecordedCall {
  * its status says: it must be OK.
  */
 export function callFailed(span: ReadableSpan): boolean {
-  return span.attributes[OUTPUT_VALUE] === undefined && saysFailed(span);
-}
-
-export function saysFailed(span: ReadableSpan): boolean {
-  return span.status.code === SpanStatusCode.ERROR || span.events.some((event) => event.name === "exception");
+  const saysFailed = span.status.code === SpanStatusCode.ERROR || span.events.some((event) => event.name === "exception");
+  return span.attributes[OUTPUT_VALUE] === undefined && saysFailed;
 }
 
 /** Checks every LLM span as lesson 3 taught; returns the calls in order, parsed. */
