@@ -7,7 +7,6 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort } from "../../../scripts/lib/free-port.ts";
 import type { ChatResponse, ErrorResponse } from "../api.ts";
 import { closedPortUrl } from "./test-support/closed-port.ts";
 
@@ -61,10 +60,18 @@ afterEach(async () => {
   }
 });
 
+/**
+ * The URL the app printed on its "Chat page:" line. The app is started with APP_PORT=0, so the
+ * OS picks its port when it listens: a port picked beforehand can be taken by another test
+ * process in between (CI saw "Port ... is already in use" that way).
+ */
+function printedUrl(output: string): string | undefined {
+  return /Chat page:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1];
+}
+
 /** Starts the app as `npm run app` does, with the offline model; resolves once it answers. */
 async function startApp(env: NodeJS.ProcessEnv): Promise<RunningApp> {
-  const port = await freePort();
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, APP_HOST: "127.0.0.1", APP_PORT: String(port), OTEL_BSP_SCHEDULE_DELAY: "60000", ...env };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, APP_HOST: "127.0.0.1", APP_PORT: "0", OTEL_BSP_SCHEDULE_DELAY: "60000", ...env };
   for (const name of ["OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_MODEL", "PHOENIX_URL", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]) {
     if (!(name in env)) delete childEnv[name];
   }
@@ -72,15 +79,16 @@ async function startApp(env: NodeJS.ProcessEnv): Promise<RunningApp> {
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const app = { url: `http://127.0.0.1:${port}`, process: child, output: () => output };
+  const app = { url: "", process: child, output: () => output };
   running.push({ app });
   const deadline = Date.now() + 15_000;
   // "Chat page:" is printed right after listen(), in the same step as the signal handlers.
-  while (!output.includes("Chat page:")) {
+  while (!printedUrl(output)) {
     if (child.exitCode !== null) throw new Error(`The app exited (${child.exitCode}) before it was ready:\n${output}`);
     if (Date.now() > deadline) throw new Error(`The app did not start within 15 s:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  app.url = printedUrl(output)!;
   return app;
 }
 
@@ -282,21 +290,21 @@ describe("tracing off (OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none)", () =
 
 describe("npm run app", () => {
   it("stops on a SIGTERM sent to npm itself (the script execs node: no process is left serving)", async () => {
-    const port = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, APP_HOST: "127.0.0.1", APP_PORT: String(port), PHOENIX_COLLECTOR_ENDPOINT: await closedPortUrl() };
+    const env: NodeJS.ProcessEnv = { ...process.env, APP_HOST: "127.0.0.1", APP_PORT: "0", PHOENIX_COLLECTOR_ENDPOINT: await closedPortUrl() };
     for (const name of ["OPENAI_BASE_URL", "OPENAI_API_KEY", "PHOENIX_URL", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]) delete env[name];
     const npm = spawn("npm", ["run", "--silent", "app"], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     npm.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     npm.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     try {
-      await expect.poll(() => output, { timeout: 20_000 }).toContain("Chat page:");
-      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      await expect.poll(() => printedUrl(output), { timeout: 20_000 }).toBeDefined();
+      const url = printedUrl(output)!;
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
       const exited = once(npm, "exit");
       npm.kill("SIGTERM");
       await exited;
       // The app itself has stopped: nothing listens on its port any more.
-      await expect.poll(() => fetch(`http://127.0.0.1:${port}/healthz`).then(() => "serving", () => "stopped"), { timeout: 10_000 }).toBe("stopped");
+      await expect.poll(() => fetch(`${url}/healthz`).then(() => "serving", () => "stopped"), { timeout: 10_000 }).toBe("stopped");
       expect(output).toContain("SIGTERM:");
     } finally {
       if (npm.exitCode === null) npm.kill("SIGKILL");
