@@ -1,6 +1,8 @@
 // What `npx tsx lessons/07-.../chatbot.ts "q1" "q2" ...` does from lesson 7 on: set up tracing
 // with the lesson's own setupTracing, run one conversation (one session) of several turns,
 // then print the replies and each turn's span tree (each turn is its own trace).
+// From lesson 8 on (`streams: true`) the reply is printed as it arrives, and Ctrl-C stops the
+// answer being streamed (the chat turn gets an aborted signal); a second Ctrl-C quits.
 import chalk from "chalk";
 import type { BasicTracerProvider, ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { connectModel, type ModelConnection } from "../chatbot/connect-model.ts";
@@ -14,9 +16,16 @@ export interface ConversationProgram<Conversation extends { sessionId: string; u
   /** the lesson's Phoenix exporter, or undefined when PHOENIX_COLLECTOR_ENDPOINT is not set */
   phoenixExporter(): SpanExporter | undefined;
   newConversation(): Conversation;
-  chatTurn(model: ModelConnection, conversation: Conversation, userMessage: string): Promise<string>;
+  chatTurn(model: ModelConnection, conversation: Conversation, userMessage: string, options?: StreamingTurnOptions): Promise<string>;
+  /** the chat turn takes StreamingTurnOptions: print the text as it arrives, stop it on Ctrl-C */
+  streams?: boolean;
   /** the questions asked when none are given on the command line */
   defaultQuestions: string[];
+}
+
+export interface StreamingTurnOptions {
+  onText?: (text: string) => void;
+  signal?: AbortSignal;
 }
 
 /** Each argument is one turn: `chatbot.ts "What's the weather in Paris?" "And in London?"`. */
@@ -36,8 +45,12 @@ export async function runConversationLesson<Conversation extends { sessionId: st
   try {
     for (const question of questions) {
       console.log(`${chalk.bold("you:")} ${question}`);
-      const reply = await program.chatTurn(model, conversation, question);
-      console.log(`${chalk.bold("bot:")} ${reply}`);
+      if (program.streams) {
+        await streamedTurn(program, model, conversation, question);
+      } else {
+        const reply = await program.chatTurn(model, conversation, question);
+        console.log(`${chalk.bold("bot:")} ${reply}`);
+      }
     }
   } catch (error) {
     console.log(chalk.red(`The chat turn threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`));
@@ -59,6 +72,38 @@ export async function runConversationLesson<Conversation extends { sessionId: st
   if (phoenix) {
     const projectName = process.env.PHOENIX_PROJECT_NAME || "openinference-workbook";
     console.log(`\n${chalk.bold("phoenix:")} ${redactUrlCredentials(phoenixBaseUrl())}: project "${projectName}", Sessions tab, session ${conversation.sessionId}`);
+  }
+}
+
+/** One turn whose reply is printed as it arrives; Ctrl-C during it stops the answer. */
+async function streamedTurn<Conversation extends { sessionId: string; userId: string }>(
+  program: ConversationProgram<Conversation>,
+  model: ModelConnection,
+  conversation: Conversation,
+  question: string,
+): Promise<void> {
+  const stop = new AbortController();
+  const onInterrupt = () => {
+    if (stop.signal.aborted) process.exit(130); // the second Ctrl-C quits
+    stop.abort();
+  };
+  process.on("SIGINT", onInterrupt);
+  process.stdout.write(`${chalk.bold("bot:")} `);
+  let shown = "";
+  try {
+    const reply = await program.chatTurn(model, conversation, question, {
+      onText: (text) => {
+        shown += text;
+        process.stdout.write(text);
+      },
+      signal: stop.signal,
+    });
+    if (stop.signal.aborted) process.stdout.write(chalk.dim(" [stopped]"));
+    // A reply that is not what streamed (an apology after a failure) is printed after it.
+    if (reply !== shown) process.stdout.write(shown === "" ? reply : `\n${chalk.bold("bot:")} ${reply}`);
+    process.stdout.write("\n");
+  } finally {
+    process.off("SIGINT", onInterrupt);
   }
 }
 

@@ -15,8 +15,12 @@ export interface LessonHarness {
   readonly capture: SpanCapture;
   readonly checks: SpanChecks;
   readonly offlineModel: OfflineModel;
-  /** A connection to the offline model, as the chatbot gets it in real runs. */
-  connect(options?: { timeoutMs?: number }): Promise<ModelConnection>;
+  /**
+   * A connection to the offline model, as the chatbot gets it in real runs. With
+   * `streamChunkDelayMs`, to an offline model of its own that leaves that long between streamed
+   * chunks (lesson 8 times the first token against the chunks).
+   */
+  connect(options?: { timeoutMs?: number; streamChunkDelayMs?: number }): Promise<ModelConnection>;
   /**
    * Runs one piece of the learner's code on a clean slate of spans: notes which spans were
    * still open the moment it returned, then gives work it did not wait for a moment to end.
@@ -43,6 +47,7 @@ export function useLessonHarness(testFileUrl: string): LessonHarness {
   const capture: SpanCapture = installSpanCapture();
   const checks = new SpanChecks(capture, lesson);
   let offlineModel: OfflineModel | undefined;
+  const paced = new Map<number, Promise<OfflineModel>>();
   const connections: ModelConnection[] = [];
 
   beforeAll(async () => {
@@ -51,6 +56,7 @@ export function useLessonHarness(testFileUrl: string): LessonHarness {
   afterAll(async () => {
     await Promise.all(connections.map((connection) => connection.close()));
     await offlineModel?.close();
+    await Promise.all([...paced.values()].map(async (model) => (await model).close()));
     await capture.uninstall();
     writeCheckedKeys(lesson);
   });
@@ -80,9 +86,14 @@ export function useLessonHarness(testFileUrl: string): LessonHarness {
       }
       return outcome;
     },
-    async connect(options = {}) {
+    async connect({ streamChunkDelayMs, ...options } = {}) {
+      let model = ready(offlineModel);
+      if (streamChunkDelayMs !== undefined) {
+        if (!paced.has(streamChunkDelayMs)) paced.set(streamChunkDelayMs, startOfflineModel({ streamChunkDelayMs }));
+        model = await paced.get(streamChunkDelayMs)!;
+      }
       // An empty env: tests always talk to the offline model, whatever the shell exports.
-      const connection = await connectModel({ env: {}, offlineModel: ready(offlineModel), ...options });
+      const connection = await connectModel({ env: {}, offlineModel: model, ...options });
       connections.push(connection);
       return connection;
     },

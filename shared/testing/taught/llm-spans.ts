@@ -47,8 +47,17 @@ export function callFailed(span: ReadableSpan): boolean {
   return span.attributes[OUTPUT_VALUE] === undefined && saysFailed;
 }
 
+export interface LlmSpanOptions {
+  atLeast?: number;
+  /**
+   * From lesson 8 on the calls stream: there is no response body, and this checks the span's
+   * answer against the stream the chatbot read instead (taught/streaming.ts's streamedCalls).
+   */
+  streamed?: (span: ReadableSpan, request: ChatCompletionRequest) => RecordedCall;
+}
+
 /** Checks every LLM span as lesson 3 taught; returns the calls in order, parsed. */
-export function checkLlmSpans(lessonChecks: SpanChecks, chain: ReadableSpan, model: ModelIdentity, options: { atLeast?: number } = {}): RecordedCall[] {
+export function checkLlmSpans(lessonChecks: SpanChecks, chain: ReadableSpan, model: ModelIdentity, options: LlmSpanOptions = {}): RecordedCall[] {
   const checks = lessonChecks.taughtIn(3);
   const spans = checks.atLeast(options.atLeast ?? 1, { kind: OpenInferenceSpanKind.LLM }, "LLM span around the model call", { hint: 1, hintIfNotEnded: 3 });
   return spans.map((span) => {
@@ -70,6 +79,7 @@ export function checkLlmSpans(lessonChecks: SpanChecks, chain: ReadableSpan, mod
       expectations.json(`the request minus "messages": ${JSON.stringify(parameters).slice(0, 100)}`, (parsed) => sameJson(parsed, parameters)),
       { hint: 2 },
     );
+    if (options.streamed) return options.streamed(span, request);
     if (callFailed(span)) {
       // A failed call has no response: what it asked for is what its span can say.
       checks.attribute(span, LLM_MODEL_NAME, request.model, { hint: 2 });

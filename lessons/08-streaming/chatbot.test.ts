@@ -1,0 +1,220 @@
+import { OpenInferenceSpanKind } from "@arizeai/openinference-semantic-conventions";
+import { describe, it } from "vitest";
+import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
+import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
+import { loadLesson } from "../../shared/testing/lesson-module.ts";
+import type { SpanChecks } from "../../shared/testing/span-checks.ts";
+import { tapStreams, type StreamTap } from "../../shared/testing/stream-tap.ts";
+import { checkChainSpan } from "../../shared/testing/taught/chain-span.ts";
+import { checkFailedModelCall, checkFailedTool, checkFailuresRecorded } from "../../shared/testing/taught/errors.ts";
+import { checkLlmSpans } from "../../shared/testing/taught/llm-spans.ts";
+import { checkMessages } from "../../shared/testing/taught/messages.ts";
+import { checkHistorySent, checkMetadataAndTags, checkSessionOnEverySpan, checkSessionOnRoots, checkTurnTraces, type SessionExpectation, type SessionTurn } from "../../shared/testing/taught/sessions.ts";
+import { streamedCalls } from "../../shared/testing/taught/streaming.ts";
+import { checkTools } from "../../shared/testing/taught/tools.ts";
+import { tracerSetupChecks } from "../../shared/testing/taught/tracer-setup.ts";
+
+// The harness first: it registers the span capture before the lesson's module gets its tracer.
+const harness = useLessonHarness(import.meta.url);
+const { runConversation } = await loadLesson<typeof import("./chatbot.ts")>(import.meta.url, "chatbot.ts");
+type Conversation = import("./chatbot.ts").Conversation;
+const checks = () => harness.checks;
+
+const tracing = await loadLesson<typeof import("./tracing.ts")>(import.meta.url, "tracing.ts");
+
+const SESSION: SessionExpectation = {
+  sessionId: "workbook-session-8",
+  userId: "learner-8",
+  metadata: (turnIndex) => ({ channel: "tests", turn: turnIndex + 1 }),
+  tags: ["workbook", "lesson-8"],
+};
+
+interface Outcome {
+  turns: SessionTurn[];
+  thrown?: unknown;
+  model: ModelConnection;
+  /** what the chatbot received from each streamed call */
+  tap: StreamTap;
+  /** each piece of text the chatbot handed on (printed) as it arrived, with how many chunks had arrived by then */
+  printed: Array<{ text: string; chunksRead: number }>;
+}
+
+interface ConverseOptions {
+  /** stop the answer (abort the turn's signal) once this much text has been printed */
+  stopAfterText?: boolean;
+  /** an offline model that leaves this long between chunks (to time the first token) */
+  streamChunkDelayMs?: number;
+}
+
+/** Runs the questions as one conversation through a tapped model connection, on a clean slate of spans. */
+async function converse(questions: string[], options: ConverseOptions = {}): Promise<Outcome> {
+  const connection = await harness.connect(options.streamChunkDelayMs === undefined ? {} : { streamChunkDelayMs: options.streamChunkDelayMs });
+  const tap = tapStreams(connection);
+  const printed: Outcome["printed"] = [];
+  const stop = new AbortController();
+  const conversation: Conversation = { sessionId: SESSION.sessionId, userId: SESSION.userId, metadata: { channel: "tests" }, tags: [...SESSION.tags], messages: [] };
+  const onText = (text: string) => {
+    printed.push({ text, chunksRead: tap.streams.reduce((sum, stream) => sum + stream.chunks.length, 0) });
+    if (options.stopAfterText) stop.abort();
+  };
+  const { value, thrown } = await harness.run(() => runConversation(tap.model, conversation, questions, { onText, signal: stop.signal }));
+  const turns = questions.map((question, index) => ({ question, reply: value?.[index] ?? "(the conversation threw)" }));
+  return { turns, thrown, model: connection, tap, printed };
+}
+
+/** Each turn's trace, in order. */
+function turnTraces(): SpanChecks[] {
+  const chains = checks().all({ kind: OpenInferenceSpanKind.CHAIN });
+  return [...new Set(chains.map((span) => span.spanContext().traceId))].map((traceId) => checks().inTrace(traceId));
+}
+
+/** Everything lessons 2 to 8 check on one turn's trace, the LLM spans against the streams the chatbot read. */
+function checkTurn(trace: SpanChecks, turn: SessionTurn, outcome: Outcome, status: "OK" | "ERROR" = "OK") {
+  const chain = checkChainSpan(trace, { question: turn.question, reply: turn.reply, status });
+  const calls = checkLlmSpans(trace, chain, outcome.model, { streamed: streamedCalls(trace, outcome.tap) });
+  checkMessages(trace, calls);
+  const runs = checkTools(trace, chain, calls);
+  checkFailuresRecorded(trace);
+  return { chain, calls, runs };
+}
+
+function threw(outcome: Outcome): void {
+  checks().that(outcome.thrown === undefined, {
+    headline: "The conversation threw instead of answering.",
+    expected: "a reply for every turn",
+    got: outcome.thrown instanceof Error ? `${outcome.thrown.name}: ${outcome.thrown.message}` : String(outcome.thrown),
+    hint: 1,
+  });
+}
+
+/** The chatbot streamed (it read model.streamChatCompletion) and handed the text on as it arrived. */
+function checkPrintedAsItArrived(outcome: Outcome, reply: string): void {
+  threw(outcome);
+  checks().that(outcome.tap.streams.length > 0, {
+    headline: "The chatbot did not stream the answer.",
+    expected: "callModel reads model.streamChatCompletion(request) with for await",
+    got: `${outcome.tap.plainCalls} call(s) of model.createChatCompletion, no stream`,
+    hint: 1,
+  });
+  const printed = outcome.printed.map((piece) => piece.text).join("");
+  checks().that(printed === reply, {
+    headline: "The answer's text was not handed to onText piece by piece as it arrived.",
+    expected: `onText called with each delta.content, adding up to the reply: ${JSON.stringify(reply)}`,
+    got: outcome.printed.length === 0 ? "onText was never called" : JSON.stringify(printed),
+    hint: 1,
+  });
+  const chunks = outcome.tap.streams.reduce((sum, stream) => sum + stream.chunks.length, 0);
+  checks().that(outcome.printed.length > 1 && outcome.printed[0]!.chunksRead < chunks, {
+    headline: "The answer was printed only after the whole stream had been read.",
+    expected: "onText(content) inside the for await loop, for each piece",
+    got: `${outcome.printed.length} call(s) of onText, the first after ${outcome.printed[0]?.chunksRead ?? 0} of ${chunks} chunks`,
+    hint: 1,
+  });
+}
+
+describe("lesson 8: the answer streams, and the LLM span stays right", () => {
+  it("a plain answer streams: printed as it arrives; the span holds the assembled text, finish reason, token counts and the first token", async () => {
+    // Chunks 20 ms apart, so the first token's time can be told from the first chunk's.
+    const outcome = await converse(["Hello!"], { streamChunkDelayMs: 20 });
+    checkPrintedAsItArrived(outcome, outcome.turns[0]!.reply);
+    checkTurn(turnTraces()[0]!, outcome.turns[0]!, outcome);
+  });
+
+  it("a streamed two-tool turn (Paris and Tokyo): the two calls stay two, each with its own id and arguments", async () => {
+    const outcome = await converse(["What's the weather in Paris and in Tokyo?"]);
+    threw(outcome);
+    const [turn] = outcome.turns;
+    const { runs, calls } = checkTurn(turnTraces()[0]!, turn!, outcome);
+    checks().that(/Paris/.test(turn!.reply) && /Tokyo/.test(turn!.reply), {
+      headline: "The two tool calls did not both reach the tools.",
+      expected: "a reply about Paris and Tokyo",
+      got: turn!.reply,
+      hint: 4,
+      mistake: "the pieces of both calls went into one call: assemble each at its delta.index.",
+    });
+    checks().that(runs.length === 2 && calls.length === 2, { headline: "A two-tool turn should be LLM, TOOL, TOOL, LLM.", expected: "2 LLM spans and 2 TOOL spans", got: `${calls.length} LLM, ${runs.length} TOOL`, hint: 4 });
+  });
+
+  // What real providers and proxies send differs from OpenAI in small ways (shared/model/stream-style.ts).
+  for (const style of ["omit-finish-reason", "usage-choice", "text-first", "usage-extras", "litellm"]) {
+    it(`holds on a stream shaped like other providers': ${style}`, async () => {
+      const questions = [`What's the weather in Paris and in Tokyo? [[stream:${style}]]`, `Hello! [[stream:${style}]]`];
+      const outcome = await converse(questions);
+      threw(outcome);
+      turnTraces().forEach((trace, index) => checkTurn(trace, outcome.turns[index]!, outcome));
+    });
+  }
+
+  it("a stream cut off mid-answer: ERROR with the exception, the part that arrived kept, and the user told it was cut off", async () => {
+    const outcome = await converse(["Hello! [[fault:stream-abort]]"]);
+    threw(outcome);
+    const [turn] = outcome.turns;
+    const { calls } = checkTurn(turnTraces()[0]!, turn!, outcome, "ERROR");
+    checkFailedModelCall(turnTraces()[0]!, calls, /ModelConnectionCutError/);
+    checks().that(/cut off/i.test(turn!.reply) && !/could not reach/i.test(turn!.reply), {
+      headline: "The user is not told that the answer was cut off.",
+      expected: "a reply saying the answer was cut off (the model was reached, then the stream ended early)",
+      got: turn!.reply,
+      hint: 4,
+    });
+  });
+
+  it("an error before the first chunk (HTTP 500): ERROR with the exception, the span ended, a useful reply", async () => {
+    const outcome = await converse(["Hello! [[fault:http-500]]"]);
+    threw(outcome);
+    const { calls } = checkTurn(turnTraces()[0]!, outcome.turns[0]!, outcome, "ERROR");
+    checkFailedModelCall(turnTraces()[0]!, calls, /ModelApiError.*500/);
+  });
+
+  it("the user stops the answer: the span ends with what arrived, says so, and is no ERROR", async () => {
+    const outcome = await converse(["Hello!"], { stopAfterText: true });
+    threw(outcome);
+    const [turn] = outcome.turns;
+    checks().that(outcome.tap.streams.some((stream) => stream.ending === "stopped"), {
+      headline: "The stream was read to its end though the turn's signal was aborted.",
+      expected: "model.streamChatCompletion(request, { signal }) (or a check of signal.aborted in the loop) so that a stop ends the stream",
+      got: `streams: ${outcome.tap.streams.map((stream) => stream.ending).join(", ")}`,
+      hint: 4,
+    });
+    const printed = outcome.printed.map((piece) => piece.text).join("");
+    checks().that(turn!.reply === printed, {
+      headline: "A stopped turn's reply should be what had arrived when it was stopped.",
+      expected: JSON.stringify(printed),
+      got: JSON.stringify(turn!.reply),
+      hint: 4,
+    });
+    checkTurn(turnTraces()[0]!, turn!, outcome);
+  });
+});
+
+describe("still true from lessons 1 to 7", () => {
+  const QUESTIONS = ["What's the weather in Paris?", "And in London?", "What did I ask first?"];
+
+  it("lesson 7: a conversation of three streamed turns is one session, each turn its own trace, with the history sent", async () => {
+    const outcome = await converse(QUESTIONS);
+    threw(outcome);
+    const roots = checkTurnTraces(checks(), outcome.turns);
+    checkSessionOnRoots(checks(), roots, SESSION);
+    checkSessionOnEverySpan(checks(), roots, SESSION);
+    checkMetadataAndTags(checks(), roots, SESSION);
+    checkHistorySent(checks(), roots, outcome.turns);
+  });
+
+  it("lessons 2 to 6: every streamed turn is traced as taught (CHAIN root, LLM and TOOL spans, messages)", async () => {
+    const outcome = await converse(QUESTIONS);
+    const traces = turnTraces();
+    checks().that(traces.length === QUESTIONS.length, { headline: "Each turn should have its own CHAIN span, in its own trace.", expected: `${QUESTIONS.length} traces with a CHAIN span`, got: `${traces.length}` });
+    traces.forEach((trace, index) => checkTurn(trace, outcome.turns[index]!, outcome));
+  });
+
+  it("lesson 6: a failing tool is recorded, and the chatbot still answers", async () => {
+    const outcome = await converse(["What's the weather in Atlantis?"]);
+    const { runs } = checkTurn(turnTraces()[0]!, outcome.turns[0]!, outcome);
+    checkFailedTool(turnTraces()[0]!, runs, /Unknown city/);
+  });
+
+  // Last in the file: these checks replace the global tracer provider with the learner's own.
+  it("lesson 1: tracing.ts sets up the provider, resource, exporters, context manager and Phoenix exporter", async () => {
+    for (const check of Object.values(tracerSetupChecks(tracing, harness.lesson))) await check();
+  });
+});
