@@ -3,6 +3,11 @@
 //   (a traced frontend or another service): client and server then share one trace.
 // - It carries OTel's http.* attributes and also an OpenInference kind (CHAIN): Phoenix reads
 //   only `openinference.span.kind` and would show a span without it as UNKNOWN.
+// - It is usually the trace's root, and Phoenix reads a trace's (and a session's) input and
+//   output from the root span (span-reference §6, §14): so its input.value / output.value are
+//   the words a person reads, as text (for the chat: the question and the reply; for a failed
+//   request: the error the client was told), never the raw JSON bodies. The bodies' sizes go
+//   in http.request.body.size / http.response.body.size.
 // Fastify runs hooks and the handler in separate async steps, so the span's context is kept on
 // the request and the handler re-enters it with `context.with(requestContext(request), ...)`.
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from "@opentelemetry/api";
@@ -28,16 +33,33 @@ declare module "fastify" {
   }
 }
 
+// Development-status HTTP conventions: copied, as @opentelemetry/semantic-conventions advises,
+// rather than imported from its "incubating" entry point.
+const ATTR_HTTP_REQUEST_BODY_SIZE = "http.request.body.size";
+const ATTR_HTTP_RESPONSE_BODY_SIZE = "http.response.body.size";
+
 const tracer = trace.getTracer("workbook-chatbot-app");
 const propagator = new W3CTraceContextPropagator();
 
-/** Gives each request to one of `routes` (e.g. "/api/chat") a SERVER span. */
-export function traceHttpRequests(app: FastifyInstance, { routes }: { routes: string[] }): void {
+/**
+ * What a traced route's SERVER span shows as the exchange: the text a person reads, taken from
+ * the parsed request body and from the answer before it is serialized. Either may be left out
+ * (or give undefined): the span then has no input.value / output.value of its own, only its
+ * http.* attributes. A failed request's output is always the error it answers with.
+ */
+export interface ExchangeText {
+  input?(body: unknown): string | undefined;
+  output?(answer: unknown): string | undefined;
+}
+
+/** Gives each request to one of `routes` (e.g. "/api/chat") a SERVER span; each route says what its exchange reads as. */
+export function traceHttpRequests(app: FastifyInstance, { routes }: { routes: Record<string, ExchangeText> }): void {
   app.decorateRequest("serverSpan", null);
+  const exchangeText = (request: FastifyRequest) => routes[request.routeOptions.url ?? ""];
 
   app.addHook("onRequest", async (request, reply) => {
     const route = request.routeOptions.url;
-    if (!route || !routes.includes(route)) return;
+    if (!route || !Object.hasOwn(routes, route)) return;
     // The client's trace context, if it sent one; otherwise this span starts a new trace.
     const parent = propagator.extract(ROOT_CONTEXT, request.headers, {
       get: (headers, key) => headers[key],
@@ -55,6 +77,7 @@ export function traceHttpRequests(app: FastifyInstance, { routes }: { routes: st
           [ATTR_URL_SCHEME]: request.protocol,
           [ATTR_CLIENT_ADDRESS]: request.ip,
           ...(request.headers["user-agent"] ? { [ATTR_USER_AGENT_ORIGINAL]: request.headers["user-agent"] } : {}),
+          ...requestBodySize(request.headers["content-length"]),
         },
       },
       parent,
@@ -75,18 +98,26 @@ export function traceHttpRequests(app: FastifyInstance, { routes }: { routes: st
   // The parsed body is known from here on (invalid bodies never get this far).
   app.addHook("preHandler", async (request) => {
     if (!request.serverSpan || request.body === undefined) return;
-    request.serverSpan.span.setAttributes({
-      [SemanticConventions.INPUT_VALUE]: JSON.stringify(request.body),
-      [SemanticConventions.INPUT_MIME_TYPE]: MimeType.JSON,
-    });
+    const input = exchangeText(request)?.input?.(request.body);
+    if (input !== undefined) {
+      request.serverSpan.span.setAttributes({ [SemanticConventions.INPUT_VALUE]: input, [SemanticConventions.INPUT_MIME_TYPE]: MimeType.TEXT });
+    }
   });
 
-  app.addHook("onSend", async (request, reply, payload) => {
-    if (request.serverSpan && typeof payload === "string" && String(reply.getHeader("content-type")).startsWith("application/json")) {
-      request.serverSpan.span.setAttributes({
-        [SemanticConventions.OUTPUT_VALUE]: payload,
-        [SemanticConventions.OUTPUT_MIME_TYPE]: MimeType.JSON,
-      });
+  // The answer as an object, before it becomes JSON: every answer the app sends, the error
+  // handler's included (a plain string or a Buffer would skip this hook; the app sends neither).
+  app.addHook("preSerialization", async (request, _reply, answer: unknown) => {
+    if (!request.serverSpan) return answer;
+    const output = errorText(answer) ?? exchangeText(request)?.output?.(answer);
+    if (output !== undefined) {
+      request.serverSpan.span.setAttributes({ [SemanticConventions.OUTPUT_VALUE]: output, [SemanticConventions.OUTPUT_MIME_TYPE]: MimeType.TEXT });
+    }
+    return answer;
+  });
+
+  app.addHook("onSend", async (request, _reply, payload) => {
+    if (request.serverSpan && (typeof payload === "string" || Buffer.isBuffer(payload))) {
+      request.serverSpan.span.setAttribute(ATTR_HTTP_RESPONSE_BODY_SIZE, Buffer.byteLength(payload));
     }
     return payload;
   });
@@ -105,6 +136,18 @@ export function traceHttpRequests(app: FastifyInstance, { routes }: { routes: st
     serverSpan.span.end();
     request.serverSpan = null;
   });
+}
+
+/** The `{ error }` every failure answers with (see error-responses.ts): what the client was told. */
+function errorText(answer: unknown): string | undefined {
+  if (typeof answer !== "object" || answer === null || !("error" in answer)) return undefined;
+  return typeof answer.error === "string" ? answer.error : undefined;
+}
+
+/** The request body's size as the client declared it; nothing for a chunked body (no content-length). */
+function requestBodySize(contentLength: string | undefined): Record<string, number> {
+  const size = Number(contentLength);
+  return contentLength !== undefined && Number.isSafeInteger(size) && size >= 0 ? { [ATTR_HTTP_REQUEST_BODY_SIZE]: size } : {};
 }
 
 /** The context to run a request's work in: its server span is the active span there. */

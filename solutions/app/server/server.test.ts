@@ -85,6 +85,32 @@ describe("POST /api/chat", () => {
     expect(llm.attributes[SemanticConventions.LLM_TOKEN_COUNT_TOTAL]).toBeGreaterThan(0);
   });
 
+  it("the server span, the trace's root, reads as the chat in Phoenix: the question in, the reply out, as text", async () => {
+    const request = {
+      messages: [
+        { role: "user", content: "hello" },
+        { role: "assistant", content: "Hello! How can I help?" },
+        { role: "user", content: WEATHER_QUESTION },
+      ],
+      sessionId: "reads-as-chat",
+    };
+    const response = await ask(request);
+    const body = response.json<ChatResponse>();
+    const server = spansOfTrace(body.traceId!).find((span) => span.kind === SpanKind.SERVER)!;
+    expect(server.parentSpanContext, "the root of its trace").toBeUndefined();
+    expect(server.attributes).toMatchObject({
+      [SemanticConventions.INPUT_VALUE]: WEATHER_QUESTION,
+      [SemanticConventions.INPUT_MIME_TYPE]: "text/plain",
+      [SemanticConventions.OUTPUT_VALUE]: body.message.content,
+      [SemanticConventions.OUTPUT_MIME_TYPE]: "text/plain",
+      [SemanticConventions.SESSION_ID]: "reads-as-chat",
+    });
+    // The bodies themselves (the whole history, the ids) are not on it: their sizes are.
+    expect(server.attributes["http.request.body.size"]).toBe(Buffer.byteLength(JSON.stringify(request)));
+    expect(server.attributes["http.response.body.size"]).toBe(Buffer.byteLength(response.body));
+    for (const value of Object.values(server.attributes)) expect(String(value)).not.toContain("Hello! How can I help?");
+  });
+
   it("puts session.id on every span of the turn", async () => {
     const body = (await ask({ messages: [{ role: "user", content: WEATHER_QUESTION }], sessionId: "conversation-42" })).json<ChatResponse>();
     const trace = spansOfTrace(body.traceId!);
@@ -166,6 +192,21 @@ describe("bad requests get a 4xx that names the problem, and the server keeps se
     });
   }
 
+  it("a refused request's server span has the reason it was given as output, and the question when there is one", async () => {
+    const notUser = await ask({ messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "Hello!" }] });
+    const unknownRole = await app.inject({ method: "POST", url: "/api/chat", payload: '{"messages":[{"role":"robot","content":"hi"}]}', headers: json });
+    const [first, second] = spans.getFinishedSpans().filter((span) => span.kind === SpanKind.SERVER);
+    expect(first!.attributes).toMatchObject({
+      [SemanticConventions.INPUT_VALUE]: "hi",
+      [SemanticConventions.OUTPUT_VALUE]: notUser.json<{ error: string }>().error,
+      [SemanticConventions.OUTPUT_MIME_TYPE]: "text/plain",
+      "http.response.status_code": 400,
+    });
+    // The schema refused the body before any route code read it: no question to show.
+    expect(second!.attributes[SemanticConventions.INPUT_VALUE]).toBeUndefined();
+    expect(second!.attributes[SemanticConventions.OUTPUT_VALUE]).toBe(unknownRole.json<{ error: string }>().error);
+  });
+
   it("still answers after all of them", async () => {
     expect((await ask({ messages: [{ role: "user", content: "hello" }] })).statusCode).toBe(200);
     expect((await app.inject({ method: "GET", url: "/healthz" })).json()).toMatchObject({ ok: true });
@@ -209,6 +250,19 @@ describe("model failures", () => {
     const server = spans.getFinishedSpans().find((span) => span.kind === SpanKind.SERVER)!;
     expect(server.status.code).toBe(SpanStatusCode.ERROR);
     expect(server.attributes["http.response.status_code"]).toBe(502);
+  });
+
+  it("a failed turn's server span reads as the question and what the user was told", async () => {
+    const response = await ask({ messages: [{ role: "user", content: "hello [[fault:http-500]]" }] });
+    const server = spans.getFinishedSpans().find((span) => span.kind === SpanKind.SERVER)!;
+    expect(server.attributes).toMatchObject({
+      [SemanticConventions.INPUT_VALUE]: "hello [[fault:http-500]]",
+      [SemanticConventions.INPUT_MIME_TYPE]: "text/plain",
+      [SemanticConventions.OUTPUT_VALUE]: response.json<{ error: string }>().error,
+      [SemanticConventions.OUTPUT_MIME_TYPE]: "text/plain",
+    });
+    const turn = spans.getFinishedSpans().find((span) => span.name === "chat_turn")!;
+    expect(server.attributes[SemanticConventions.OUTPUT_VALUE], "the same words as chat_turn's output").toBe(turn.attributes[SemanticConventions.OUTPUT_VALUE]);
   });
 
   it("a malformed model answer is a 502", async () => {

@@ -5,7 +5,7 @@ import { normalizeHostName, type AppConfig } from "./config.ts";
 import { frameworkErrorAsJson, sendErrorsAsJson } from "./error-responses.ts";
 import { traceHttpRequests } from "./http-span.ts";
 import { BODY_LIMIT_BYTES } from "./limits.ts";
-import { chatRoute } from "./routes/chat.ts";
+import { chatExchangeText, chatRoute } from "./routes/chat.ts";
 import { feedbackRoute } from "./routes/feedback.ts";
 import { traceLinkRoute } from "./routes/trace-link.ts";
 import { buildWebPage, webPageRoutes } from "./web-page.ts";
@@ -77,9 +77,9 @@ export async function buildServer({ config, model, flushSpans, stopping, drainin
       });
     });
   }
-  // The chat requests get a SERVER span each; page files, health checks, feedback and trace
-  // links do not (they would add a trace per click to the project).
-  traceHttpRequests(app, { routes: ["/api/chat"] });
+  // The chat requests get a SERVER span each, which reads as the question and the reply; page
+  // files, health checks, feedback and trace links do not (they would add a trace per click).
+  traceHttpRequests(app, { routes: { "/api/chat": chatExchangeText } });
 
   chatRoute(app, { model, modelTimeoutMs: config.modelTimeoutMs, stopping, maxConcurrentTurns: config.maxConcurrentTurns });
   feedbackRoute(app, { phoenix, flushSpans });

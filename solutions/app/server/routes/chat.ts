@@ -8,7 +8,7 @@ import type { ModelConnection } from "../../../../shared/chatbot/connect-model.t
 import type { ChatRequest, ChatResponse, ErrorResponse } from "../../api.ts";
 import { clientHangUpSignal, TurnCancelledError } from "../cancellation.ts";
 import { chatTurn } from "../chatbot.ts";
-import { requestContext } from "../http-span.ts";
+import { requestContext, type ExchangeText } from "../http-span.ts";
 import { DEFAULT_MAX_CONCURRENT_TURNS, MAX_CONVERSATION_BYTES, MAX_MESSAGE_LENGTH, MAX_MESSAGES } from "../limits.ts";
 import { modelFailure } from "../model-failure.ts";
 
@@ -37,6 +37,17 @@ const chatRequestSchema = {
     sessionId: { type: "string", minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9._:-]+$" },
   },
 } as const;
+
+/**
+ * What a chat request's SERVER span, the root of the turn's trace, reads as in Phoenix's trace
+ * list and Sessions view: the user's question in, the reply out, as text (a failed turn's output
+ * is the error the user was told: see http-span.ts). The history and the ids stay out of it.
+ */
+export const chatExchangeText: ExchangeText = {
+  // The schema has checked the body by the time this is read.
+  input: (body) => (body as ChatRequest).messages.findLast((message) => message.role === "user")?.content,
+  output: (answer) => (answer as Partial<ChatResponse>).message?.content,
+};
 
 export interface ChatRouteOptions {
   model: ModelConnection;
