@@ -1,9 +1,10 @@
 // Captures every span the code under test produces: a tracer provider with an in-memory
-// exporter, registered globally together with the context manager, exactly as a learner's
-// own setup would be. It also remembers spans that were started but never ended, which an
+// exporter, registered globally together with the context manager and the W3C propagators,
+// exactly as a learner's own setup would be (lesson 9 adds the propagators to it). It also remembers spans that were started but never ended, which an
 // exporter alone can never see, so the failure can name that classic mistake.
-import { context, trace, type Context } from "@opentelemetry/api";
+import { context, propagation, trace, type Context, type TextMapPropagator } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -27,7 +28,7 @@ export interface SpanCapture {
   openAtReturn(): ReadableSpan[];
   /** forget every span captured so far */
   reset(): void;
-  /** unregister the provider and context manager */
+  /** unregister the provider, context manager and propagator */
   uninstall(): Promise<void>;
 }
 
@@ -44,6 +45,11 @@ class StartedSpans implements SpanProcessor {
   async shutdown(): Promise<void> {}
 }
 
+/** What propagation.inject/extract use in the tests: W3C `traceparent` and `baggage`, as lesson 9's setup registers them. */
+export function w3cPropagator(): TextMapPropagator {
+  return new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
+}
+
 export function installSpanCapture(): SpanCapture {
   const exporter = new InMemorySpanExporter();
   const started = new StartedSpans();
@@ -52,8 +58,10 @@ export function installSpanCapture(): SpanCapture {
   // Replace whatever was registered before: the global API only accepts a first registration.
   trace.disable();
   context.disable();
+  propagation.disable();
   trace.setGlobalTracerProvider(provider);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(w3cPropagator());
 
   return {
     finished: () => exporter.getFinishedSpans(),
@@ -71,6 +79,7 @@ export function installSpanCapture(): SpanCapture {
       await provider.shutdown();
       trace.disable();
       context.disable();
+      propagation.disable();
     },
   };
 }

@@ -1,7 +1,7 @@
 // The checks lesson tests are written with. Each one fails with a LessonFailure that shows
 // the learner's own span tree and names the usual mistake (a span never ended, a wrong key,
 // a lost parent), so a red test teaches instead of just saying "false".
-import { SpanStatusCode, type AttributeValue } from "@opentelemetry/api";
+import { SpanKind, SpanStatusCode, type AttributeValue } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
 import { loadCatalog, type Lesson } from "../lessons/catalog.ts";
@@ -51,6 +51,8 @@ export interface SpanQuery {
   /** openinference.span.kind: "CHAIN", "LLM", "TOOL", ... */
   kind?: string;
   name?: string;
+  /** OpenTelemetry's own kind (SpanKind.SERVER, SpanKind.CLIENT, ...), a separate thing (lesson 9) */
+  spanKind?: SpanKind;
 }
 
 export interface CheckOptions {
@@ -129,6 +131,7 @@ export class SpanChecks {
   /** Every ended span matching the query, in start order. */
   all(query: SpanQuery): ReadableSpan[] {
     if (query.kind) recordChecked(KIND);
+    if (query.spanKind !== undefined) recordChecked(`SpanKind.${SpanKind[query.spanKind]}`);
     return this.spans.filter((span) => matches(span, query)).sort(byStart);
   }
 
@@ -327,7 +330,11 @@ export class SpanChecks {
 }
 
 function matches(span: ReadableSpan, query: SpanQuery): boolean {
-  return (query.kind === undefined || span.attributes[KIND] === query.kind) && (query.name === undefined || span.name === query.name);
+  return (
+    (query.kind === undefined || span.attributes[KIND] === query.kind) &&
+    (query.name === undefined || span.name === query.name) &&
+    (query.spanKind === undefined || span.kind === query.spanKind)
+  );
 }
 
 function byStart(a: ReadableSpan, b: ReadableSpan): number {
@@ -338,6 +345,7 @@ function describeQuery(query: SpanQuery): string {
   const parts: string[] = [];
   if (query.kind) parts.push(`${KIND} = "${query.kind}"`);
   if (query.name) parts.push(`name "${query.name}"`);
+  if (query.spanKind !== undefined) parts.push(`kind SpanKind.${SpanKind[query.spanKind]}`);
   return parts.join(" and ") || "any name";
 }
 

@@ -4,7 +4,7 @@
 // Each check runs the learner's setup from an empty global registry and leaves it empty again.
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { context, trace } from "@opentelemetry/api";
+import { context, propagation, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, type BasicTracerProvider, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { SEMRESATTRS_PROJECT_NAME } from "@arizeai/openinference-semantic-conventions";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
@@ -158,6 +158,8 @@ export function tracerSetupChecks(tracing: TracingModule, lesson: Pick<Lesson, "
 function resetGlobals(): void {
   trace.disable();
   context.disable();
+  // From lesson 9 on, setupTracing also registers propagators.
+  propagation.disable();
 }
 
 interface FakeCollector {
