@@ -162,6 +162,8 @@ describe("the chat page, with Phoenix", () => {
     expect(root?.span_kind).toBe("CHAIN");
     expect(root?.context.span_id).toBe(firstTurn.spanId);
     expect(root?.attributes["http.response.status_code"]).toBe(200);
+    expect(root?.attributes["input.value"], "the root reads as the question, not the request body").toBe(WEATHER_QUESTION);
+    expect(root?.attributes["output.value"], "and as the reply, not the response body").toBe(firstTurn.message.content);
 
     const turn = spans.find((span) => span.name === "chat_turn");
     expect(turn?.span_kind).toBe("CHAIN");
@@ -251,6 +253,39 @@ describe("the chat page, with Phoenix", () => {
     const sessionId = await page.evaluate(() => (JSON.parse(localStorage.getItem("workbook-chatbot.conversation") ?? "{}") as { sessionId?: string }).sessionId);
     expect(sessionId).not.toBe(firstTurn.sessionId);
   });
+
+  it("in Phoenix's Sessions view, a two-turn conversation reads as the chat: each question and reply as text, not JSON", async () => {
+    const questions = ["What's the weather in Paris?", "And in London?"];
+    const turns: ChatResponse[] = [];
+    for (const question of questions) {
+      await page.locator("#input").fill(question);
+      const answered = page.waitForResponse((response) => response.url().endsWith("/api/chat"));
+      await page.locator("#input").press("Enter");
+      const response = await answered;
+      expect(response.status()).toBe(200);
+      turns.push((await response.json()) as ChatResponse);
+    }
+    expect(turns[1]!.message.content, "the follow-up was answered from the history").toMatch(/In London it is/);
+    expect(turns[1]!.sessionId).toBe(turns[0]!.sessionId);
+
+    // What the Sessions view shows, read the way Phoenix's own page reads it (GraphQL): the
+    // session's traces in order, each by its root span's input and output.
+    const session = await poll("the session's two turns in Phoenix", async () => {
+      const found = await sessionInPhoenix(turns[0]!.sessionId);
+      const roots = found?.traces.edges.map((edge) => edge.node.rootSpan);
+      return roots?.length === questions.length && roots.every((root) => root?.output) ? found : undefined;
+    });
+    expect(session.numTraces).toBe(2);
+    expect(session.traces.edges.map((edge) => edge.node.traceId)).toEqual(turns.map((turn) => turn.traceId));
+    expect(session.traces.edges.map((edge) => ({ input: edge.node.rootSpan?.input, output: edge.node.rootSpan?.output }))).toEqual(
+      turns.map((turn, index) => ({
+        input: { value: questions[index], mimeType: "text" },
+        output: { value: turn.message.content, mimeType: "text" },
+      })),
+    );
+    expect(session.firstInput).toEqual({ value: questions[0], mimeType: "text" });
+    expect(session.lastOutput).toEqual({ value: turns[1]!.message.content, mimeType: "text" });
+  });
 });
 
 describe("a lesson's finished chatbot, run with npx tsx, in Phoenix", () => {
@@ -301,7 +336,7 @@ describe("when things go wrong", () => {
     await page.locator("#input").press("Enter");
     const response = await answered;
     expect(response.status()).toBe(502);
-    const { traceId } = (await response.json()) as ErrorResponse;
+    const { traceId, error } = (await response.json()) as ErrorResponse;
     await expect.poll(() => page.locator("#error").innerText()).toContain("Error 502: The model service had an error (HTTP 500)");
     expect(await page.locator("#input").inputValue(), "the question is given back to resend").toBe("Hello [[fault:http-500]]");
 
@@ -311,7 +346,10 @@ describe("when things go wrong", () => {
     const exception = llm?.events.find((event) => event.name === "exception");
     expect(exception?.attributes["exception.type"]).toBe("ModelApiError");
     expect(String(exception?.attributes["exception.message"])).toContain("HTTP 500");
-    expect(spans.find((span) => span.parent_id === null)?.status_code).toBe("ERROR");
+    const root = spans.find((span) => span.parent_id === null);
+    expect(root?.status_code).toBe("ERROR");
+    expect(root?.attributes["input.value"]).toBe("Hello [[fault:http-500]]");
+    expect(root?.attributes["output.value"], "the failed turn reads as what the user was told").toBe(error);
   });
 
   it("with Phoenix stopped mid-run, the app still answers, and warns once", async () => {
@@ -340,6 +378,39 @@ async function spansOfTrace(traceId: string, count: number): Promise<PhoenixSpan
   });
 }
 
+interface PhoenixIOValue {
+  value: string;
+  mimeType: "text" | "json";
+}
+
+interface PhoenixSession {
+  numTraces: number;
+  firstInput: PhoenixIOValue | null;
+  lastOutput: PhoenixIOValue | null;
+  traces: { edges: Array<{ node: { traceId: string; rootSpan: { input: PhoenixIOValue | null; output: PhoenixIOValue | null } | null } }> };
+}
+
+/** A session as Phoenix's Sessions view has it (its /graphql: ProjectSession); undefined while Phoenix has none by that id. */
+async function sessionInPhoenix(sessionId: string): Promise<PhoenixSession | undefined> {
+  const query = `query SessionTurns($sessionId: String!) {
+    getProjectSessionById(sessionId: $sessionId) {
+      numTraces
+      firstInput { value mimeType }
+      lastOutput { value mimeType }
+      traces(first: 10) { edges { node { traceId rootSpan { input { value mimeType } output { value mimeType } } } } }
+    }
+  }`;
+  const response = await fetch(`${phoenix!.url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query, variables: { sessionId } }),
+  });
+  const { data, errors } = (await response.json()) as { data?: { getProjectSessionById: PhoenixSession | null }; errors?: Array<{ message: string }> };
+  // A query Phoenix does not understand (its schema changed) is an error that says why, not "no session yet".
+  if (errors?.length) throw new Error(`Phoenix's GraphQL refused the session query: ${errors.map((each) => each.message).join("; ")}`);
+  return data?.getProjectSessionById ?? undefined;
+}
+
 /** "2026-01-01T10:00:00.123456+00:00" (Phoenix leaves out a zero fraction) -> microseconds */
 function microseconds(timestamp: string): number {
   const fraction = /\.(\d+)/.exec(timestamp)?.[1] ?? "0";
@@ -348,10 +419,14 @@ function microseconds(timestamp: string): number {
 
 async function poll<T>(what: string, attempt: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   for (;;) {
-    const result = await attempt().catch(() => undefined);
+    const result = await attempt().catch((error: unknown) => void (lastError = error));
     if (result !== undefined) return result;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs / 1000} s waiting for ${what}.`);
+    if (Date.now() > deadline) {
+      const why = lastError instanceof Error ? ` (the last attempt failed: ${lastError.message})` : "";
+      throw new Error(`Timed out after ${timeoutMs / 1000} s waiting for ${what}${why}.`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
