@@ -102,6 +102,7 @@ function checkPrintedAsItArrived(outcome: Outcome, reply: string): void {
     expected: `onText called with each delta.content, adding up to the reply: ${JSON.stringify(reply)}`,
     got: outcome.printed.length === 0 ? "onText was never called" : JSON.stringify(printed),
     hint: 1,
+    mistake: printed.endsWith(reply) && printed !== reply && reply !== "" ? "the reply is the last piece only: only the last piece of text is recorded in the answer. Add each delta.content to the text so far (answer.text += content)." : undefined,
   });
   const chunks = outcome.tap.streams.reduce((sum, stream) => sum + stream.chunks.length, 0);
   checks().that(outcome.printed.length > 1 && outcome.printed[0]!.chunksRead < chunks, {
@@ -176,6 +177,9 @@ describe("lesson 8: the answer streams, and the LLM span stays right", () => {
       got: `streams: ${outcome.tap.streams.map((stream) => stream.ending).join(", ")}`,
       hint: 4,
     });
+    // The LLM span first: a stop recorded as a failure is the mistake to name, not the reply it causes.
+    const trace = turnTraces()[0]!;
+    checkLlmSpans(trace, trace.one({ kind: OpenInferenceSpanKind.CHAIN }, "CHAIN span for the chat turn", { hint: 4 }), outcome.model, { streamed: streamedCalls(trace, outcome.tap) });
     const printed = outcome.printed.map((piece) => piece.text).join("");
     checks().that(turn!.reply === printed, {
       headline: "A stopped turn's reply should be what had arrived when it was stopped.",

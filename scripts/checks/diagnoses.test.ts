@@ -31,6 +31,16 @@ const DIAGNOSES = {
   contextNotCopied: /context attributes are not copied onto the child spans/,
   tagsAsString: /"tag\.tags" is a JSON string/,
   historyNotSent: /the history is not sent/,
+  callsByPosition: /assemble each call at delta\.index/,
+  usageSkipped: /read chunk\.usage before skipping/,
+  finishOverwritten: /keep the last finish_reason that was set/,
+  eventEveryChunk: /the event is added for every chunk/,
+  eventAtRoleChunk: /the first chunk may carry only role/,
+  lastPieceOnly: /only the last piece of text is recorded/,
+  stopAsError: /the model did not fail: the caller stopped reading/,
+  nothingKeptOnCut: /record what arrived in the catch too/,
+  noUsageAsked: /does not ask for the token counts/,
+  outputAsJson: /a stream has no response body to record/,
 } as const;
 type Diagnosis = keyof typeof DIAGNOSES;
 
@@ -122,6 +132,59 @@ const MISTAKES: Record<string, Mistake> = {
     says: "tagsAsString",
   },
   "lesson 7: the history kept but not sent": { lesson: 7, file: "chatbot.ts", edits: [["...history, { role: \"user\"", "{ role: \"user\""]], says: "historyNotSent" },
+  "lesson 8: tool-call pieces put at their position in the chunk, not at their index": {
+    lesson: 8,
+    file: "chatbot.ts",
+    edits: [
+      ["for (const delta of toolCallDeltas ?? []) {", "for (const [position, delta] of (toolCallDeltas ?? []).entries()) {"],
+      ["answer.toolCalls[delta.index] ??=", "answer.toolCalls[position] ??="],
+    ],
+    says: "callsByPosition",
+  },
+  "lesson 8: chunks without a choice skipped before their usage is read": {
+    lesson: 8,
+    file: "chatbot.ts",
+    edits: [["          if (chunk.usage) answer.usage = chunk.usage;\n          const choice = chunk.choices[0];\n          if (!choice) continue;\n", "          const choice = chunk.choices[0];\n          if (!choice) continue;\n          if (chunk.usage) answer.usage = chunk.usage;\n"]],
+    says: "usageSkipped",
+  },
+  "lesson 8: the finish reason taken from every chunk": {
+    lesson: 8,
+    file: "chatbot.ts",
+    edits: [["if (choice.finish_reason) answer.finishReason = choice.finish_reason;", "answer.finishReason = choice.finish_reason ?? undefined;"]],
+    says: "finishOverwritten",
+  },
+  "lesson 8: the first-token event added for every piece": { lesson: 8, file: "chatbot.ts", edits: [["            firstToken = false;\n", ""]], says: "eventEveryChunk" },
+  "lesson 8: the first-token event added at the first chunk, a role-only one": {
+    lesson: 8,
+    file: "chatbot.ts",
+    edits: [["if (firstToken && (content || toolCallDeltas?.length)) {", "if (firstToken) {"]],
+    says: "eventAtRoleChunk",
+  },
+  "lesson 8: each piece of text replaces the text so far": { lesson: 8, file: "chatbot.ts", edits: [["answer.text += content;", "answer.text = content;"]], says: "lastPieceOnly" },
+  "lesson 8: a stop recorded as a failure": {
+    lesson: 8,
+    file: "chatbot.ts",
+    edits: [[/        if \(signal\?\.aborted\) \{[\s\S]*?return \{ message, stopped: true \};\n        \}\n/, ""]],
+    says: "stopAsError",
+  },
+  "lesson 8: nothing recorded when the stream is cut off": {
+    lesson: 8,
+    file: "chatbot.ts",
+    edits: [["        const message = recordAnswer(span, answer, request);\n        if (signal?.aborted) {", "        const message: ChatMessage = { role: \"assistant\", content: answer.text };\n        if (signal?.aborted) {"]],
+    says: "nothingKeptOnCut",
+  },
+  "lesson 8: no stream_options asking for the usage": {
+    lesson: 8,
+    file: "chatbot.ts",
+    edits: [["    stream_options: { include_usage: true },\n", ""]],
+    says: "noUsageAsked",
+  },
+  "lesson 8: output.value as JSON of the assembled message": {
+    lesson: 8,
+    file: "chatbot.ts",
+    edits: [["? { [OUTPUT_VALUE]: message.content, [OUTPUT_MIME_TYPE]: MimeType.TEXT }", "? { [OUTPUT_VALUE]: JSON.stringify(message), [OUTPUT_MIME_TYPE]: MimeType.TEXT }"]],
+    says: "outputAsJson",
+  },
   "lesson 5: a TOOL span never ended": {
     lesson: 5,
     file: "chatbot.ts",

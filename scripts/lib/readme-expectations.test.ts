@@ -14,6 +14,7 @@ const README = `# Lesson
 | next LLM | \`llm.input_messages.3.message.content\` (role \`tool\`) | the error |
 | TOOL | the result, somehow | |
 | CHAIN | \`metadata\` (JSON), role \`tool\` | the metadata |
+| LLM | \`First Token Stream Event\`, \`Not An event\` | one event |
 
 ## Hints
 `;
@@ -21,7 +22,7 @@ const README = `# Lesson
 describe("the Expected spans table of a lesson README", () => {
   const rows = expectedRows(README);
 
-  it("reads the keys of each row from its Key column: backticked keys, key endings, OpenInference keys without a dot, and the words status, exception, ended", () => {
+  it("reads the keys of each row from its Key column: backticked keys, key endings, OpenInference keys without a dot, span event names, and the words status, exception, ended", () => {
     expect(rows.map((row) => row.keys)).toEqual([
       ["llm.tools.0.tool.json_schema", "llm.tools.1.tool.json_schema"],
       [".tool_calls.0.tool_call.function.name", ".function.arguments"],
@@ -30,6 +31,7 @@ describe("the Expected spans table of a lesson README", () => {
       ["llm.input_messages.3.message.content"],
       [],
       ["metadata"],
+      ["First Token Stream Event"],
     ]);
   });
 

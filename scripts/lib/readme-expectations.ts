@@ -3,7 +3,8 @@
 // A row names what is checked in its "Key" (or "Checked") column: attribute keys in backticks
 // (`input.value`; `...tool_calls.0.tool_call.id` or `.function.name` match by their end), or
 // the words status, event `exception`, ended, parent; code such as `phoenixExporter(...)` by its name;
-// an OpenInference key without a dot (`metadata`) by its being one.
+// an OpenInference key without a dot (`metadata`) by its being one; a span event by its name
+// (`First Token Stream Event`: capitalised words ending in "Event").
 import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
 
 export interface ExpectedRow {
@@ -14,6 +15,7 @@ export interface ExpectedRow {
 }
 
 const WORDS = ["status", "exception", "ended", "parent"];
+const EVENT_NAME = /^(?:[A-Z][a-z]+ )+Event$/;
 const OPENINFERENCE_KEYS = new Set<string>(Object.values(SemanticConventions));
 
 export function expectedRows(readme: string): ExpectedRow[] {
@@ -39,7 +41,7 @@ function keysOf(cell: string): string[] {
     .map((match) => match[1]!.trim())
     .map((token) => token.replace(/\(.*$/s, "")) // phoenixExporter({ ... }) -> phoenixExporter
     .map((token) => token.replace(/^\.\.\./, "."))
-    .filter((token) => token.includes(".") || /^[a-z]+[A-Z][A-Za-z]*$/.test(token) || OPENINFERENCE_KEYS.has(token));
+    .filter((token) => token.includes(".") || /^[a-z]+[A-Z][A-Za-z]*$/.test(token) || OPENINFERENCE_KEYS.has(token) || EVENT_NAME.test(token));
   for (const word of WORDS) if (new RegExp(`\\b${word}\\b`).test(cell.replace(/`[^`]*`/g, (code) => (code === "`exception`" ? "exception" : "")))) keys.push(word);
   return [...new Set(keys)];
 }

@@ -89,12 +89,21 @@ function keyDetails(span: ReadableSpan): string {
   if (finish !== undefined) out.push(`finish=${finish}`);
   const tool = a[SemanticConventions.TOOL_NAME];
   if (tool !== undefined) out.push(`tool=${tool}`);
+  // Streamed calls (lesson 8): the time to first token, and a stream the caller stopped.
+  const firstToken = span.events.find((event) => event.name === "First Token Stream Event");
+  if (firstToken) out.push(`first-token=${formatDuration(hrDifference(firstToken.time, span.startTime))}`);
+  if (span.events.some((event) => event.name === "Stream Stopped Event")) out.push("stopped");
   const session = a[SemanticConventions.SESSION_ID];
   if (session !== undefined) out.push(`session=${session}`);
   const exception = span.events.find((event) => event.name === "exception");
   const exceptionType = exception?.attributes?.["exception.type"];
   if (exceptionType !== undefined) out.push(`exception=${exceptionType}`);
   return out.join(" ");
+}
+
+function hrDifference(later: readonly [number, number], earlier: readonly [number, number]): [number, number] {
+  const nanos = (later[0] - earlier[0]) * 1e9 + (later[1] - earlier[1]);
+  return [Math.floor(nanos / 1e9), nanos % 1e9];
 }
 
 export function formatDuration([seconds, nanos]: readonly [number, number]): string {

@@ -47,6 +47,8 @@ export function streamedCalls(lessonChecks: SpanChecks, tap: StreamTap): (span: 
     const arrived = assembled.text !== "" || assembled.toolCalls.length > 0;
     if (arrived) checkAssembledOutput(checks, span, stream);
     else {
+      // Nothing came back to name the model that answered: the span names the one asked for.
+      checks.attribute(span, LLM_MODEL_NAME, request.model, { hint: 3 });
       checks.noAttribute(span, OUTPUT_VALUE, "no piece of the answer arrived, so there is no output to record.", { hint: 3 });
       checks.noAttribute(span, `${LLM_OUTPUT_MESSAGES}.0.${MESSAGE_ROLE}`, "no piece of the answer arrived.", { hint: 3 });
     }
@@ -117,7 +119,9 @@ function checkAssembledOutput(checks: SpanChecks, span: ReadableSpan, stream: Ta
   if (assembled.message.content !== null) {
     const value = span.attributes[OUTPUT_VALUE];
     const mistake =
-      typeof value === "string" && value.startsWith("{")
+      value === undefined && !whole
+        ? "nothing of what arrived is recorded: the stream ended early, so record what arrived in the catch too (recordAnswer before the rethrow)."
+        : typeof value === "string" && value.startsWith("{")
         ? "a stream has no response body to record: output.value is the text, the chunks' delta.content pieces joined."
         : typeof value === "string" && assembled.text.endsWith(value) && value !== assembled.text
           ? "only the last piece of text is recorded: add each delta.content to the text so far (text += content)."
