@@ -81,7 +81,8 @@ export class ReportingExporter implements SpanExporter {
   }
 }
 
-async function printPhoenixLink(traceView: TraceViewExporter, phoenix: ReportingExporter): Promise<void> {
+/** Where the run's trace went in Phoenix (a link to it), or why it did not get there. */
+export async function printPhoenixLink(traceView: TraceViewExporter, phoenix: ReportingExporter): Promise<void> {
   const root = traceView.spans.find((span) => !span.parentSpanContext);
   const rawBaseUrl = phoenixBaseUrl();
   const baseUrl = redactUrlCredentials(rawBaseUrl); // for display

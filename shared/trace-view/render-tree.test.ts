@@ -1,5 +1,6 @@
-import { trace, SpanStatusCode } from "@opentelemetry/api";
+import { trace, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
+import { ATTR_HTTP_RESPONSE_STATUS_CODE } from "@opentelemetry/semantic-conventions";
 import { afterAll, describe, expect, it } from "vitest";
 import { installSpanCapture } from "../testing/capture-spans.ts";
 import { formatDuration, renderSpanTree } from "./render-tree.ts";
@@ -54,6 +55,17 @@ describe("the terminal trace view", () => {
     const tree = renderSpanTree(capture.finished(), { color: false });
     expect(tree.split("\n")).toHaveLength(1);
     expect(tree).toContain("ERROR: HTTP 400 ⏎ invalid model ⏎ see the docs");
+  });
+
+  it("says which side of an HTTP call a CLIENT or SERVER span is, and its status code", () => {
+    capture.reset();
+    tracer.startActiveSpan("POST /chat", { kind: SpanKind.CLIENT, attributes: { [KIND]: "CHAIN", [ATTR_HTTP_RESPONSE_STATUS_CODE]: 200 } }, (client) => {
+      tracer.startSpan("POST /chat", { kind: SpanKind.SERVER, attributes: { [KIND]: "CHAIN", [ATTR_HTTP_RESPONSE_STATUS_CODE]: 200 } }).end();
+      client.end();
+    });
+    const lines = renderSpanTree(capture.finished(), { color: false }).split("\n");
+    expect(lines[0]).toMatch(/^ CHAIN  POST \/chat .* client http=200$/);
+    expect(lines[1]).toMatch(/^└─  CHAIN  POST \/chat .* server http=200$/);
   });
 
   it("uses colour only when asked", () => {

@@ -1,8 +1,9 @@
 // The terminal trace view: spans as an indented tree, one line per span, with the
 // OpenInference kind as a badge and the few attributes a reader looks for first.
-import { SpanStatusCode } from "@opentelemetry/api";
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
+import { ATTR_HTTP_RESPONSE_STATUS_CODE } from "@opentelemetry/semantic-conventions";
 import { Chalk, type ChalkInstance } from "chalk";
 
 export interface RenderOptions {
@@ -77,6 +78,11 @@ function kindBadge(kind: string | undefined, paint: ChalkInstance): string {
 function keyDetails(span: ReadableSpan): string {
   const a = span.attributes;
   const out: string[] = [];
+  // An HTTP call (lesson 9): which side of it the span is, and the status code.
+  if (span.kind === SpanKind.CLIENT) out.push("client");
+  if (span.kind === SpanKind.SERVER) out.push("server");
+  const httpStatus = a[ATTR_HTTP_RESPONSE_STATUS_CODE];
+  if (httpStatus !== undefined) out.push(`http=${httpStatus}`);
   const model = a[SemanticConventions.LLM_MODEL_NAME];
   if (model !== undefined) out.push(`model=${model}`);
   const prompt = a[SemanticConventions.LLM_TOKEN_COUNT_PROMPT];

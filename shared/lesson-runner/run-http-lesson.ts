@@ -1,0 +1,74 @@
+// What `npx tsx lessons/09-.../chatbot.ts "question"` does from lesson 9 on: set up tracing with
+// the lesson's own setupTracing, start the lesson's chat server on a free port of 127.0.0.1, ask
+// it the question through the lesson's client, then stop the server and print the reply and the
+// span tree. Client and server run in this one process, but they meet only over HTTP: when the
+// headers carry the trace, the tree is one trace from the CLIENT span down; when not, two.
+import { randomUUID } from "node:crypto";
+import chalk from "chalk";
+import type { BasicTracerProvider, ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { connectModel, type ModelConnection } from "../chatbot/connect-model.ts";
+import { TraceViewExporter } from "../trace-view/trace-view-exporter.ts";
+import { renderSpanTree } from "../trace-view/render-tree.ts";
+import { ReportingExporter, printPhoenixLink } from "./run-lesson.ts";
+
+export interface HttpLessonProgram {
+  setupTracing(options: { exporters: SpanExporter[] }): BasicTracerProvider;
+  /** the lesson's Phoenix exporter, or undefined when PHOENIX_COLLECTOR_ENDPOINT is not set */
+  phoenixExporter(): SpanExporter | undefined;
+  startChatServer(model: ModelConnection): Promise<{ url: string; close(): Promise<void> }>;
+  askChatServer(serverUrl: string, sessionId: string, question: string): Promise<string>;
+  /** the question asked when none is given on the command line */
+  defaultQuestion: string;
+}
+
+export async function runHttpLesson(program: HttpLessonProgram, argv = process.argv.slice(2)): Promise<void> {
+  const question = argv.join(" ").trim() || program.defaultQuestion;
+  const traceView = new TraceViewExporter();
+  const lessonExporter = program.phoenixExporter();
+  const phoenix = lessonExporter ? new ReportingExporter(lessonExporter) : undefined;
+  const provider = program.setupTracing({ exporters: phoenix ? [traceView, phoenix] : [traceView] });
+  const model = await connectModel();
+  const sessionId = randomUUID();
+  console.log(chalk.dim(`model: ${model.model} via ${model.provider} (${model.baseUrl})`));
+  let server: { url: string; close(): Promise<void> } | undefined;
+  try {
+    server = await program.startChatServer(model);
+    console.log(chalk.dim(`server: POST ${server.url}/chat, session ${sessionId}`));
+    console.log(`${chalk.bold("you:")} ${question}`);
+    const reply = await program.askChatServer(server.url, sessionId, question);
+    console.log(`${chalk.bold("bot:")} ${reply}`);
+  } catch (error) {
+    console.log(chalk.red(`The request threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`));
+    process.exitCode = 1;
+  } finally {
+    await server?.close().catch((error: unknown) => console.log(chalk.yellow(`Stopping the server failed: ${String(error)}`)));
+    // Shutting the provider down flushes every pending span to every exporter.
+    await provider.shutdown().catch((error: unknown) => console.log(chalk.yellow(`Flushing spans failed: ${String(error)}`)));
+    await model.close();
+  }
+
+  console.log(`\n${chalk.bold("spans:")}`);
+  const traces = byTrace(traceView.spans);
+  if (traces.length === 0) console.log(chalk.dim("  (no spans were recorded: is the tracer provider registered, and is every span ended?)"));
+  if (traces.length === 1) console.log(renderSpanTree(traces[0]!).replace(/^/gm, "  "));
+  if (traces.length > 1) {
+    // The classic symptom of a boundary the context did not cross: the server's half is a trace of its own.
+    console.log(chalk.yellow(`  ${traces.length} traces, where the client and the server should share one: does the client inject traceparent inside its CLIENT span, and does the server extract it and start its SERVER span in that context?`));
+    for (const [index, spans] of traces.entries()) {
+      console.log(chalk.dim(`  trace ${index + 1} (${spans[0]!.spanContext().traceId}):`));
+      console.log(renderSpanTree(spans).replace(/^/gm, "    "));
+    }
+  }
+  if (phoenix) await printPhoenixLink(traceView, phoenix);
+}
+
+/** The spans grouped by trace, in the order the traces started. */
+function byTrace(spans: readonly ReadableSpan[]): ReadableSpan[][] {
+  const traces = new Map<string, ReadableSpan[]>();
+  const ordered = [...spans].sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1]);
+  for (const span of ordered) {
+    const traceId = span.spanContext().traceId;
+    traces.set(traceId, [...(traces.get(traceId) ?? []), span]);
+  }
+  return [...traces.values()];
+}
