@@ -8,6 +8,7 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import * as openaiModule from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectModel, type ModelConnection } from "../../shared/chatbot/connect-model.ts";
+import { toolDefinitions } from "../../shared/chatbot/tools.ts";
 import type { ChatCompletionRequest } from "../../shared/openai/types.ts";
 import { startOfflineModel, type OfflineModel } from "../../shared/model/offline-model.ts";
 import { installSpanCapture } from "../../shared/testing/capture-spans.ts";
@@ -96,5 +97,84 @@ describe("our LLM spans carry every key the official OpenAI instrumentation sets
     // Paris: tool call and answer; London (from the history): tool call and answer; the recall: one answer.
     expect(spans).toHaveLength(5);
     for (const span of spans) await expectParity(span);
+  });
+});
+
+// Lesson 8's README says where the official instrumentation goes wrong on a streamed call. These
+// hold it to what it says (if a new version fixes a gap, this fails: update the README), and show
+// lesson 8's solution right where it is wrong.
+describe("streamed calls: the official instrumentation's gaps, which lesson 8's solution does not have", () => {
+  const twoTools: ChatCompletionRequest = {
+    model: "workbook-offline",
+    messages: [{ role: "user", content: "What's the weather in Paris and in Tokyo?" }],
+    tools: toolDefinitions(),
+    stream: true,
+    stream_options: { include_usage: true },
+  };
+  const { LLM_TOKEN_COUNT_TOTAL, LLM_OUTPUT_MESSAGES, MESSAGE_TOOL_CALLS, TOOL_CALL_ID, TOOL_CALL_FUNCTION_ARGUMENTS_JSON } = SemanticConventions;
+  const call = (index: number, field: string) => `${LLM_OUTPUT_MESSAGES}.0.${MESSAGE_TOOL_CALLS}.${index}.${field}`;
+
+  async function officialStream(request: ChatCompletionRequest): Promise<{ ended: ReadableSpan[]; open: ReadableSpan[]; error?: unknown }> {
+    capture.reset();
+    let error: unknown;
+    try {
+      const stream = await client.chat.completions.create(request as unknown as openaiModule.OpenAI.ChatCompletionCreateParamsStreaming);
+      for await (const _chunk of stream) {
+        // read it all, as a chatbot would
+      }
+    } catch (thrown) {
+      error = thrown;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return { ended: capture.finished().filter(isLlm), open: capture.unended().filter(isLlm), error };
+  }
+
+  async function ourStream(question: string): Promise<ReadableSpan[]> {
+    const lesson = (await import("../../solutions/08-streaming/chatbot.ts")) as typeof import("../../solutions/08-streaming/chatbot.ts");
+    capture.reset();
+    await lesson.runConversation(model, lesson.newConversation("parity-check"), [question]);
+    return capture.finished().filter(isLlm);
+  }
+
+  it("two parallel tool calls: the official span merges them into one and has no token counts and no OK status", async () => {
+    const { ended: [official] } = await officialStream(twoTools);
+    expect(official, "the official instrumentation made an LLM span").toBeDefined();
+    expect(official!.attributes[call(1, TOOL_CALL_ID)], "no second tool call: the two were merged").toBeUndefined();
+    expect(String(official!.attributes[call(0, TOOL_CALL_FUNCTION_ARGUMENTS_JSON)]), "the merged call holds both calls' arguments").toContain("Paris");
+    expect(String(official!.attributes[call(0, TOOL_CALL_FUNCTION_ARGUMENTS_JSON)])).toContain("Tokyo");
+    expect(official!.attributes[LLM_TOKEN_COUNT_TOTAL], "the usage chunk is skipped").toBeUndefined();
+    expect(official!.status.code, "no OK status").not.toBe(1);
+
+    const [ours] = await ourStream("What's the weather in Paris and in Tokyo?");
+    expect(ours!.attributes[call(0, TOOL_CALL_FUNCTION_ARGUMENTS_JSON)]).toBe('{"city":"Paris"}');
+    expect(ours!.attributes[call(1, TOOL_CALL_FUNCTION_ARGUMENTS_JSON)]).toBe('{"city":"Tokyo"}');
+    expect(ours!.attributes[LLM_TOKEN_COUNT_TOTAL]).toBeGreaterThan(0);
+    expect(ours!.status.code).toBe(1);
+  });
+
+  it("a stream cut off mid-answer: the official span is never ended (never exported); ours ends as an ERROR", async () => {
+    const cut: ChatCompletionRequest = { ...twoTools, messages: [{ role: "user", content: "Hello there! [[fault:stream-abort]]" }] };
+    // The instrumentation reads its own copy of the stream and nothing waits for that read: when
+    // the stream fails, the copy's rejection is unhandled. Caught here (and counted) for the
+    // length of this call only, instead of failing the run as an unhandled error.
+    const unhandled: unknown[] = [];
+    const vitestListeners = process.listeners("unhandledRejection");
+    process.removeAllListeners("unhandledRejection");
+    process.on("unhandledRejection", (reason) => unhandled.push(reason));
+    let official: Awaited<ReturnType<typeof officialStream>>;
+    try {
+      official = await officialStream(cut);
+    } finally {
+      process.removeAllListeners("unhandledRejection");
+      for (const listener of vitestListeners) process.on("unhandledRejection", listener);
+    }
+    expect(official.error, "the stream failed").toBeDefined();
+    expect(official.ended, "no ended LLM span").toHaveLength(0);
+    expect(official.open, "the LLM span is left open").toHaveLength(1);
+    expect(unhandled.length, "its copy of the stream rejects with nobody to catch it").toBeGreaterThan(0);
+
+    const [ours] = await ourStream("Hello there! [[fault:stream-abort]]");
+    expect(ours!.status.code).toBe(2);
+    expect(ours!.events.map((event) => event.name)).toContain("exception");
   });
 });
