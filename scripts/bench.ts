@@ -1,108 +1,68 @@
-// `npm run bench`: the workbook CLI's feedback loop, measured on a throwaway copy of the repo.
-//   save-to-verdict: a lesson file is saved (alternately the starter and the solution), and the
-//     time until watch mode's pipeline (fs.watch, debounce, warm vitest re-run) has the verdict;
-//   start-up: `npm start` in a real terminal (tmux) until the first screen is drawn.
-// Medians, since a shared 2-core machine has outliers. Not a test: figures go to the README.
-// BENCH_COMPARE=1 first measures the same saves without pre-forked test workers (a ratio
-// within one run); BENCH_SAVES and BENCH_STARTS (0 skips start-up) change the counts.
-import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
-import { loadCatalog, findLesson } from "../shared/lessons/catalog.ts";
-import { watchLessonFiles } from "./cli/lesson-watcher.ts";
-import { copyWorkbook } from "./lib/repo-copy.ts";
-import { WarmLessonRunner } from "./lib/warm-lesson-runner.ts";
+// `npm run bench`: the project's speed figures, for the README (not a test: nothing here fails
+// on a slow machine).
+//   the workbook CLI (scripts/bench/cli-feedback.ts): save-to-verdict and start-up;
+//   the app (scripts/bench/app-overhead.ts): what tracing costs, traced against untraced.
+// `npm run bench -- --app` runs only the app part, `-- --cli` only the CLI part.
+// App counts: BENCH_APP_CONCURRENCY (default 1,8,32), BENCH_APP_HISTORY (prior messages,
+// default 1,10,100), BENCH_APP_ROUNDS (trials per arm, default 5), BENCH_APP_TRIAL_MS (default
+// 1000), BENCH_APP_WARMUP_MS (default 500); BENCH_APP_CPU_PROF=<dir>: both apps write a CPU
+// profile there (node --cpu-prof), to see where the time goes.
+import { execFileSync } from "node:child_process";
+import { availableParallelism, cpus } from "node:os";
+import { projectRoot } from "../shared/lessons/catalog.ts";
+import { benchApp, ratioTable } from "./bench/app-overhead.ts";
+import { benchCli } from "./bench/cli-feedback.ts";
+import { loadAverage } from "./bench/process-stats.ts";
 
-const SAVES = Number(process.env.BENCH_SAVES) || 12;
-// BENCH_STARTS=0 skips the start-up part.
-const STARTS = process.env.BENCH_STARTS === undefined ? 5 : Number(process.env.BENCH_STARTS) || 0;
+const args = process.argv.slice(2);
+const unknown = args.filter((arg) => arg !== "--app" && arg !== "--cli");
+if (unknown.length > 0) {
+  console.error(`Unknown option ${unknown.join(" ")}: use --app (the app's tracing cost only), --cli (the workbook CLI only), or nothing (both).`);
+  process.exit(2);
+}
+const runCli = !args.includes("--app") || args.includes("--cli");
+const runApp = !args.includes("--cli") || args.includes("--app");
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-const ms = (value: number) => `${Math.round(value)} ms`;
-
-async function saveToVerdict(root: string, prewarm = true): Promise<{ times: number[]; prewarmed: number }> {
-  const lessons = loadCatalog(root);
-  const lesson = findLesson(lessons, "2")!;
-  const file = path.join(root, "lessons", lesson.slug, lesson.files[0]!);
-  const texts = [readFileSync(path.join(root, "solutions", lesson.slug, lesson.files[0]!), "utf8"), readFileSync(file, "utf8")];
-  const runner = new WarmLessonRunner({ root, prewarm });
-  await runner.check([lesson]); // warm-up, as watch mode does at start
-  const times: number[] = [];
-  let waiting: ((passed: boolean) => void) | undefined;
-  const stop = watchLessonFiles(root, lesson, {
-    onChangeSeen: () => undefined,
-    onChange: () => {
-      void runner.check([lesson]).then(([check]) => waiting?.(check!.passed));
-    },
-    onWatchSilent: () => undefined,
-  });
-  try {
-    for (let save = 0; save < SAVES; save++) {
-      const expectPass = save % 2 === 0;
-      const verdict = new Promise<boolean>((resolve) => (waiting = resolve));
-      const started = performance.now();
-      writeFileSync(file, texts[save % 2]!);
-      const passed = await verdict;
-      times.push(performance.now() - started);
-      if (passed !== expectPass) throw new Error(`save ${save}: expected ${expectPass ? "a pass" : "a failure"}, got the opposite`);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    }
-  } finally {
-    stop();
-    await runner.close();
+function numbers(name: string, fallback: number[]): number[] {
+  const text = process.env[name];
+  if (!text) return fallback;
+  const values = text.split(",").map((part) => Number(part.trim()));
+  if (values.some((value) => !Number.isInteger(value) || value <= 0)) {
+    console.error(`${name} must be whole numbers above 0 separated by commas (e.g. 1,8,32), not "${text}".`);
+    process.exit(2);
   }
-  return { times, prewarmed: runner.prewarmStats.prewarmed };
+  return values;
 }
 
-async function startUp(root: string, command: string): Promise<number[]> {
-  const socket = `workbook-bench-${process.pid}`;
-  const tmux = (...args: string[]) => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
-  const times: number[] = [];
-  try {
-    for (let run = 0; run < STARTS; run++) {
-      const started = performance.now();
-      tmux("new-session", "-d", "-s", "bench", "-x", "160", "-y", "50", "-c", root, command);
-      for (;;) {
-        if (tmux("capture-pane", "-p", "-t", "bench").includes("lessons done")) break;
-        if (performance.now() - started > 30_000) throw new Error(`${command} drew no screen within 30 s`);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      times.push(performance.now() - started);
-      tmux("send-keys", "-t", "bench", "q");
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      spawnSync("tmux", ["-L", socket, "kill-session", "-t", "bench"], { stdio: "ignore" });
-    }
-  } finally {
-    spawnSync("tmux", ["-L", socket, "kill-server"], { stdio: "ignore" });
-  }
-  return times;
+/** How this run was started, with the variables that change it: what the README quotes. */
+function command(): string {
+  const variables = Object.entries(process.env)
+    .filter(([name]) => name.startsWith("BENCH_"))
+    .map(([name, value]) => `${name}=${value} `)
+    .join("");
+  const viaNpm = process.env.npm_lifecycle_event === "bench";
+  return `${variables}${viaNpm ? "npm run bench" : "npx tsx scripts/bench.ts"}${args.length ? `${viaNpm ? " --" : ""} ${args.join(" ")}` : ""}`;
 }
 
-const copy = copyWorkbook();
-try {
-  console.log(`workbook CLI bench (copy of the repo in ${copy.root}; ${process.version}; ${(await import("node:os")).availableParallelism()} cores)\n`);
-  if (process.env.BENCH_COMPARE) {
-    // The same saves without pre-forked workers (vitest's plain forks pool), for a ratio within one run.
-    const plain = await saveToVerdict(copy.root, false);
-    console.log(`save-to-verdict without pre-forked workers (BENCH_COMPARE): median ${ms(median(plain.times))} (min ${ms(Math.min(...plain.times))}, max ${ms(Math.max(...plain.times))})`);
-  }
-  const { times: saves, prewarmed } = await saveToVerdict(copy.root);
-  console.log(`save-to-verdict, lesson 2, ${saves.length} saves: median ${ms(median(saves))} (min ${ms(Math.min(...saves))}, max ${ms(Math.max(...saves))}); target <= 300 ms`);
-  console.log(`  checks run in a pre-forked worker: ${prewarmed} of ${saves.length + 1} (the first forks its own)`);
-  if (STARTS === 0) {
-    console.log("start-up: skipped (BENCH_STARTS=0)");
-  } else if (spawnSync("tmux", ["-V"]).status !== 0) {
-    console.log("start-up: skipped, tmux is not installed (apt-get install -y tmux)");
-  } else {
-    const npmStart = await startUp(copy.root, "npm start");
-    console.log(`npm start to first screen, ${npmStart.length} starts: median ${ms(median(npmStart))} (min ${ms(Math.min(...npmStart))}, max ${ms(Math.max(...npmStart))}); target <= 1 s`);
-    const direct = await startUp(copy.root, "node node_modules/tsx/dist/cli.mjs scripts/workbook.ts");
-    console.log(`  of which without npm (tsx scripts/workbook.ts): median ${ms(median(direct))}`);
-  }
-} finally {
-  copy.remove();
+const uptime = () => execFileSync("uptime", { encoding: "utf8" }).trim();
+
+if (runCli) await benchCli();
+
+if (runApp) {
+  const concurrencies = numbers("BENCH_APP_CONCURRENCY", [1, 8, 32]);
+  const histories = numbers("BENCH_APP_HISTORY", [1, 10, 100]);
+  const rounds = numbers("BENCH_APP_ROUNDS", [5])[0]!;
+  const trialMs = numbers("BENCH_APP_TRIAL_MS", [1000])[0]!;
+  const warmupMs = numbers("BENCH_APP_WARMUP_MS", [500])[0]!;
+  const settings = concurrencies.length * histories.length;
+  const started = performance.now();
+  console.log(`${runCli ? "\n" : ""}app tracing cost: traced / untraced (OTEL_SDK_DISABLED=true), in turns, ${rounds} trials of ${trialMs} ms per arm and setting`);
+  console.log(`command: ${command()}`);
+  console.log(`date: ${new Date().toISOString()}; ${process.version}; ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"})`);
+  console.log(`load at start: ${loadAverage()} (${uptime()})`);
+  console.log(`${settings} settings; about ${Math.ceil((settings * (2 * rounds * trialMs + 2 * warmupMs + 2500) + 15_000) / 1000)} s\n`);
+  const results = await benchApp({ root: projectRoot, concurrencies, histories, rounds, trialMs, warmupMs, cpuProfileDir: process.env.BENCH_APP_CPU_PROF || undefined, log: console.log });
+  console.log(`\nload at end: ${loadAverage()} (${uptime()}); took ${Math.round((performance.now() - started) / 1000)} s`);
+  console.log("\ntraced / untraced: ratio of the medians (range of the rounds' own ratios); \"over\": target missed\n");
+  console.log(ratioTable(results));
 }

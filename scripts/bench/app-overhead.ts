@@ -1,0 +1,261 @@
+// What tracing costs the finished app: the same app traced and untraced, measured in turns (A, B,
+// A, B ...) in one run, at several concurrencies and conversation lengths.
+// - Each arm is its own app process (`node --import tsx solutions/app/server/main.ts`, as
+//   `npm run app` starts it). Untraced is OTEL_SDK_DISABLED=true, the app's standard switch:
+//   no span processor, and every span is a non-recording one (as with OTEL_TRACES_SAMPLER=always_off,
+//   which would also keep an idle batch processor and the start-up probe).
+// - The offline model and a fake OTLP collector (fake-collector.ts) run in processes of their
+//   own, so that only the app's work is counted as the app's; the model answers at once.
+// - While one arm is measured the other is paused (SIGSTOP): its background export cannot take
+//   CPU from the arm being measured, and it happens in the traced arm's own trials instead.
+// - Per trial: throughput (answers / s), CPU per request (the app's user + system time from
+//   /proc/<pid>/stat, all threads, divided by the answers), p99 latency, peak RSS (VmHWM,
+//   reset before each trial). At the end of each setting the traced arm is resumed until the
+//   collector has every span, and that export's CPU is counted in its last trial.
+import path from "node:path";
+import type { ConversationMessage } from "../../solutions/app/api.ts";
+import { startServer, type Server } from "./child-process.ts";
+import type { CollectorStats } from "./fake-collector.ts";
+import { ChatLoad } from "./load.ts";
+import { cpuMs, peakRssBytes, resetPeakRss } from "./process-stats.ts";
+import { median, medianAndRange, quantile } from "./statistics.ts";
+
+export interface AppBenchOptions {
+  root: string;
+  concurrencies: number[];
+  /** prior messages in the conversation each request carries (before the new question) */
+  histories: number[];
+  rounds: number;
+  trialMs: number;
+  warmupMs: number;
+  /** a directory: both apps write a CPU profile there when they stop (node --cpu-prof) */
+  cpuProfileDir?: string;
+  log: (line: string) => void;
+}
+
+/** traced / untraced: at least (throughput) or at most (the costs) */
+export const TARGETS = { throughput: 0.95, cpuPerRequest: 1.08, p99: 1.25, peakRss: 1.1 } as const;
+
+interface Trial {
+  throughput: number;
+  cpuPerRequestMs: number;
+  p99Ms: number;
+  peakRssMb: number;
+  requests: number;
+  cpuMs: number;
+}
+
+interface Arm {
+  name: "traced" | "untraced";
+  app: Server;
+  load: ChatLoad;
+  trials: Trial[];
+}
+
+export interface SettingResult {
+  concurrency: number;
+  history: number;
+  traced: Trial[];
+  untraced: Trial[];
+  /** spans the collector received per traced answer in this setting */
+  spansPerTurn: number;
+}
+
+/** `history` prior messages (user and assistant in turn, ending with an answer), then a question that makes the model call two tools. */
+export function benchConversation(history: number): ConversationMessage[] {
+  const messages: ConversationMessage[] = [];
+  for (let i = history - 1; i >= 0; i--) {
+    const n = history - i;
+    messages.push(
+      i % 2 === 1
+        ? { role: "user", content: `Question ${n}: what should I pack for a weekend in Lisbon in spring, and which neighbourhood is nicest to stay in?` }
+        : {
+            role: "assistant",
+            content:
+              `Answer ${n}: pack light layers and a rain jacket; spring in Lisbon is mild but changeable. ` +
+              "Alfama is charming and central, Príncipe Real is quieter, and Baixa is handy for trams and the river.",
+          },
+    );
+  }
+  messages.push({ role: "user", content: "What's the weather in Paris and in Tokyo?" });
+  return messages;
+}
+
+function appEnvironment(model: string, collector: string, traced: boolean): NodeJS.ProcessEnv {
+  // Nothing from the caller's own setup (a real provider, Phoenix, sampling) may leak in.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(OTEL_|PHOENIX_|OPENAI_|APP_|MODEL_)/.test(name)));
+  return {
+    ...env,
+    APP_HOST: "127.0.0.1",
+    APP_PORT: "0",
+    OPENAI_BASE_URL: model,
+    OPENAI_MODEL: "workbook-offline",
+    PHOENIX_COLLECTOR_ENDPOINT: collector,
+    ...(traced ? {} : { OTEL_SDK_DISABLED: "true" }),
+  };
+}
+
+async function collectorStats(collector: Server): Promise<CollectorStats> {
+  const response = await fetch(`${collector.url}/stats`);
+  return (await response.json()) as CollectorStats;
+}
+
+/** Resumes the traced app until the collector has `expected` spans (or the time is up); the CPU it used. */
+async function drain(app: Server, collector: Server, expected: number, timeoutMs: number): Promise<{ cpuMs: number; spans: number }> {
+  const before = cpuMs(app.pid);
+  app.resume();
+  const started = performance.now();
+  let spans = (await collectorStats(collector)).spans;
+  while (spans < expected && performance.now() - started < timeoutMs) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    spans = (await collectorStats(collector)).spans;
+  }
+  app.pause();
+  return { cpuMs: cpuMs(app.pid) - before, spans };
+}
+
+async function trial(arm: Arm, body: string, concurrency: number, durationMs: number): Promise<Trial> {
+  const { pid } = arm.app;
+  arm.app.resume();
+  resetPeakRss(pid);
+  const cpuBefore = cpuMs(pid);
+  const result = await arm.load.run(body, concurrency, durationMs);
+  const peak = peakRssBytes(pid);
+  arm.app.pause();
+  const used = cpuMs(pid) - cpuBefore;
+  return {
+    throughput: (result.requests * 1000) / result.elapsedMs,
+    cpuPerRequestMs: used / result.requests,
+    p99Ms: quantile(result.latenciesMs, 0.99),
+    peakRssMb: peak / 1048576,
+    requests: result.requests,
+    cpuMs: used,
+  };
+}
+
+export async function benchApp(options: AppBenchOptions): Promise<SettingResult[]> {
+  const { root, log } = options;
+  const servers: Server[] = [];
+  const stopAll = () => Promise.all(servers.map((server) => server.stop()));
+  const onSignal = () => void stopAll().then(() => process.exit(130));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const results: SettingResult[] = [];
+  try {
+    const listening = /listening on (http:\/\/\S+)/;
+    const model = await startServer("the offline model", { root, script: "scripts/bench/model-process.ts", env: process.env, urlPattern: listening });
+    servers.push(model);
+    const collector = await startServer("the fake collector", { root, script: "scripts/bench/fake-collector.ts", env: process.env, urlPattern: listening });
+    servers.push(collector);
+    // One folder per arm; the main thread's profile is the largest file (tsx's loader thread writes one too).
+    const profile = (name: string) => (options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${path.join(options.cpuProfileDir, name)}`] : []);
+    const app = (traced: boolean) =>
+      startServer(`the ${traced ? "traced" : "untraced"} app`, {
+        root,
+        script: "solutions/app/server/main.ts",
+        env: appEnvironment(model.url, collector.url, traced),
+        urlPattern: /Chat page:\s+(http:\/\/\S+)/,
+        nodeOptions: profile(traced ? "traced" : "untraced"),
+      });
+    const tracedApp = await app(true);
+    servers.push(tracedApp);
+    const untracedApp = await app(false);
+    servers.push(untracedApp);
+    untracedApp.pause();
+    tracedApp.pause();
+
+    // The batch processor's delay before it sends a batch that is not full (OTEL_BSP_SCHEDULE_DELAY).
+    const drainTimeoutMs = 10_000;
+    let expectedSpans = (await collectorStats(collector)).spans;
+    let spansPerTurn = 0;
+    for (const history of options.histories) {
+      const body = JSON.stringify({ messages: benchConversation(history) });
+      for (const concurrency of options.concurrencies) {
+        const arms: Arm[] = [
+          { name: "traced", app: tracedApp, load: new ChatLoad(tracedApp.url, concurrency), trials: [] },
+          { name: "untraced", app: untracedApp, load: new ChatLoad(untracedApp.url, concurrency), trials: [] },
+        ];
+        const [traced, untraced] = arms as [Arm, Arm];
+        const spansBefore = (await collectorStats(collector)).spans;
+        // Warm-up (not counted): the JIT, the connections, the heap for this size.
+        const warmup = await trial(traced, body, concurrency, options.warmupMs);
+        await trial(untraced, body, concurrency, options.warmupMs);
+        let tracedRequests = warmup.requests;
+        if (spansPerTurn === 0) {
+          // The first setting tells how many spans a turn makes: send what the warm-up made.
+          const { spans } = await drain(tracedApp, collector, Number.POSITIVE_INFINITY, 5_000 + 1_500);
+          spansPerTurn = (spans - spansBefore) / warmup.requests;
+          expectedSpans = spans;
+          tracedRequests = 0;
+        }
+        for (let round = 0; round < options.rounds; round++) {
+          for (const arm of arms) {
+            const result = await trial(arm, body, concurrency, options.trialMs);
+            arm.trials.push(result);
+            if (arm === traced) tracedRequests += result.requests;
+          }
+        }
+        // Send the spans still held, and count that work in the traced arm's last trial.
+        expectedSpans += tracedRequests * spansPerTurn;
+        const drained = await drain(tracedApp, collector, expectedSpans, drainTimeoutMs);
+        const last = traced.trials.at(-1)!;
+        last.cpuMs += drained.cpuMs;
+        last.cpuPerRequestMs = last.cpuMs / last.requests;
+        if (drained.spans < expectedSpans) {
+          log(`  ! the collector has ${expectedSpans - drained.spans} spans fewer than ${spansPerTurn} per traced answer: dropped? (the app's stderr below)`);
+        }
+        expectedSpans = drained.spans;
+        for (const arm of arms) arm.load.close();
+        results.push({ concurrency, history, traced: traced.trials, untraced: untraced.trials, spansPerTurn });
+        log(settingLine(results.at(-1)!));
+      }
+    }
+    const complaints = [tracedApp, untracedApp].map((app) => app.stderr().trim()).filter(Boolean);
+    if (complaints.length) log(`\nThe apps wrote to stderr:\n${complaints.join("\n")}`);
+    const { spans, requests } = await collectorStats(collector);
+    log(`\nThe collector received ${spans} spans in ${requests} exports (${spansPerTurn} spans per traced answer).`);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await stopAll();
+  }
+  return results;
+}
+
+const fixed = (digits: number) => (value: number) => value.toFixed(digits);
+
+/** One setting's medians (min-max) per arm, as the run goes. */
+function settingLine({ concurrency, history, traced, untraced }: SettingResult): string {
+  const arm = (trials: Trial[]) =>
+    [
+      `${medianAndRange(trials.map((t) => t.throughput), fixed(0))} req/s`,
+      `CPU ${medianAndRange(trials.map((t) => t.cpuPerRequestMs), fixed(2))} ms/req`,
+      `p99 ${medianAndRange(trials.map((t) => t.p99Ms), fixed(1))} ms`,
+      `RSS ${medianAndRange(trials.map((t) => t.peakRssMb), fixed(0))} MB`,
+    ].join(", ");
+  return `concurrency ${concurrency}, ${history} prior messages:\n    traced   ${arm(traced)}\n    untraced ${arm(untraced)}`;
+}
+
+/** The ratio of the medians, and the range of the rounds' own ratios (traced / untraced of the same round). */
+function ratio(traced: number[], untraced: number[]): { value: number; low: number; high: number } {
+  const paired = traced.map((value, index) => value / untraced[index]!);
+  return { value: median(traced) / median(untraced), low: Math.min(...paired), high: Math.max(...paired) };
+}
+
+/** The table of ratios, traced / untraced, with each target and whether it is met. */
+export function ratioTable(results: SettingResult[]): string {
+  const header = `| concurrency | prior messages | throughput (>= ${TARGETS.throughput}) | CPU per request (<= ${TARGETS.cpuPerRequest}) | p99 latency (<= ${TARGETS.p99}) | peak RSS (<= ${TARGETS.peakRss}) |`;
+  const lines = [header, "|---|---|---|---|---|---|"];
+  for (const { concurrency, history, traced, untraced } of results) {
+    const cell = (pick: (trial: Trial) => number, target: number, atLeast: boolean) => {
+      const { value, low, high } = ratio(traced.map(pick), untraced.map(pick));
+      const met = atLeast ? value >= target : value <= target;
+      return `${value.toFixed(2)} (${low.toFixed(2)}-${high.toFixed(2)})${met ? "" : " over"}`;
+    };
+    lines.push(
+      `| ${concurrency} | ${history} | ${cell((t) => t.throughput, TARGETS.throughput, true)} | ${cell((t) => t.cpuPerRequestMs, TARGETS.cpuPerRequest, false)} | ` +
+        `${cell((t) => t.p99Ms, TARGETS.p99, false)} | ${cell((t) => t.peakRssMb, TARGETS.peakRss, false)} |`,
+    );
+  }
+  return lines.join("\n");
+}
