@@ -21,12 +21,21 @@ export interface TurnOutcome {
   status?: "OK" | "ERROR";
 }
 
+export interface ChainPlacement {
+  /**
+   * The span the chat turn runs under, when it is not the root of its trace: the finished app's
+   * HTTP SERVER span, say. `lessonChecks` then holds the spans below that span only.
+   */
+  under?: ReadableSpan;
+}
+
 /** The chat turn's CHAIN span, checked as lesson 2 taught; returned for further checks. */
-export function checkChainSpan(lessonChecks: SpanChecks, turn: TurnOutcome): ReadableSpan {
+export function checkChainSpan(lessonChecks: SpanChecks, turn: TurnOutcome, { under }: ChainPlacement = {}): ReadableSpan {
   const checks = lessonChecks.taughtIn(2);
   checkNothingLeftRunning(lessonChecks);
   const chain = checks.one({ kind: OpenInferenceSpanKind.CHAIN }, "CHAIN span for the chat turn", { hint: 1, hintIfNotEnded: 3 });
-  checks.isRoot(chain, { hint: 1 });
+  if (under) checks.childOf(chain, under, { hint: 1 });
+  else checks.isRoot(chain, { hint: 1 });
   checks.attribute(chain, INPUT_VALUE, turn.question, { hint: 2 });
   checks.attribute(chain, INPUT_MIME_TYPE, MimeType.TEXT, { hint: 2 });
   checks.attribute(chain, OUTPUT_VALUE, turn.reply, { hint: 3 });

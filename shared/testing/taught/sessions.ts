@@ -35,6 +35,9 @@ export interface SessionExpectation {
   tags: string[];
 }
 
+/** Whom the spans must name: the session, and the user where the app has one (the finished app has no sign-in: no user.id to check). */
+export type SessionIdentity = Pick<SessionExpectation, "sessionId"> & Partial<Pick<SessionExpectation, "userId">>;
+
 const NOT_IN_CONTEXT =
   "set them in the turn's context (setSession(context.active(), { sessionId }), setUser(...)), run the turn inside context.with(thatContext, ...), and copy getAttributesFromContext(context.active()) onto the span: a plain tracer does not.";
 
@@ -70,16 +73,16 @@ export function checkTurnTraces(lessonChecks: SpanChecks, turns: SessionTurn[]):
 }
 
 /** Every turn's root span names the one session and the user: Phoenix groups the traces by it. */
-export function checkSessionOnRoots(lessonChecks: SpanChecks, roots: ReadableSpan[], session: SessionExpectation): void {
+export function checkSessionOnRoots(lessonChecks: SpanChecks, roots: ReadableSpan[], session: SessionIdentity): void {
   const checks = lessonChecks.taughtIn(7);
   for (const root of roots) {
     checks.attribute(root, SESSION_ID, session.sessionId, { hint: 2, usualMistake: NOT_IN_CONTEXT });
-    checks.attribute(root, USER_ID, session.userId, { hint: 2, usualMistake: NOT_IN_CONTEXT });
+    if (session.userId !== undefined) checks.attribute(root, USER_ID, session.userId, { hint: 2, usualMistake: NOT_IN_CONTEXT });
   }
 }
 
 /** Every span of every turn carries session.id and user.id, not only the root. */
-export function checkSessionOnEverySpan(lessonChecks: SpanChecks, roots: ReadableSpan[], session: SessionExpectation): void {
+export function checkSessionOnEverySpan(lessonChecks: SpanChecks, roots: ReadableSpan[], session: SessionIdentity): void {
   const checks = lessonChecks.taughtIn(7);
   for (const root of roots) {
     for (const span of checks.inTrace(root.spanContext().traceId).spans.sort(byStart)) {
@@ -89,7 +92,7 @@ export function checkSessionOnEverySpan(lessonChecks: SpanChecks, roots: Readabl
           ? "the context attributes are not copied onto the child spans: a plain tracer never reads them from the context, so spread getAttributesFromContext(context.active()) (your contextAttributes()) into the attributes of every span the turn starts (the LLM and TOOL spans too), not only the root's."
           : undefined;
       checks.attribute(span, SESSION_ID, session.sessionId, { hint: 3, mistake, usualMistake: NOT_IN_CONTEXT });
-      checks.attribute(span, USER_ID, session.userId, { hint: 3, mistake, usualMistake: NOT_IN_CONTEXT });
+      if (session.userId !== undefined) checks.attribute(span, USER_ID, session.userId, { hint: 3, mistake, usualMistake: NOT_IN_CONTEXT });
     }
   }
 }

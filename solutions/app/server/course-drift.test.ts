@@ -1,0 +1,184 @@
+// The finished app may not drift from the course. Its chatbot.ts and message-attributes.ts copy
+// the lessons' solutions; this holds the spans the app really makes, asked through its HTTP API,
+// to the lessons' own cumulative checks (shared/testing/taught/) and its LLM spans to the
+// official OpenAI instrumentation's, as scripts/checks/ holds the lessons' solutions. A change
+// on either side that breaks the other fails here (and so `npm run verify`).
+// The app's chat turn runs under its HTTP SERVER span, so each trace is checked twice over:
+// - whole, as lesson 7 teaches a conversation: its root (the SERVER span) reads as the question
+//   and the reply, and every span names the session;
+// - below the SERVER span, as lessons 2 to 6 teach a chat turn: chat_turn is the CHAIN span,
+//   a child of the SERVER span instead of the root, with its LLM and TOOL spans.
+// The differences that are meant (solutions/app/README.md, "The app and the lessons"): no user.id,
+// metadata or tags (the app has no sign-in); a failed model call fails the turn (a 502 that
+// tells the user why) where lesson 6's chatTurn returns the apology as its reply.
+import { context, SpanKind, trace } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectModel, type ModelConnection } from "../../../shared/chatbot/connect-model.ts";
+import type { SpanCapture } from "../../../shared/testing/capture-spans.ts";
+import { instrumentOfficially, type OfficialInstrumentation } from "../../../shared/testing/official-parity.ts";
+import { SpanChecks } from "../../../shared/testing/span-checks.ts";
+import { checkChainSpan } from "../../../shared/testing/taught/chain-span.ts";
+import { checkFailedModelCall, checkFailedTool, checkFailuresRecorded } from "../../../shared/testing/taught/errors.ts";
+import { callFailed, checkLlmSpans } from "../../../shared/testing/taught/llm-spans.ts";
+import { checkMessages } from "../../../shared/testing/taught/messages.ts";
+import { checkHistorySent, checkSessionOnEverySpan, checkSessionOnRoots, checkTurnTraces } from "../../../shared/testing/taught/sessions.ts";
+import { checkTools } from "../../../shared/testing/taught/tools.ts";
+import type { ChatResponse, ConversationMessage, ErrorResponse } from "../api.ts";
+import { installAppSpanCapture } from "./test-support/app-span-capture.ts";
+import { closedPortUrl } from "./test-support/closed-port.ts";
+
+// The capture first, then the app: the app's tracers bind to the provider registered when they are made.
+const capture = installAppSpanCapture();
+const { buildServer } = await import("./server.ts");
+
+/**
+ * The checks' "lesson": after every lesson, so each check is one an earlier lesson taught, and a
+ * failure says which lesson taught what the app no longer does (and points at that lesson's hints).
+ */
+const THE_APP = { number: Number.POSITIVE_INFINITY, slug: "app" };
+const checks = new SpanChecks(capture, THE_APP);
+
+let model: ModelConnection;
+let app: FastifyInstance;
+let baseUrl: string;
+let official: OfficialInstrumentation;
+
+beforeAll(async () => {
+  model = await connectModel({ env: {} });
+  app = await buildServer({
+    config: { phoenixUrl: await closedPortUrl(), phoenixApiKey: undefined, projectName: "course-drift", modelTimeoutMs: 5000 },
+    model,
+    flushSpans: async () => {},
+    log: () => {},
+  });
+  baseUrl = await app.listen({ host: "127.0.0.1", port: 0 });
+  official = instrumentOfficially(capture, model.baseUrl);
+});
+afterAll(async () => {
+  official.disable();
+  await app.close();
+  await model.close();
+  await capture.uninstall();
+});
+
+interface Turn {
+  question: string;
+  /** what the user was told: the answer, or the error of a failed turn */
+  reply: string;
+  status: "OK" | "ERROR";
+  traceId: string;
+}
+
+/**
+ * Asks the questions as one conversation through POST /api/chat, over a real connection, the way
+ * the page does: the whole history each time, a failed turn's question taken back out of it.
+ * Each turn returns once its SERVER span has ended.
+ */
+async function converse(questions: string[], sessionId: string): Promise<Turn[]> {
+  capture.reset();
+  const messages: ConversationMessage[] = [];
+  const turns: Turn[] = [];
+  for (const question of questions) {
+    const response = await fetch(`${baseUrl}/api/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ messages: [...messages, { role: "user", content: question }], sessionId }),
+    });
+    const body = (await response.json()) as ChatResponse & ErrorResponse;
+    expect(body.traceId, `the answer to ${JSON.stringify(question)} names its trace`).toMatch(/^[0-9a-f]{32}$/);
+    const reply = response.ok ? body.message.content : body.error;
+    if (response.ok) messages.push({ role: "user", content: question }, { role: "assistant", content: reply });
+    turns.push({ question, reply, status: response.ok ? "OK" : "ERROR", traceId: body.traceId! });
+    // The SERVER span ends once the answer is sent, which may be just after the client has it.
+    await expect.poll(() => serverSpanOf(body.traceId!), { timeout: 10_000 }).toBeDefined();
+  }
+  return turns;
+}
+
+function serverSpanOf(traceId: string): ReadableSpan | undefined {
+  return capture.finished().find((span) => span.kind === SpanKind.SERVER && span.spanContext().traceId === traceId);
+}
+
+/** The turn's spans below its SERVER span: what lessons 2 to 6 check as one chat turn. */
+function belowServerSpan(turn: Turn): { below: SpanChecks; server: ReadableSpan } {
+  const server = serverSpanOf(turn.traceId)!;
+  const keep = (spans: ReadableSpan[]) =>
+    spans.filter((span) => span.spanContext().traceId === turn.traceId && span.spanContext().spanId !== server.spanContext().spanId);
+  const view: SpanCapture = {
+    ...capture,
+    finished: () => keep(capture.finished()),
+    unended: () => keep(capture.unended()),
+    openAtReturn: () => keep(capture.openAtReturn()),
+  };
+  return { below: new SpanChecks(view, THE_APP), server };
+}
+
+/** Everything lessons 2 to 6 taught, on one turn. */
+function checkTurnAsTaught(turn: Turn) {
+  const { below, server } = belowServerSpan(turn);
+  const chain = checkChainSpan(below, { question: turn.question, reply: turn.reply, status: turn.status }, { under: server });
+  const calls = checkLlmSpans(below, chain, model);
+  checkMessages(below, calls);
+  const runs = checkTools(below, chain, calls);
+  checkFailuresRecorded(below);
+  return { below, calls, runs };
+}
+
+/** What lesson 7 taught, on the conversation's traces: each root reads as its turn and names the session (the app has no users). */
+function checkConversationAsTaught(turns: Turn[], sessionId: string): void {
+  const roots = checkTurnTraces(checks, turns);
+  expect(roots.map((root) => root.kind), "each trace's root is the app's SERVER span").toEqual(turns.map(() => SpanKind.SERVER));
+  checkSessionOnRoots(checks, roots, { sessionId });
+  checkSessionOnEverySpan(checks, roots, { sessionId });
+  checkHistorySent(checks, roots, turns.filter((turn) => turn.status === "OK"));
+}
+
+/** Each LLM span of a call that went well, next to the official instrumentation's for the same request (it resets the capture). */
+async function expectParityOf(llmSpans: ReadableSpan[]): Promise<void> {
+  for (const span of llmSpans.filter((each) => !callFailed(each))) await official.expectParity(span);
+}
+
+describe("the app's spans are the course's: lessons 2 to 7 and the official instrumentation, on what POST /api/chat really records", () => {
+  it("a plain answer, then a question that needs two tools: one session of two traces, each turn as the lessons teach it", async () => {
+    const turns = await converse(["Hello there!", "What's the weather in Paris and in Tokyo?"], "drift-plain-and-tools");
+    expect(turns.map((turn) => turn.status)).toEqual(["OK", "OK"]);
+    expect(turns[1]!.reply).toMatch(/Paris.*Tokyo/);
+    checkConversationAsTaught(turns, "drift-plain-and-tools");
+    const [plain, tools] = turns.map(checkTurnAsTaught);
+    expect(plain!.runs, "the plain answer ran no tool").toHaveLength(0);
+    expect(tools!.runs.map((run) => run.call.function.name), "the model's two tool calls each ran").toEqual(["get_weather", "get_weather"]);
+    await expectParityOf([...plain!.calls, ...tools!.calls].map((call) => call.span));
+  });
+
+  it("a failing model call (HTTP 500): the LLM span and the turn record it, and the turn reads as what the user was told", async () => {
+    const [turn] = await converse(["Hello [[fault:http-500]]"], "drift-model-fails");
+    expect(turn!.status).toBe("ERROR");
+    checkConversationAsTaught([turn!], "drift-model-fails");
+    const { below, calls } = checkTurnAsTaught(turn!);
+    checkFailedModelCall(below, calls, /ModelApiError.*500/);
+  });
+
+  it("a tool that throws (a city it does not know): the TOOL span records it, the model is told, and the turn still answers", async () => {
+    const [turn] = await converse(["What's the weather in Atlantis?"], "drift-tool-throws");
+    expect(turn!.status).toBe("OK");
+    checkConversationAsTaught([turn!], "drift-tool-throws");
+    const { below, calls, runs } = checkTurnAsTaught(turn!);
+    checkFailedTool(below, runs, /Unknown city/);
+    await expectParityOf(calls.map((call) => call.span));
+  });
+});
+
+describe("the app's span capture", () => {
+  it("notes a span still open when its request's SERVER span ended: work the request did not wait for", () => {
+    capture.reset();
+    const tracer = trace.getTracer("course-drift-test");
+    const server = tracer.startSpan("GET /late", { kind: SpanKind.SERVER });
+    const late = tracer.startSpan("late work", {}, trace.setSpan(context.active(), server));
+    server.end();
+    late.end();
+    expect(capture.openAtReturn().map((span) => span.name)).toEqual(["late work"]);
+    expect(capture.unended()).toEqual([]);
+  });
+});
