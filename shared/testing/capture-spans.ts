@@ -26,6 +26,12 @@ export interface SpanCapture {
   markReturned(): void;
   /** spans that were open at `markReturned()` */
   openAtReturn(): ReadableSpan[];
+  /**
+   * performance.now() when the span started (its processor's onStart), so that its event and
+   * end times (start + a performance.now() delta, as the SDK keeps them) can be put on the
+   * performance.now() clock without mixing in Date.now().
+   */
+  startedAt?(span: ReadableSpan): number | undefined;
   /** forget every span captured so far */
   reset(): void;
   /** unregister the provider, context manager and propagator */
@@ -35,7 +41,9 @@ export interface SpanCapture {
 /** Remembers started spans until they end. */
 class StartedSpans implements SpanProcessor {
   readonly open = new Set<Span>();
+  readonly startedAt = new Map<string, number>();
   onStart(span: Span, _parentContext: Context): void {
+    this.startedAt.set(span.spanContext().spanId, performance.now());
     this.open.add(span);
   }
   onEnd(span: ReadableSpan): void {
@@ -70,9 +78,11 @@ export function installSpanCapture(): SpanCapture {
       openAtReturn = [...started.open] as unknown as ReadableSpan[];
     },
     openAtReturn: () => openAtReturn,
+    startedAt: (span) => started.startedAt.get(span.spanContext().spanId),
     reset() {
       exporter.reset();
       started.open.clear();
+      started.startedAt.clear();
       openAtReturn = [];
     },
     async uninstall() {

@@ -1,7 +1,7 @@
 // The checks lesson tests are written with. Each one fails with a LessonFailure that shows
 // the learner's own span tree and names the usual mistake (a span never ended, a wrong key,
 // a lost parent), so a red test teaches instead of just saying "false".
-import { SpanKind, SpanStatusCode, type AttributeValue } from "@opentelemetry/api";
+import { SpanKind, SpanStatusCode, type AttributeValue, type HrTime } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
 import { loadCatalog, type Lesson } from "../lessons/catalog.ts";
@@ -100,6 +100,17 @@ export class SpanChecks {
       openAtReturn: () => inIt(capture.openAtReturn()),
     };
     return new SpanChecks(view, this.lesson, this.teacher);
+  }
+
+  /**
+   * A time of the span (an event's, its end) on the performance.now() clock, in ms: what the
+   * stream tap stamps chunks with. Undefined for a span the capture did not see start.
+   */
+  onPerformanceClock(span: ReadableSpan, time: HrTime): number | undefined {
+    const startedAt = this.capture.startedAt?.(span);
+    if (startedAt === undefined) return undefined;
+    const ms = (value: HrTime) => value[0] * 1000 + value[1] / 1e6;
+    return startedAt + ms(time) - ms(span.startTime);
   }
 
   /** The ended spans whose parent is `parent`, in start order. */

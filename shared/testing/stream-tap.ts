@@ -9,10 +9,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMe
 export interface TappedStream {
   request: ChatCompletionRequest;
   chunks: ChatCompletionChunk[];
-  /**
-   * When each chunk was handed to the chatbot, in milliseconds on the span clock: Date.now() at
-   * the call, then performance.now() deltas, as the OpenTelemetry SDK times span events.
-   */
+  /** When each chunk was handed to the chatbot: performance.now() (see SpanChecks.onPerformanceClock). */
   chunkTimes: number[];
   /** "done": read to the end; "stopped": the chatbot stopped reading (return() or an abort); "failed": the stream threw */
   ending: "reading" | "done" | "stopped" | "failed";
@@ -38,13 +35,12 @@ export function tapStreams(model: ModelConnection): StreamTap {
         return model.createChatCompletion(request, options);
       },
       async *streamChatCompletion(request, options) {
-        const anchor = Date.now() - performance.now();
         const stream: TappedStream = { request: structuredClone(request), chunks: [], chunkTimes: [], ending: "reading" };
         tap.streams.push(stream);
         try {
           for await (const chunk of model.streamChatCompletion(request, options)) {
             stream.chunks.push(structuredClone(chunk));
-            stream.chunkTimes.push(anchor + performance.now());
+            stream.chunkTimes.push(performance.now());
             yield chunk;
           }
           stream.ending = "done";

@@ -17,7 +17,7 @@ import {
   OUTPUT_MIME_TYPE,
   OUTPUT_VALUE,
 } from "@arizeai/openinference-semantic-conventions";
-import { SpanStatusCode, type HrTime } from "@opentelemetry/api";
+import { SpanStatusCode } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type { ChatCompletionRequest } from "../../openai/types.ts";
 import { recordChecked } from "../checked-keys.ts";
@@ -30,8 +30,12 @@ export const FIRST_TOKEN_EVENT = "First Token Stream Event";
 /** The event on a span whose stream the caller stopped reading before it ended. */
 export const STREAM_STOPPED_EVENT = "Stream Stopped Event";
 
-/** How far two clocks (the tap's and the span's, both Date.now()-anchored) may disagree, in ms. */
-const CLOCK_SLACK_MS = 3;
+/**
+ * Slack when comparing a span's times with the tap's, in ms. Both are on the performance.now()
+ * clock (SpanChecks.onPerformanceClock), and the order is causal (a chunk is stamped before the
+ * chatbot sees it, the next one after the chatbot asked for it), so only rounding is allowed for.
+ */
+const CLOCK_SLACK_MS = 0.5;
 
 /**
  * For checkLlmSpans' `streamed` option: checks one LLM span's answer against the stream the
@@ -101,11 +105,12 @@ function checkStreamRequest(checks: SpanChecks, stream: TappedStream): void {
 function checkReadToItsEnd(checks: SpanChecks, span: ReadableSpan, stream: TappedStream): void {
   recordChecked("ended");
   const lastChunk = stream.chunkTimes.at(-1);
-  if (lastChunk === undefined) return;
-  checks.that(ms(span.endTime) + CLOCK_SLACK_MS >= lastChunk, {
+  const ended = checks.onPerformanceClock(span, span.endTime);
+  if (lastChunk === undefined || ended === undefined) return;
+  checks.that(ended + CLOCK_SLACK_MS >= lastChunk, {
     headline: `The LLM span "${span.name}" ended before its stream was read to the end.`,
     expected: "span.end() after the for await loop over the chunks is done (in its finally)",
-    got: `ended ${Math.round(lastChunk - ms(span.endTime))} ms before the last chunk was read`,
+    got: `ended ${Math.round(lastChunk - ended)} ms before the last chunk was read`,
     hint: 2,
     mistake: "a span ended when the stream is returned (or a withSpan around a function that returns the stream) closes before any chunk is read: end it where the stream is consumed.",
   });
@@ -206,10 +211,11 @@ export function checkFirstTokenEvent(checks: SpanChecks, span: ReadableSpan, str
         : undefined,
   });
   const first = assembleStream(stream.chunks).firstTokenChunk;
-  if (first === undefined) return;
-  const at = ms(events[0]!.time);
+  const at = checks.onPerformanceClock(span, events[0]!.time);
+  const ended = checks.onPerformanceClock(span, span.endTime);
+  if (first === undefined || at === undefined || ended === undefined) return;
   const from = stream.chunkTimes[first]!;
-  const until = stream.chunkTimes[first + 1] ?? ms(span.endTime);
+  const until = stream.chunkTimes[first + 1] ?? ended;
   const roleChunkFirst = first > 0;
   checks.that(at + CLOCK_SLACK_MS >= from && at - CLOCK_SLACK_MS <= until, {
     headline: `The "${FIRST_TOKEN_EVENT}" event of "${span.name}" is not at the first piece of the answer.`,
@@ -241,9 +247,4 @@ function checkStopped(checks: SpanChecks, span: ReadableSpan): void {
     hint: 4,
     mistake: lookalike ? `the event is named "${lookalike.name}": name it exactly "${STREAM_STOPPED_EVENT}".` : undefined,
   });
-}
-
-/** An HrTime ([seconds, nanoseconds]) in milliseconds. */
-function ms(time: HrTime): number {
-  return time[0] * 1000 + time[1] / 1e6;
 }
