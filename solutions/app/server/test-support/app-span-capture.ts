@@ -13,8 +13,11 @@ import { serverSampler, SPAN_LIMITS } from "../tracing.ts";
 /** Remembers started spans until they end, and which of them were still open when their request's SERVER span ended. */
 class RequestSpans implements SpanProcessor {
   readonly open = new Set<Span>();
+  /** performance.now() at each span's start, by span id (what the lessons' capture keeps too) */
+  readonly startedAt = new Map<string, number>();
   openAtRequestEnd: ReadableSpan[] = [];
   onStart(span: Span, _parentContext: Context): void {
+    this.startedAt.set(span.spanContext().spanId, performance.now());
     this.open.add(span);
   }
   onEnd(span: ReadableSpan): void {
@@ -42,15 +45,17 @@ export function installAppSpanCapture(): SpanCapture {
   trace.setGlobalTracerProvider(provider);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 
-  return {
+  const capture = {
     finished: () => exporter.getFinishedSpans(),
     unended: () => [...requests.open] as unknown as ReadableSpan[],
     // Marked by each SERVER span's end instead.
     markReturned() {},
     openAtReturn: () => requests.openAtRequestEnd,
+    startedAt: (span: ReadableSpan): number | undefined => requests.startedAt.get(span.spanContext().spanId),
     reset() {
       exporter.reset();
       requests.open.clear();
+      requests.startedAt.clear();
       requests.openAtRequestEnd = [];
     },
     async uninstall() {
@@ -59,4 +64,5 @@ export function installAppSpanCapture(): SpanCapture {
       context.disable();
     },
   };
+  return capture;
 }
