@@ -25,6 +25,7 @@ const REMOVABLE_CALLS = new Set([
   "setGlobalTracerProvider",
   "setGlobalContextManager",
   "setGlobalPropagator",
+  "inject",
 ]);
 /** Constructors whose options are instrumentation (provider, exporter): each option is removed in turn. */
 const INSTRUMENTATION_CONSTRUCTORS = /TracerProvider$|Exporter$|SpanProcessor$/;
@@ -32,12 +33,15 @@ const KIND_SWAPS: Record<string, string> = { CHAIN: "AGENT", LLM: "CHAIN", TOOL:
 const VALUE_SWAPS: Record<string, Record<string, string>> = {
   SpanStatusCode: { OK: "ERROR", ERROR: "OK" },
   MimeType: { TEXT: "JSON", JSON: "TEXT" },
+  SpanKind: { SERVER: "INTERNAL", CLIENT: "INTERNAL" },
 };
 // Not mutated: AsyncLocalStorageContextManager's enable(), a no-op for that manager (it matters
 // only for the older AsyncHooksContextManager), so leaving it out is no mistake.
 
 /** The import a "lost parent" mutant adds, to start a span in the empty root context. */
 const ROOT_CONTEXT_IMPORT = 'import { ROOT_CONTEXT as __mutantRootContext } from "@opentelemetry/api";\n';
+/** The import an "extract into the active context" mutant adds. */
+const CONTEXT_IMPORT = 'import { context as __mutantContext } from "@opentelemetry/api";\n';
 
 interface Edit {
   operator: string;
@@ -96,6 +100,17 @@ export function mutantsOf(file: string, source: string): Mutant[] {
         addImport: ROOT_CONTEXT_IMPORT,
       });
     }
+    // 5b. A context not entered: context.with(someContext, callback) becomes callback(), so the work
+    //     runs in whatever context was active (the session, the baggage, the caller's span lost).
+    if (ts.isCallExpression(node) && isContextCall(node, "with") && node.arguments.length >= 2) {
+      const callback = node.arguments[1]!;
+      edits.push({ operator: "run outside the context", start: node.getStart(tree), end: node.getEnd(), replacement: `(${callback.getText(tree)})()`, code: codeOf(node) });
+    }
+    // 5c. A caller's context extracted into the active context instead of the empty ROOT_CONTEXT.
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "extract" && node.arguments[0] && ts.isIdentifier(node.arguments[0]) && node.arguments[0].text === "ROOT_CONTEXT") {
+      const base = node.arguments[0];
+      edits.push({ operator: "extract into the active context", start: base.getStart(tree), end: base.getEnd(), replacement: "__mutantContext.active()", code: codeOf(node), addImport: CONTEXT_IMPORT });
+    }
     // 6. An error swallowed: a rethrow in a catch block removed.
     if (ts.isThrowStatement(node) && hasAncestor(node, ts.isCatchClause)) {
       edits.push({ operator: "swallow the error", start: node.getStart(tree), end: node.getEnd(), replacement: "{}", code: codeOf(node) });
@@ -118,6 +133,12 @@ export function mutantsOf(file: string, source: string): Mutant[] {
       text,
     };
   });
+}
+
+/** context.<method>(...) of the OpenTelemetry API. */
+function isContextCall(node: ts.CallExpression, method: string): boolean {
+  const callee = node.expression;
+  return ts.isPropertyAccessExpression(callee) && callee.name.text === method && ts.isIdentifier(callee.expression) && callee.expression.text === "context";
 }
 
 function isArgumentOf(node: ts.Node, constructors: RegExp): boolean {

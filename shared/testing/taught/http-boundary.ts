@@ -197,6 +197,7 @@ export function checkClientSpan(lessonChecks: SpanChecks, call: ClientCall): Rea
   // For a client, an error answer (4xx or 5xx) and no answer at all are both a failed call.
   checks.status(client, "ERROR", { hint: 4, usualMistake: "for a client, a 4xx or 5xx answer is a failed call, and so is no answer at all: record the exception and set ERROR." });
   checks.exceptionEvent(client, undefined, { hint: 4 });
+  checkStatusMessage(checks, client);
   checks.attribute(client, ATTR_ERROR_TYPE, call.statusCode !== undefined ? String(call.statusCode) : expectations.anyString, {
     hint: 4,
     usualMistake: "error.type says how the call failed: the status code as a string when the server answered with an error, else the error's name (e.g. TypeError, when fetch could not connect).",
@@ -399,6 +400,16 @@ export function checkServerFailure(lessonChecks: SpanChecks, port: number): Read
   checks.attribute(server, ATTR_SERVER_PORT, port, { hint: 3 });
   checks.status(server, "ERROR", { hint: 4, usualMistake: "when the server cannot answer (here: reading the body failed, the caller hung up), it is the server's failure: record the exception and set ERROR in the catch block." });
   checks.exceptionEvent(server, undefined, { hint: 4 });
+  checkStatusMessage(checks, server);
   checks.attribute(server, ATTR_ERROR_TYPE, expectations.anyString, { hint: 4, usualMistake: 'error.type says how the request failed: "500", or the exception\'s type.' });
   return server;
+}
+
+function checkStatusMessage(checks: SpanChecks, span: ReadableSpan): void {
+  checks.that(Boolean(span.status.message), {
+    headline: `The ERROR status of ${describeSpan(span)} has no message.`,
+    expected: "span.setStatus({ code: SpanStatusCode.ERROR, message: <what failed> })",
+    got: "an ERROR status without a message",
+    hint: 4,
+  });
 }
