@@ -79,9 +79,9 @@ export async function buildServer({ config, model, flushSpans, stopping, drainin
   }
   // The chat requests get a SERVER span each, which reads as the question and the reply; page
   // files, health checks, feedback and trace links do not (they would add a trace per click).
-  traceHttpRequests(app, { routes: { "/api/chat": chatExchangeText } });
+  traceHttpRequests(app, { routes: { "/api/chat": chatExchangeText, "/api/chat/stream": chatExchangeText } });
 
-  chatRoute(app, { model, modelTimeoutMs: config.modelTimeoutMs, stopping, maxConcurrentTurns: config.maxConcurrentTurns });
+  chatRoute(app, { model, modelTimeoutMs: config.modelTimeoutMs, stopping, maxConcurrentTurns: config.maxConcurrentTurns, log });
   feedbackRoute(app, { phoenix, flushSpans });
   traceLinkRoute(app, { phoenix, projectName: config.projectName, flushSpans });
   app.get("/healthz", async () => ({ ok: true, model: model.model, provider: model.provider }));
