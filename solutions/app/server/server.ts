@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type { ModelConnection } from "../../../shared/chatbot/connect-model.ts";
 import { normalizeHostName, type AppConfig } from "./config.ts";
 import { frameworkErrorAsJson, sendErrorsAsJson } from "./error-responses.ts";
+import { answerProtocolErrorsAsJson, clientErrorAsJson, HTTP_SERVER_OPTIONS } from "./protocol-errors.ts";
 import { traceHttpRequests } from "./http-span.ts";
 import { BODY_LIMIT_BYTES } from "./limits.ts";
 import { chatExchangeText, chatRoute } from "./routes/chat.ts";
@@ -43,6 +44,9 @@ export async function buildServer({ config, model, flushSpans, stopping, drainin
     bodyLimit: BODY_LIMIT_BYTES,
     // A URL Fastify cannot even decode (/%ff) gets the same { error } answer as every other mistake.
     frameworkErrors: frameworkErrorAsJson,
+    // So do requests Node's own HTTP layer refuses or would answer with an empty body (protocol-errors.ts).
+    clientErrorHandler: clientErrorAsJson,
+    http: HTTP_SERVER_OPTIONS,
     // Reject what does not match the schema instead of quietly fixing it: no type coercion
     // ("1" stays a string) and no silent removal of unknown fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
@@ -66,6 +70,8 @@ export async function buildServer({ config, model, flushSpans, stopping, drainin
     if (!draining?.aborted) return;
     return reply.code(503).header("connection", "close").header("retry-after", "5").send({ error: "The app is stopping; try again once it has restarted." });
   });
+  // CONNECT, an unknown Expect, no Host header at all: answered here, not by Node with an empty body.
+  answerProtocolErrorsAsJson(app);
   // Only the configured host names (DNS rebinding: another site's name pointed at 127.0.0.1).
   const allowedHosts = config.allowedHosts ?? ["localhost", "127.0.0.1", "::1"];
   if (allowedHosts !== "*") {
