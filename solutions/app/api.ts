@@ -9,11 +9,14 @@ export interface ConversationMessage {
   content: string;
 }
 
-/** POST /api/chat */
+/** POST /api/chat and POST /api/chat/stream */
 export interface ChatRequest {
   /** the whole conversation so far, oldest first; the last message is the user's question */
   messages: ConversationMessage[];
-  /** groups the turns of one conversation into a Phoenix session; the server makes one if absent */
+  /**
+   * groups the turns of one conversation into a Phoenix session; when absent, the server takes
+   * the `session.id` of a W3C `baggage` header (what a traced client sends), or makes one
+   */
   sessionId?: string;
 }
 
@@ -28,6 +31,19 @@ export interface ChatResponse {
   /** the span that feedback on this answer is attached to; absent with traceId */
   spanId?: string;
 }
+
+/**
+ * POST /api/chat/stream takes a ChatRequest and answers with server-sent events (text/event-stream),
+ * each `event: <name>` and one line `data: <JSON>`:
+ * - `delta` with each piece of the answer's text as the model writes it;
+ * - then `done` with the whole answer (a ChatResponse: what POST /api/chat would have returned),
+ *   or `error` (an ErrorResponse) when the turn fails after the answer began: its 200 was sent
+ *   already. A request refused or failed before any text gets the same 4xx/5xx JSON as /api/chat.
+ */
+export type ChatStreamEvent =
+  | { event: "delta"; data: { text: string } }
+  | { event: "done"; data: ChatResponse }
+  | { event: "error"; data: ErrorResponse };
 
 /** POST /api/feedback: thumbs up (1) or down (0) on one answer */
 export interface FeedbackRequest {

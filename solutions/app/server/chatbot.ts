@@ -7,6 +7,10 @@
 // - a turn can be cancelled (an AbortSignal: the client hung up, the app is stopping), which
 //   aborts the model call in flight.
 //
+// - streamChatTurn is the same turn streamed (POST /api/chat/stream): its model calls are traced
+//   as lesson 8's solution traces them (span open until the stream ends, the answer assembled
+//   from the chunks, usage from the last one, a first-token event, a stop that is no error).
+//
 //   chat_turn (CHAIN)
 //   ├─ ChatCompletion (LLM)        the model asks for tools
 //   ├─ get_weather (TOOL)          one span per tool call
@@ -43,8 +47,8 @@ import {
   TOOL_PARAMETERS,
 } from "@arizeai/openinference-semantic-conventions";
 import type { ModelConnection } from "../../../shared/chatbot/connect-model.ts";
-import type { Attributes } from "@opentelemetry/api";
-import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ToolCall, Usage } from "../../../shared/openai/types.ts";
+import type { Attributes, Span } from "@opentelemetry/api";
+import type { ChatCompletion, ChatCompletionRequest, ChatMessage, FinishReason, ToolCall, Usage } from "../../../shared/openai/types.ts";
 import { findTool, toolDefinitions } from "../../../shared/chatbot/tools.ts";
 import type { ConversationMessage } from "../api.ts";
 import { TurnCancelledError } from "./cancellation.ts";
@@ -55,6 +59,14 @@ import { modelFailure, NoAnswerError, oneLine } from "./model-failure.ts";
 const SYSTEM_PROMPT = "You are a helpful assistant. Use the tools when they help. Answer in one or two sentences.";
 
 const tracer = trace.getTracer("workbook-chatbot-app");
+
+/**
+ * The span event at the first piece of a streamed answer (text or a tool call): its time minus
+ * the span's start is the time to first token. OpenInference's own instrumentations use this name.
+ */
+export const FIRST_TOKEN_EVENT = "First Token Stream Event";
+/** The span event when the caller stopped reading a stream before the model finished (the client left). */
+export const STREAM_STOPPED_EVENT = "Stream Stopped Event";
 
 export interface TurnOptions {
   /** a model call that takes longer fails with a ModelTimeoutError */
@@ -185,6 +197,209 @@ async function callModel(
       }
     },
   );
+}
+
+export interface StreamTurnOptions extends TurnOptions {
+  /** called with each piece of the answer's text as it arrives (the route sends it on as an event) */
+  onText: (text: string) => void;
+}
+
+/** A streamed turn's end: the reply, and whether the signal stopped it before the model finished. */
+export interface StreamedTurn {
+  reply: string;
+  /** true when the turn was stopped (the client left, the app is stopping): the reply is what had arrived */
+  stopped: boolean;
+}
+
+/**
+ * One chat turn, streamed: chatTurn's agent loop with lesson 8's streamed model calls. A turn
+ * stopped by its signal is not a failure (lesson 8): it ends with what had arrived, and only the
+ * LLM span's "Stream Stopped Event" says it was cut short. Throws when the model fails.
+ */
+export async function streamChatTurn(model: ModelConnection, conversation: ConversationMessage[], options: StreamTurnOptions): Promise<StreamedTurn> {
+  const question = conversation.at(-1)?.content ?? "";
+  return tracer.startActiveSpan(
+    "chat_turn",
+    {
+      attributes: {
+        [SemanticConventions.OPENINFERENCE_SPAN_KIND]: OpenInferenceSpanKind.CHAIN,
+        [INPUT_VALUE]: question,
+        [INPUT_MIME_TYPE]: MimeType.TEXT,
+        ...getAttributesFromContext(context.active()),
+      },
+    },
+    async (span) => {
+      try {
+        const messages: ChatMessage[] = [{ role: "system", content: SYSTEM_PROMPT }, ...conversation];
+        for (let call = 1; call <= MAX_MODEL_CALLS; call++) {
+          const last = call === MAX_MODEL_CALLS;
+          const streamed = await streamModel(model, messages, { ...options, toolChoiceNone: last });
+          const answer = streamed.message;
+          messages.push(answer);
+          // Stopped: the reply is what arrived, and the tools of a cut answer are not run.
+          if (streamed.stopped || !answer.tool_calls?.length) {
+            const reply = answer.content ?? "";
+            span.setAttributes({ [OUTPUT_VALUE]: reply, [OUTPUT_MIME_TYPE]: MimeType.TEXT });
+            span.setStatus({ code: SpanStatusCode.OK });
+            return { reply, stopped: streamed.stopped };
+          }
+          if (last) break; // it asked for tools again although none were offered
+          for (const toolCall of answer.tool_calls) {
+            const result = await runTool(toolCall);
+            messages.push({ role: "tool", tool_call_id: toolCall.id, content: result });
+          }
+        }
+        throw new NoAnswerError(
+          `The model kept calling tools and gave no answer within ${MAX_MODEL_CALLS} model calls (the last one offered no tools).`,
+        );
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: oneLine(errorMessage(error)) });
+        const apology = modelFailure(error)?.message;
+        if (apology) span.setAttributes({ [OUTPUT_VALUE]: apology, [OUTPUT_MIME_TYPE]: MimeType.TEXT });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/** One streamed model call: the answer assembled from its pieces, and whether the caller stopped it early. */
+interface StreamedAnswer {
+  message: ChatMessage;
+  stopped: boolean;
+}
+
+/**
+ * One request to the model, streamed, traced as an LLM span (lesson 8's callModel). The span is
+ * open for as long as the stream is read: it ends after the last chunk, when the caller stops,
+ * or when the stream fails.
+ */
+async function streamModel(
+  model: ModelConnection,
+  messages: ChatMessage[],
+  { timeoutMs, signal, onText, toolChoiceNone = false }: StreamTurnOptions & { toolChoiceNone?: boolean },
+): Promise<StreamedAnswer> {
+  const tools = toolDefinitions();
+  const request: ChatCompletionRequest = {
+    model: model.model,
+    messages,
+    tools,
+    ...(toolChoiceNone ? { tool_choice: "none" as const } : {}),
+    temperature: 0.2,
+    stream: true,
+    // Without this, a stream carries no token counts at all: the usage comes in one last chunk.
+    stream_options: { include_usage: true },
+  };
+  const { messages: _messages, ...invocationParameters } = request;
+
+  return tracer.startActiveSpan(
+    "ChatCompletion",
+    {
+      attributes: {
+        [SemanticConventions.OPENINFERENCE_SPAN_KIND]: OpenInferenceSpanKind.LLM,
+        [LLM_SYSTEM]: LLMSystem.OPENAI,
+        [LLM_PROVIDER]: model.provider,
+        [LLM_MODEL_NAME]: request.model,
+        [LLM_INVOCATION_PARAMETERS]: JSON.stringify(invocationParameters),
+        [INPUT_VALUE]: JSON.stringify(request),
+        [INPUT_MIME_TYPE]: MimeType.JSON,
+        ...messageAttributes(LLM_INPUT_MESSAGES, request.messages),
+        ...offeredToolAttributes(tools),
+        ...getAttributesFromContext(context.active()),
+      },
+    },
+    async (span) => {
+      // The answer arrives in pieces (chunks): assemble it as it comes.
+      const answer: AssembledAnswer = { text: "", toolCalls: [] };
+      let firstToken = true;
+      try {
+        for await (const chunk of model.streamChatCompletion(request, { timeoutMs, signal })) {
+          answer.model = chunk.model;
+          // The usage chunk comes last, often with no choices at all: read it before the choices.
+          if (chunk.usage) answer.usage = chunk.usage;
+          const choice = chunk.choices[0];
+          if (!choice) continue;
+          const { content, tool_calls: toolCallDeltas } = choice.delta;
+          // Time to first token: the first piece of the answer, text or a tool call (the first
+          // chunk may only say role: "assistant").
+          if (firstToken && (content || toolCallDeltas?.length)) {
+            span.addEvent(FIRST_TOKEN_EVENT);
+            firstToken = false;
+          }
+          if (content) {
+            answer.text += content;
+            onText(content);
+          }
+          for (const delta of toolCallDeltas ?? []) {
+            // Parallel tool calls arrive interleaved: `index` says which call a piece belongs to.
+            const toolCall = (answer.toolCalls[delta.index] ??= { id: "", type: "function", function: { name: "", arguments: "" } });
+            if (delta.id) toolCall.id = delta.id;
+            if (delta.function?.name) toolCall.function.name += delta.function.name;
+            if (delta.function?.arguments) toolCall.function.arguments += delta.function.arguments;
+          }
+          // Only the last chunk of the choice says why the answer ended; later ones must not erase it.
+          if (choice.finish_reason) answer.finishReason = choice.finish_reason;
+        }
+        const message = recordAssembledAnswer(span, answer, request);
+        span.setStatus({ code: SpanStatusCode.OK });
+        return { message, stopped: false };
+      } catch (error) {
+        // Keep what arrived before the stream ended: a cut-off answer is still worth seeing.
+        const message = recordAssembledAnswer(span, answer, request);
+        if (signal?.aborted) {
+          // The caller stopped reading (the client left, the app is stopping): the model did not
+          // fail, so no ERROR; the event says the answer is not whole.
+          span.addEvent(STREAM_STOPPED_EVENT);
+          return { message, stopped: true };
+        }
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: oneLine(errorMessage(error)) });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/** A streamed answer as it was put together from the chunks so far. */
+interface AssembledAnswer {
+  text: string;
+  /** by the delta's index: the first call at 0, the second at 1, ... */
+  toolCalls: ToolCall[];
+  finishReason?: FinishReason;
+  usage?: Usage;
+  /** the model that answered, as the chunks name it */
+  model?: string;
+}
+
+/**
+ * Records the assembled answer on the LLM span (nothing when no piece arrived); returns it as
+ * the assistant message that goes into the history.
+ */
+function recordAssembledAnswer(span: Span, answer: AssembledAnswer, request: ChatCompletionRequest): ChatMessage {
+  const toolCalls = answer.toolCalls.filter(Boolean);
+  const message: ChatMessage = {
+    role: "assistant",
+    // An answer that only calls tools has no text: null, as in a non-streamed response.
+    content: answer.text === "" && toolCalls.length > 0 ? null : answer.text,
+    ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+  };
+  if (answer.text === "" && toolCalls.length === 0) return message;
+  span.setAttributes({
+    [LLM_MODEL_NAME]: answer.model ?? request.model,
+    // A stream has no response body: output.value is what the model said, the assembled text;
+    // for an answer that only calls tools, the assembled message as JSON.
+    ...(message.content !== null
+      ? { [OUTPUT_VALUE]: message.content, [OUTPUT_MIME_TYPE]: MimeType.TEXT }
+      : { [OUTPUT_VALUE]: JSON.stringify(message), [OUTPUT_MIME_TYPE]: MimeType.JSON }),
+    ...messageAttributes(LLM_OUTPUT_MESSAGES, [message]),
+  });
+  if (answer.finishReason) span.setAttribute(LLM_FINISH_REASON, answer.finishReason);
+  if (answer.usage) span.setAttributes(tokenCountAttributes(answer.usage));
+  return message;
 }
 
 /**

@@ -3,6 +3,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { SpanStatusCode } from "@opentelemetry/api";
 
+/** What the client is told of a bug (a 500, or an error event mid-stream): the details are in the log and the trace. */
+export const INTERNAL_ERROR_MESSAGE = "Something went wrong in the app while answering; the server's log has the details.";
+
 /** Call before adding the routes: it records each route's methods, for the 405 answers. */
 export function sendErrorsAsJson(app: FastifyInstance, { log = console.error }: { log?: (message: string) => void } = {}): void {
   // "/api/chat" -> ["POST"], "/api/traces/:traceId" -> ["GET", "HEAD"], ...
@@ -34,7 +37,7 @@ export function sendErrorsAsJson(app: FastifyInstance, { log = console.error }: 
         .send({ error: `${path} does not take ${request.method}: use ${allowed.filter((method) => method !== "HEAD").join(" or ")}.` });
     }
     return reply.code(404).send({
-      error: `There is no ${request.method} ${path}. The API has POST /api/chat, POST /api/feedback and GET /healthz.`,
+      error: `There is no ${request.method} ${path}. The API has POST /api/chat, POST /api/chat/stream, POST /api/feedback and GET /healthz.`,
     });
   });
 }
@@ -75,7 +78,7 @@ function describeError(error: FastifyError, bodyLimit: number): { statusCode: nu
   if (error instanceof SyntaxError) return { statusCode: 400, message: `The request body is not valid JSON (${error.message}).` };
   const statusCode = error.statusCode ?? 500;
   if (statusCode < 500) return { statusCode, message: error.message };
-  return { statusCode: 500, message: "Something went wrong in the app while answering; the server's log has the details." };
+  return { statusCode: 500, message: INTERNAL_ERROR_MESSAGE };
 }
 
 interface ValidationIssue {

@@ -1,6 +1,7 @@
 // One SERVER span per API request, the parent of everything the request does.
 // - Its parent is the client's span when the request carries a W3C `traceparent` header
-//   (a traced frontend or another service): client and server then share one trace.
+//   (a traced frontend or another service): client and server then share one trace. A W3C
+//   `baggage` header is read too (the routes take the session id from it: routes/chat.ts).
 // - It carries OTel's http.* attributes and also an OpenInference kind (CHAIN): Phoenix reads
 //   only `openinference.span.kind` and would show a span without it as UNKNOWN.
 // - It is usually the trace's root, and Phoenix reads a trace's (and a session's) input and
@@ -11,7 +12,7 @@
 // Fastify runs hooks and the handler in separate async steps, so the span's context is kept on
 // the request and the handler re-enters it with `context.with(requestContext(request), ...)`.
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from "@opentelemetry/api";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { MimeType, OpenInferenceSpanKind, SemanticConventions } from "@arizeai/openinference-semantic-conventions";
 import {
   ATTR_CLIENT_ADDRESS,
@@ -29,7 +30,7 @@ import { clientHungUp } from "./cancellation.ts";
 declare module "fastify" {
   interface FastifyRequest {
     /** the request's SERVER span and the context that has it as the active span */
-    serverSpan: { span: Span; context: Context } | null;
+    serverSpan: { span: Span; context: Context; exchange: ExchangeText | undefined; streamFailure?: StreamFailure } | null;
   }
 }
 
@@ -39,7 +40,15 @@ const ATTR_HTTP_REQUEST_BODY_SIZE = "http.request.body.size";
 const ATTR_HTTP_RESPONSE_BODY_SIZE = "http.response.body.size";
 
 const tracer = trace.getTracer("workbook-chatbot-app");
-const propagator = new W3CTraceContextPropagator();
+// The app's own propagator, not the global one: which headers the server reads is its decision.
+const propagator = new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
+
+/** A streamed answer that failed after its 200 went out: the error event the client was sent. */
+interface StreamFailure {
+  message: string;
+  /** error.type: the class of the error, e.g. ModelConnectionCutError */
+  type: string;
+}
 
 /**
  * What a traced route's SERVER span shows as the exchange: the text a person reads, taken from
@@ -82,7 +91,7 @@ export function traceHttpRequests(app: FastifyInstance, { routes }: { routes: Re
       },
       parent,
     );
-    request.serverSpan = { span, context: trace.setSpan(parent, span) };
+    request.serverSpan = { span, context: trace.setSpan(parent, span), exchange: exchangeText(request) };
 
     // The client hung up before the answer was sent (a closed tab, Ctrl-C in `npm run chat`),
     // at any point of the request: Fastify's onResponse never runs then, so end the span here.
@@ -107,11 +116,7 @@ export function traceHttpRequests(app: FastifyInstance, { routes }: { routes: Re
   // The answer as an object, before it becomes JSON: every answer the app sends, the error
   // handler's included (a plain string or a Buffer would skip this hook; the app sends neither).
   app.addHook("preSerialization", async (request, _reply, answer: unknown) => {
-    if (!request.serverSpan) return answer;
-    const output = errorText(answer) ?? exchangeText(request)?.output?.(answer);
-    if (output !== undefined) {
-      request.serverSpan.span.setAttributes({ [SemanticConventions.OUTPUT_VALUE]: output, [SemanticConventions.OUTPUT_MIME_TYPE]: MimeType.TEXT });
-    }
+    recordOutput(request, answer);
     return answer;
   });
 
@@ -126,16 +131,42 @@ export function traceHttpRequests(app: FastifyInstance, { routes }: { routes: Re
     const serverSpan = request.serverSpan;
     if (!serverSpan) return;
     serverSpan.span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, reply.statusCode);
-    // For a server, a 4xx is the client's mistake, not an error of this span; a 5xx is.
+    // For a server, a 4xx is the client's mistake, not an error of this span; a 5xx is, and so
+    // is a streamed answer that ended in an error event.
     if (reply.statusCode >= 500) {
       serverSpan.span.setAttribute(ATTR_ERROR_TYPE, String(reply.statusCode));
       serverSpan.span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${reply.statusCode}` });
+    } else if (serverSpan.streamFailure) {
+      serverSpan.span.setAttribute(ATTR_ERROR_TYPE, serverSpan.streamFailure.type);
+      serverSpan.span.setStatus({ code: SpanStatusCode.ERROR, message: serverSpan.streamFailure.message });
     } else {
       serverSpan.span.setStatus({ code: SpanStatusCode.OK });
     }
     serverSpan.span.end();
     request.serverSpan = null;
   });
+}
+
+/** The SERVER span's output.value: the error the client was told, or the route's text of the answer. */
+function recordOutput(request: FastifyRequest, answer: unknown): void {
+  if (!request.serverSpan) return;
+  const output = errorText(answer) ?? request.serverSpan.exchange?.output?.(answer);
+  if (output !== undefined) {
+    request.serverSpan.span.setAttributes({ [SemanticConventions.OUTPUT_VALUE]: output, [SemanticConventions.OUTPUT_MIME_TYPE]: MimeType.TEXT });
+  }
+}
+
+/**
+ * For a route that streams its answer (server-sent events): Fastify serializes no object then,
+ * so the route says what its last event carried, and the SERVER span reads as it would for a
+ * JSON answer: the reply, or the `{ error }` the client was told. An error event makes the
+ * request a failure (ERROR, error.type `errorType`) although its 200 went out first.
+ */
+export function recordStreamedAnswer(request: FastifyRequest, answer: unknown, errorType?: string): void {
+  if (!request.serverSpan) return;
+  recordOutput(request, answer);
+  const error = errorText(answer);
+  if (error !== undefined) request.serverSpan.streamFailure = { message: error, type: errorType ?? "Error" };
 }
 
 /** The `{ error }` every failure answers with (see error-responses.ts): what the client was told. */
