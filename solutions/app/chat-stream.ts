@@ -27,6 +27,8 @@ export interface StreamChatOptions {
   headers?: Record<string, string>;
   /** aborts the request: the app then stops the turn */
   signal?: AbortSignal;
+  /** the HTTP status, as soon as the response's headers have come (the terminal's CLIENT span records it) */
+  onStatus?: (status: number) => void;
 }
 
 /**
@@ -34,13 +36,14 @@ export interface StreamChatOptions {
  * ChatStreamError when the app answered with an error, and fetch's own error when it could not
  * be reached (or `signal` aborted).
  */
-export async function streamChat(appUrl: string, request: ChatRequest, { onText, headers = {}, signal }: StreamChatOptions): Promise<ChatResponse> {
+export async function streamChat(appUrl: string, request: ChatRequest, { onText, headers = {}, signal, onStatus }: StreamChatOptions): Promise<ChatResponse> {
   const response = await fetch(`${appUrl}${CHAT_STREAM_PATH}`, {
     method: "POST",
     headers: { ...headers, "content-type": "application/json", accept: "text/event-stream" },
     body: JSON.stringify(request),
     signal,
   });
+  onStatus?.(response.status);
   if (!response.ok || !response.body) {
     const { error, traceId } = (await response.json().catch(() => ({}))) as Partial<ErrorResponse>;
     throw new ChatStreamError(error ?? response.statusText, response.status, traceId);
