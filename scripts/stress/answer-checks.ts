@@ -42,3 +42,31 @@ export function errorBodyProblem(answer: RawAnswer, head: boolean): { kind: stri
 export function answerText(answer: RawAnswer): string {
   return `${Object.entries(answer.headers).map(([name, value]) => `${name}: ${value}`).join("\n")}\n${answer.body.toString("utf8")}`;
 }
+
+/** The server-sent events of a streamed answer (POST /api/chat/stream), in order. */
+export function streamEvents(body: Buffer): Array<{ event: string; data: unknown }> {
+  const events: Array<{ event: string; data: unknown }> = [];
+  for (const block of body.toString("utf8").split("\n\n")) {
+    const event = /^event: (.*)$/m.exec(block)?.[1];
+    const data = /^data: (.*)$/m.exec(block)?.[1];
+    if (!event) continue;
+    let parsed: unknown = data;
+    try {
+      parsed = data === undefined ? undefined : JSON.parse(data);
+    } catch {
+      // kept as text: the caller says it is not JSON
+    }
+    events.push({ event, data: parsed });
+  }
+  return events;
+}
+
+/** What is wrong with a 200 stream: it must end with a `done` event (an `error` event or none at all is a failure). */
+export function streamProblem(body: Buffer): string | undefined {
+  const events = streamEvents(body);
+  const last = events.at(-1);
+  if (!last) return `no events at all: ${JSON.stringify(body.toString("utf8").slice(0, 120))}`;
+  if (last.event === "error") return `it ended with an error event: ${JSON.stringify(last.data).slice(0, 160)}`;
+  if (last.event !== "done") return `it ended without a done event (last: ${last.event})`;
+  return undefined;
+}

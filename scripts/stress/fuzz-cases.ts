@@ -34,6 +34,7 @@ export interface FuzzCase {
 
 export const ROUTES = [
   "POST /api/chat",
+  "POST /api/chat/stream",
   "POST /api/feedback",
   "GET /api/traces/:traceId",
   "GET /healthz",
@@ -83,17 +84,24 @@ const latin1 = (text: string) => Buffer.from(text, "latin1");
 /** In a raw request, this line becomes a valid traceparent (so its SERVER span can be found). */
 const TRACEPARENT_LINE = "{traceparent}\r\n";
 
-function encode(draft: Draft, random: Random): { bytes: Buffer; traceId?: string } {
+/** of the requests meant for POST /api/chat, the part sent to POST /api/chat/stream instead */
+const STREAMED_SHARE = 0.35;
+
+function encode(draft: Draft, random: Random): { bytes: Buffer; traceId?: string; route: Draft["route"] } {
   if (typeof draft.raw === "string" && draft.raw.includes(TRACEPARENT_LINE)) {
     const traceId = random.hex(32);
-    return { bytes: latin1(draft.raw.replace(TRACEPARENT_LINE, `traceparent: 00-${traceId}-${random.hex(16)}-01\r\n`)), traceId };
+    return { bytes: latin1(draft.raw.replace(TRACEPARENT_LINE, `traceparent: 00-${traceId}-${random.hex(16)}-01\r\n`)), traceId, route: draft.route };
   }
-  if (draft.raw !== undefined) return { bytes: typeof draft.raw === "string" ? latin1(draft.raw) : draft.raw };
+  if (draft.raw !== undefined) return { bytes: typeof draft.raw === "string" ? latin1(draft.raw) : draft.raw, route: draft.route };
   const [routeMethod, routePath] = draft.route === "(no route)" ? ["GET", "/"] : draft.route.split(" ");
   const method = draft.method ?? routeMethod!;
   const target = draft.target ?? routePath!.replace(":traceId", random.hex(32));
+  // The streamed chat takes the same requests as the plain one: a share of them goes there.
+  if (draft.route === "POST /api/chat" && draft.target === undefined && random.next() < STREAMED_SHARE) {
+    return encode({ ...draft, route: "POST /api/chat/stream", target: "/api/chat/stream" }, random);
+  }
   const body = draft.body === undefined ? undefined : typeof draft.body === "string" ? Buffer.from(draft.body, "utf8") : draft.body;
-  const traceId = draft.route === "POST /api/chat" ? random.hex(32) : undefined;
+  const traceId = draft.route === "POST /api/chat" || draft.route === "POST /api/chat/stream" ? random.hex(32) : undefined;
   const defaults: Array<[string, string]> = [
     ["Host", "127.0.0.1"],
     ...(traceId ? ([["traceparent", `00-${traceId}-${random.hex(16)}-01`]] as Array<[string, string]>) : []),
@@ -105,7 +113,7 @@ function encode(draft: Draft, random: Random): { bytes: Buffer; traceId?: string
   const headers = [...defaults.filter(([name]) => !replaced.has(name.toLowerCase()) && !without.has(name.toLowerCase())), ...(draft.headers ?? [])];
   const head = latin1(`${method} ${target} ${draft.version ?? "HTTP/1.1"}\r\n${headers.map(([name, value]) => `${name}: ${value}\r\n`).join("")}\r\n`);
   const sentTraceId = traceId && headers.some(([name, value]) => name === "traceparent" && value.includes(traceId)) ? traceId : undefined;
-  return { bytes: body ? Buffer.concat([head, body]) : head, traceId: sentTraceId };
+  return { bytes: body ? Buffer.concat([head, body]) : head, traceId: sentTraceId, route: draft.route };
 }
 
 // ---- the families ----------------------------------------------------------------------------
@@ -257,6 +265,7 @@ const hugeBodies: Family = {
 
 const PATHS: Array<{ route: Draft["route"]; path: string; methods: string[] }> = [
   { route: "POST /api/chat", path: "/api/chat", methods: ["POST"] },
+  { route: "POST /api/chat/stream", path: "/api/chat/stream", methods: ["POST"] },
   { route: "POST /api/feedback", path: "/api/feedback", methods: ["POST"] },
   { route: "GET /api/traces/:traceId", path: `/api/traces/${traceIdHex()}`, methods: ["GET", "HEAD"] },
   { route: "GET /healthz", path: "/healthz", methods: ["GET", "HEAD"] },
@@ -727,12 +736,12 @@ export function fuzzCases(random: Random, plan: FuzzPlan): FuzzCase[] {
   for (const family of FAMILIES) {
     const count = family === hugeBodies ? plan.huge : family === cutOff ? plan.cutOff : Math.round((plan.weighted * family.weight) / totalWeight);
     for (const draft of family.make(random, count)) {
-      const { bytes, traceId } = encode(draft, random);
+      const { bytes, traceId, route } = encode(draft, random);
       const method = (draft.raw === undefined ? (draft.method ?? draft.route.split(" ")[0]) : latin1String(bytes).split(" ")[0]) ?? "";
       cases.push({
         family: family.name,
         label: draft.label,
-        route: draft.route,
+        route,
         bytes,
         head: method === "HEAD",
         okStatuses: draft.ok ?? [],

@@ -25,6 +25,7 @@ function startChild(args: string[], env: NodeJS.ProcessEnv): Child {
   return { process: child, output: () => output, exited };
 }
 
+/** Waits for the line that says the child is ready; a child that never gets there is killed, not left behind. */
 async function waitForLine(child: Child, pattern: RegExp, what: string, timeoutMs = 30_000): Promise<RegExpExecArray> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -33,7 +34,10 @@ async function waitForLine(child: Child, pattern: RegExp, what: string, timeoutM
     if (child.process.exitCode !== null || child.process.signalCode !== null) {
       throw new Error(`${what} exited (${child.process.exitCode ?? child.process.signalCode}) before it was ready:\n${child.output()}`);
     }
-    if (Date.now() > deadline) throw new Error(`${what} did not start within ${timeoutMs / 1000} s:\n${child.output()}`);
+    if (Date.now() > deadline) {
+      child.process.kill("SIGKILL");
+      throw new Error(`${what} did not start within ${timeoutMs / 1000} s:\n${child.output()}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -11,7 +11,7 @@ export interface RawAnswer {
   headers: Record<string, string>;
   body: Buffer;
   /** why there is no complete answer: the server closed or reset the connection, or the timeout */
-  failure?: "closed" | "reset" | "refused" | "timeout";
+  failure?: "closed" | "reset" | "refused" | "timeout" | "hung up";
   ms: number;
 }
 
@@ -22,9 +22,11 @@ export interface ExchangeOptions {
   head?: boolean;
   /** close our side once the bytes are sent (the client has nothing more to say), as `curl` does not but a cut-off client may */
   halfClose?: boolean;
+  /** hang up as soon as what has arrived satisfies this (a reader that leaves mid-stream) */
+  hangUpWhen?: (received: Buffer) => boolean;
 }
 
-export function exchange(port: number, bytes: Buffer, { timeoutMs = 10_000, head = false, halfClose = false }: ExchangeOptions = {}): Promise<RawAnswer> {
+export function exchange(port: number, bytes: Buffer, { timeoutMs = 10_000, head = false, halfClose = false, hangUpWhen }: ExchangeOptions = {}): Promise<RawAnswer> {
   const started = Date.now();
   return new Promise((resolve) => {
     const socket = connect({ host: "127.0.0.1", port, allowHalfOpen: true });
@@ -41,6 +43,7 @@ export function exchange(port: number, bytes: Buffer, { timeoutMs = 10_000, head
     socket.on("connect", () => (halfClose ? socket.end(bytes) : socket.write(bytes, () => {})));
     socket.on("data", (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
+      if (hangUpWhen?.(received)) return finish({ ...(parseAnswer(received, head, true) ?? { headers: {}, body: received }), failure: "hung up" });
       const answer = parseAnswer(received, head, false);
       if (answer) finish(answer);
     });

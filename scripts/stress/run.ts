@@ -14,7 +14,7 @@ import { fuzzScenario } from "./scenarios/fuzz.ts";
 import { memoryScenario } from "./scenarios/memory.ts";
 import { sigtermScenario } from "./scenarios/sigterm.ts";
 import { startModel, stopChild } from "./processes.ts";
-import { memoryLine, passed, resultTable, type ScenarioResult } from "./report.ts";
+import { memoryLine, newResult, passed, resultTable, type ScenarioResult } from "./report.ts";
 import { fakeSecrets, type StressContext } from "./stress-context.ts";
 
 const SCENARIOS: Record<string, (context: StressContext) => Promise<ScenarioResult[]>> = {
@@ -57,7 +57,15 @@ const results: ScenarioResult[] = [];
 try {
   for (const name of chosen) {
     console.log(`\n== ${name}`);
-    for (const result of await SCENARIOS[name]!(context)) {
+    // A scenario that cannot run at all (the app does not start, RSS cannot be read) is a failed row, never a skipped one.
+    const scenarioStarted = Date.now();
+    const ran = await SCENARIOS[name]!(context).catch((error: unknown) => {
+      const failed = newResult(`${name}: could not run`);
+      failed.problems.push(error instanceof Error ? error.message : String(error));
+      failed.ms = Date.now() - scenarioStarted;
+      return [failed];
+    });
+    for (const result of ran) {
       results.push(result);
       console.log(`${passed(result) ? "pass" : "FAIL"}  ${result.scenario} (${(result.ms / 1000).toFixed(1)} s)`);
       for (const note of result.notes) console.log(`      ${note}`);

@@ -5,9 +5,11 @@ import { SPAN_KIND_SERVER, STATUS_ERROR, STATUS_OK, STATUS_UNSET, type OtlpSpan 
 export interface ExpectedSpan {
   /** the span's name; "SERVER" for the HTTP server span, whatever its name */
   name: string;
-  status: "OK" | "ERROR";
+  status: "OK" | "ERROR" | "UNSET";
   /** the exception event's exception.type, when the span must carry one */
   exception?: RegExp;
+  /** an event the span must carry, by name ("Stream Stopped Event") */
+  event?: string;
 }
 
 const STATUS_NAMES: Record<number, string> = { [STATUS_UNSET]: "UNSET", [STATUS_OK]: "OK", [STATUS_ERROR]: "ERROR" };
@@ -40,6 +42,9 @@ export function traceProblems(spans: OtlpSpan[], expected: ExpectedSpan[]): stri
     if (want.exception) {
       const types = span.events.filter((event) => event.name === "exception").map((event) => String(event.attributes["exception.type"]));
       if (!types.some((type) => want.exception!.test(type))) problems.push(`${span.name} has no exception event of type ${want.exception.source} (has: ${types.join(", ") || "none"})`);
+    }
+    if (want.event && !span.events.some((event) => event.name === want.event)) {
+      problems.push(`${span.name} has no "${want.event}" (has: ${span.events.map((event) => event.name).join(", ") || "no events"})`);
     }
   }
   for (const span of left) problems.push(`an unexpected ${span.name} span (${STATUS_NAMES[span.status.code]})`);

@@ -10,7 +10,7 @@ import { countStatus, newResult, type ScenarioResult } from "../report.ts";
 import { seededRandom } from "../seeded-random.ts";
 import { spansByTrace, traceProblems, type ExpectedSpan } from "../span-checks.ts";
 import { appEnv, finishApp, secretList, type StressContext } from "../stress-context.ts";
-import { answerText, leakIn } from "../answer-checks.ts";
+import { answerText, leakIn, streamEvents } from "../answer-checks.ts";
 
 /** The app's MODEL_TIMEOUT_MS here: a model slower than this is a 504. */
 const MODEL_TIMEOUT_MS = 1500;
@@ -18,6 +18,14 @@ const MODEL_TIMEOUT_MS = 1500;
 interface FaultCase {
   name: string;
   question: string;
+  /** "/api/chat" unless said: "/api/chat/stream" for the streamed answer */
+  path?: string;
+  /** the conversation before the question (none unless said) */
+  history?: Array<{ role: "user" | "assistant"; content: string }>;
+  /** a 200 stream must end with this event */
+  streamEnd?: "done" | "error";
+  /** the client hangs up once it has read an event of the stream */
+  hangUpMidStream?: boolean;
   /** the answer's status; undefined: the client hangs up before any answer */
   status?: number;
   /** the client closes the connection this long after sending */
@@ -78,6 +86,41 @@ const CASES: FaultCase[] = [
       { name: "ChatCompletion", status: "OK" },
     ],
   },
+  // The streamed answer (POST /api/chat/stream): a failure before the first piece is the same JSON
+  // answer; once the 200 is out, an error event says what went wrong.
+  { name: "stream: model HTTP 500", path: "/api/chat/stream", question: "hello [[fault:http-500]]", status: 502, spans: failedTurn(/^ModelApiError$/) },
+  { name: "stream: model too slow", path: "/api/chat/stream", question: `hello [[fault:slow=${MODEL_TIMEOUT_MS * 3}]]`, status: 504, spans: failedTurn(/^ModelTimeoutError$/) },
+  {
+    name: "stream: cut off mid-answer",
+    path: "/api/chat/stream",
+    question: "hello [[fault:stream-abort]]",
+    status: 200,
+    streamEnd: "error",
+    spans: failedTurn(/^ModelConnectionCutError$/),
+  },
+  {
+    // The answer quotes a long first message: about a second of chunks, and the reader leaves after the first.
+    name: "stream: client hangs up mid-answer",
+    path: "/api/chat/stream",
+    history: [{ role: "user", content: "word ".repeat(3000).trim() }, { role: "assistant", content: "Noted." }],
+    question: "What did I ask first?",
+    hangUpMidStream: true,
+    spans: [{ name: "SERVER", status: "ERROR" }, { name: "chat_turn", status: "OK" }, { name: "ChatCompletion", status: "UNSET", event: "Stream Stopped Event" }],
+  },
+  {
+    name: "stream: tool throws",
+    path: "/api/chat/stream",
+    question: "What's the weather in Atlantis?",
+    status: 200,
+    streamEnd: "done",
+    spans: [
+      { name: "SERVER", status: "OK" },
+      { name: "chat_turn", status: "OK" },
+      { name: "ChatCompletion", status: "OK" },
+      { name: "get_weather", status: "ERROR", exception: /^Error$/ },
+      { name: "ChatCompletion", status: "OK" },
+    ],
+  },
   {
     name: "model fails after a tool ran",
     question: "What's the weather in Paris?",
@@ -93,10 +136,10 @@ const CASES: FaultCase[] = [
   },
 ];
 
-function chatRequest(question: string, traceId: string, spanId: string): Buffer {
-  const body = JSON.stringify({ messages: [{ role: "user", content: question }] });
+function chatRequest(fault: FaultCase, traceId: string, spanId: string): Buffer {
+  const body = JSON.stringify({ messages: [...(fault.history ?? []), { role: "user", content: fault.question }] });
   return Buffer.from(
-    `POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\ntraceparent: 00-${traceId}-${spanId}-01\r\nContent-Type: application/json\r\n` +
+    `POST ${fault.path ?? "/api/chat"} HTTP/1.1\r\nHost: 127.0.0.1\r\ntraceparent: 00-${traceId}-${spanId}-01\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
@@ -115,17 +158,30 @@ export async function faultsScenario(context: StressContext): Promise<ScenarioRe
       const queued = await fetch(`${modelRoot}/_offline/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ faults: fault.queue }) });
       if (queued.status !== 204) result.problems.push(`${fault.name}: the model's fault queue answered ${queued.status}`);
     }
-    let bytes = chatRequest(fault.question, traceId, spanId);
+    let bytes = chatRequest(fault, traceId, spanId);
     if (fault.partialBody) bytes = bytes.subarray(0, bytes.length - 10);
-    const answer = await exchange(app.port, bytes, { timeoutMs: fault.hangUpAfterMs ?? 15_000 });
+    const answer = await exchange(app.port, bytes, {
+      timeoutMs: fault.hangUpAfterMs ?? 15_000,
+      ...(fault.hangUpMidStream ? { hangUpWhen: (received: Buffer) => received.includes("event: delta") } : {}),
+    });
     result.requests += 1;
     countStatus(result, answer.status);
-    if (fault.status === undefined) {
+    if (fault.hangUpMidStream) {
+      if (answer.failure !== "hung up" || answer.status !== 200) result.problems.push(`${fault.name}: no stream to leave (${answer.status ?? answer.failure})`);
+    } else if (fault.status === undefined) {
       if (answer.status !== undefined) result.problems.push(`${fault.name}: an answer (${answer.status}) came before the client hung up`);
     } else if (answer.status !== fault.status) {
       result.problems.push(`${fault.name}: answered ${answer.status ?? answer.failure}, expected ${fault.status}: ${answer.body.toString("utf8").slice(0, 160)}`);
     }
     if ((answer.status ?? 0) >= 500 && answer.status !== fault.status) result.unexpected5xx += 1;
+    if (fault.streamEnd && answer.status === 200) {
+      const last = streamEvents(answer.body).at(-1);
+      if (last?.event !== fault.streamEnd) result.problems.push(`${fault.name}: the stream ended with ${last ? `a ${last.event} event` : "no event"}, expected ${fault.streamEnd}`);
+      if (fault.streamEnd === "error" && String((last?.data as { error?: unknown } | undefined)?.error).includes("Something went wrong")) {
+        result.unexpected5xx += 1;
+        result.problems.push(`${fault.name}: the error event is the app's own 500 sentence: ${JSON.stringify(last?.data)}`);
+      }
+    }
     const leak = leakIn(answerText(answer), secretList(context));
     if (leak) result.problems.push(`${fault.name}: the answer holds ${leak}`);
   };

@@ -2,7 +2,7 @@
 // must be a 4xx with a JSON `{ error }` sentence (or the success an odd-but-valid request earns),
 // never a 5xx, a stack trace or a secret; the app must not crash; and every request that reached
 // the chat route must have its SERVER span ended and sent.
-import { answerText, errorBodyProblem, leakIn } from "../answer-checks.ts";
+import { answerText, errorBodyProblem, leakIn, streamProblem } from "../answer-checks.ts";
 import { startCollector } from "../collector.ts";
 import { fuzzCases, ROUTES, type FuzzCase } from "../fuzz-cases.ts";
 import { SPAN_KIND_SERVER } from "../otlp-protobuf.ts";
@@ -110,4 +110,8 @@ function judge(fuzzCase: FuzzCase, answer: RawAnswer, secrets: string[], result:
     return;
   }
   if (!fuzzCase.okStatuses.includes(answer.status)) problem(`a ${answer.status} for a malformed request`, fuzzCase, answer.body.toString("utf8").slice(0, 120));
+  else if (answer.headers["content-type"]?.startsWith("text/event-stream")) {
+    const broken = streamProblem(answer.body);
+    if (broken) problem("a streamed answer that did not finish", fuzzCase, broken);
+  }
 }

@@ -9,6 +9,7 @@ import { exchange, type RawAnswer } from "../raw-http.ts";
 import { countStatus, newResult, type ScenarioResult } from "../report.ts";
 import { seededRandom } from "../seeded-random.ts";
 import { spansByTrace, traceProblems, type ExpectedSpan } from "../span-checks.ts";
+import { streamEvents } from "../answer-checks.ts";
 import { appEnv, finishApp, type StressContext } from "../stress-context.ts";
 
 interface Question {
@@ -30,6 +31,13 @@ const CANCELLED: ExpectedSpan[] = [
   { name: "ChatCompletion", status: "ERROR", exception: /^TurnCancelledError$/ },
 ];
 
+/** A streamed turn the stop cut short after its first pieces: not a model failure (lesson 8), the reader just left. */
+const STREAM_CANCELLED: ExpectedSpan[] = [
+  { name: "SERVER", status: "ERROR" },
+  { name: "chat_turn", status: "OK" },
+  { name: "ChatCompletion", status: "UNSET", event: "Stream Stopped Event" },
+];
+
 export async function sigtermScenario(context: StressContext): Promise<ScenarioResult> {
   const result = newResult("SIGTERM mid-burst");
   const started = Date.now();
@@ -40,7 +48,9 @@ export async function sigtermScenario(context: StressContext): Promise<ScenarioR
   const burst = Array.from({ length: total }, (_, i) => {
     const question = i % 4 === 3 ? { ...QUESTIONS[0]!, text: `hello [[fault:slow=${random.int(200, 1500)}]]` } : random.pick(QUESTIONS);
     const slowest = i === Math.floor(total * 0.35) || i === Math.floor(total * 0.38);
-    return { question: slowest ? { ...QUESTIONS[0]!, text: "hello [[fault:slow=8000]]" } : question, traceId: random.hex(32), spanId: random.hex(16) };
+    // About a third streamed (POST /api/chat/stream): the same spans, the answer as server-sent events.
+    const streamed = !slowest && random.next() < 0.3;
+    return { question: slowest ? { ...QUESTIONS[0]!, text: "hello [[fault:slow=8000]]" } : question, streamed, traceId: random.hex(32), spanId: random.hex(16) };
   });
   const collector = await startCollector("taking");
   const app = await startApp(appEnv(context, collector.url, { MODEL_TIMEOUT_MS: "20000" }));
@@ -51,7 +61,7 @@ export async function sigtermScenario(context: StressContext): Promise<ScenarioR
     await runPool(burst, 24, started + (context.short ? 40_000 : 120_000), async (entry) => {
       const body = JSON.stringify({ messages: [{ role: "user", content: entry.question.text }] });
       const request = Buffer.from(
-        `POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\ntraceparent: 00-${entry.traceId}-${entry.spanId}-01\r\nContent-Type: application/json\r\n` +
+        `POST ${entry.streamed ? "/api/chat/stream" : "/api/chat"} HTTP/1.1\r\nHost: 127.0.0.1\r\ntraceparent: 00-${entry.traceId}-${entry.spanId}-01\r\nContent-Type: application/json\r\n` +
           `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
       const sentAfterSignal = signalledAt > 0;
@@ -80,7 +90,14 @@ export async function sigtermScenario(context: StressContext): Promise<ScenarioR
   for (const [entry, { answer, afterSignal }] of answers) {
     const traceId = traceIdOf(answer);
     let spans: ExpectedSpan[] | undefined;
-    if (answer.status === 200) spans = entry.question.spans;
+    const streamEnd = entry.streamed && answer.status === 200 ? streamEvents(answer.body).at(-1) : undefined;
+    if (streamEnd && streamEnd.event !== "done") {
+      // A stream the stop cut short: its turn ends with what had arrived (an error event tells the client why).
+      if (streamEnd.event === "error" && traceId) {
+        spans = STREAM_CANCELLED;
+        cancelled += 1;
+      } else result.problems.push(`"${entry.question.text}" (streamed): the stream ended with ${streamEnd.event}: ${JSON.stringify(streamEnd.data).slice(0, 120)}`);
+    } else if (answer.status === 200) spans = entry.question.spans;
     else if (answer.status === 503 && traceId) {
       spans = CANCELLED;
       cancelled += 1;
@@ -101,14 +118,19 @@ export async function sigtermScenario(context: StressContext): Promise<ScenarioR
   result.spans = { expected, received };
   if (collector.decodeErrors.length > 0) result.problems.push(`${collector.decodeErrors.length} exports could not be decoded: ${collector.decodeErrors[0]}`);
   result.notes.push(
-    `SIGTERM after ${Math.round(total * 0.4)} of ${total} answers (24 at once); accepted ${accepted}, ` +
+    `SIGTERM after ${Math.round(total * 0.4)} of ${total} answers (24 at once, about a third streamed); accepted ${accepted}, ` +
       `of which ${cancelled} cancelled by the stop; refused while stopping ${refused}; exit ${app.process.exitCode ?? app.process.signalCode} ${signalledAt ? `${Date.now() - signalledAt} ms after the signal` : ""}`,
   );
   result.ms = Date.now() - started;
   return result;
 }
 
+/** The trace id an answer names: in its JSON body, or in a stream's last event. */
 function traceIdOf(answer: RawAnswer): string | undefined {
+  if (answer.headers["content-type"]?.startsWith("text/event-stream")) {
+    const data = streamEvents(answer.body).at(-1)?.data as { traceId?: unknown } | undefined;
+    return typeof data?.traceId === "string" ? data.traceId : undefined;
+  }
   try {
     const parsed = JSON.parse(answer.body.toString("utf8")) as { traceId?: unknown };
     return typeof parsed.traceId === "string" ? parsed.traceId : undefined;
