@@ -398,6 +398,13 @@ const baggage: Family = {
       "\u00e9=\u00fc",
       "session.id=abc;;;=;",
       "user.id=%00",
+      // The app takes a session id from baggage (held to the body's rules): ones it must not take.
+      `session.id=${"s".repeat(500)}`,
+      "session.id=a%20b",
+      "session.id=%F0%9F%91%8B",
+      "session.id=..%2F..%2Fetc",
+      "session.id=one,session.id=two",
+      "session.id=%3Cscript%3E",
     ];
     return Array.from({ length: count }, (_, i): Draft => ({
       label: `baggage ${JSON.stringify(values[i % values.length]!.slice(0, 40))}`,

@@ -74,6 +74,9 @@ export async function fuzzScenario(context: StressContext): Promise<ScenarioResu
     result.problems.push(`${untrackedSpans} SERVER spans of new traces arrived, expected ${atLeast === atMost ? atLeast : `${atLeast} to ${atMost}`}: ${[...new Set(seen)].join("; ").slice(0, 400)}`);
   }
   result.spans = { expected: mustArrive.length + atLeast, received: arrived + Math.min(untrackedSpans, atLeast) };
+  // A session id comes from the body or from baggage, held to the same rule: no span carries one the body would be refused for.
+  const badSessions = collector.spans.filter((span) => span.attributes["session.id"] !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(String(span.attributes["session.id"])));
+  if (badSessions.length > 0) result.problems.push(`${badSessions.length} spans carry a session.id the app's rule refuses, e.g. ${JSON.stringify(String(badSessions[0]!.attributes["session.id"])).slice(0, 80)}`);
   for (const raw of collector.rawBatches) {
     const leak = secrets.find((secret) => raw.includes(secret));
     if (leak) result.problems.push(`a span holds a secret (${leak.slice(0, 6)}...)`);
