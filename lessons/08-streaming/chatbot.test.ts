@@ -4,7 +4,7 @@ import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
 import { loadLesson } from "../../shared/testing/lesson-module.ts";
 import type { SpanChecks } from "../../shared/testing/span-checks.ts";
-import { tapStreams, type StreamTap } from "../../shared/testing/stream-tap.ts";
+import { assembleStream, tapStreams, type StreamTap } from "../../shared/testing/stream-tap.ts";
 import { checkChainSpan } from "../../shared/testing/taught/chain-span.ts";
 import { checkFailedModelCall, checkFailedTool, checkFailuresRecorded } from "../../shared/testing/taught/errors.ts";
 import { checkLlmSpans } from "../../shared/testing/taught/llm-spans.ts";
@@ -96,13 +96,25 @@ function checkPrintedAsItArrived(outcome: Outcome, reply: string): void {
     got: `${outcome.tap.plainCalls} call(s) of model.createChatCompletion, no stream`,
     hint: 1,
   });
-  const printed = outcome.printed.map((piece) => piece.text).join("");
-  checks().that(printed === reply, {
-    headline: "The answer's text was not handed to onText piece by piece as it arrived.",
-    expected: `onText called with each delta.content, adding up to the reply: ${JSON.stringify(reply)}`,
-    got: outcome.printed.length === 0 ? "onText was never called" : JSON.stringify(printed),
+  // What the model really streamed for the reply: the text of the turn's last stream.
+  const last = outcome.tap.streams.at(-1);
+  const streamed = last ? assembleStream(last.chunks).text : "";
+  checks().that(reply === streamed, {
+    headline: "The reply is not the text the model streamed.",
+    expected: JSON.stringify(streamed),
+    got: JSON.stringify(reply),
     hint: 1,
-    mistake: printed.endsWith(reply) && printed !== reply && reply !== "" ? "the reply is the last piece only: only the last piece of text is recorded in the answer. Add each delta.content to the text so far (answer.text += content)." : undefined,
+    mistake: streamed.endsWith(reply) && reply !== "" ? "only the last piece of text is recorded in the answer: add each delta.content to the text so far (answer.text += content)." : undefined,
+  });
+  const pieces = outcome.printed.map((piece) => piece.text);
+  const printed = pieces.join("");
+  const runningTotals = pieces.length > 1 && pieces.every((piece, index) => index === 0 || piece.startsWith(pieces[index - 1]!));
+  checks().that(printed === reply, {
+    headline: "The text handed to onText, piece by piece, does not add up to the reply.",
+    expected: `onText called with each delta.content as it arrives, adding up to ${JSON.stringify(reply)}`,
+    got: outcome.printed.length === 0 ? "onText was never called" : JSON.stringify(printed.length > 200 ? `${printed.slice(0, 200)}...` : printed),
+    hint: 1,
+    mistake: runningTotals ? "onText is given the text so far each time, so the terminal prints it again and again: pass it the new piece only (onText?.(content))." : undefined,
   });
   const chunks = outcome.tap.streams.reduce((sum, stream) => sum + stream.chunks.length, 0);
   checks().that(outcome.printed.length > 1 && outcome.printed[0]!.chunksRead < chunks, {
@@ -175,7 +187,7 @@ describe("lesson 8: the answer streams, and the LLM span stays right", () => {
       headline: "The stream was read to its end though the turn's signal was aborted.",
       expected: "model.streamChatCompletion(request, { signal }) (or a check of signal.aborted in the loop) so that a stop ends the stream",
       got: `streams: ${outcome.tap.streams.map((stream) => stream.ending).join(", ")}`,
-      hint: 4,
+      hint: 1,
     });
     // The LLM span first: a stop recorded as a failure is the mistake to name, not the reply it causes.
     const trace = turnTraces()[0]!;

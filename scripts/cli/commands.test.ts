@@ -3,9 +3,13 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCatalog } from "../../shared/lessons/catalog.ts";
 import { copyWorkbook, type RepoCopy } from "../lib/repo-copy.ts";
 import { ANSI, runWorkbook } from "./test-support/cli.ts";
 import { blockProgressFolder } from "./test-support/unwritable-progress.ts";
+
+/** How many lessons the catalog has: the progress line counts them all. */
+const LESSONS = loadCatalog().length;
 
 let copy: RepoCopy;
 const lessonFile = () => path.join(copy.root, "lessons/01-tracer-setup/tracing.ts");
@@ -25,7 +29,7 @@ describe("workbook subcommands without a TTY", { timeout: 120_000 }, () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("01-tracer-setup");
     expect(result.stdout).toContain("06-errors");
-    expect(result.stdout).toContain("0/7 lessons done");
+    expect(result.stdout).toContain(`0/${LESSONS} lessons done`);
     expect(result.stdout).not.toMatch(ANSI);
   });
 
@@ -47,7 +51,7 @@ describe("workbook subcommands without a TTY", { timeout: 120_000 }, () => {
     expect(result.stdout).toContain("solutions/01-tracer-setup/tracing.ts");
     const list = await runWorkbook(copy.root, ["list"]);
     expect(list.stdout).toMatch(/1\s+done\s+01-tracer-setup/);
-    expect(list.stdout).toContain("1/7 lessons done");
+    expect(list.stdout).toContain(`1/${LESSONS} lessons done`);
   });
 
   it("an unknown lesson exits with 2 and lists the valid ones", async () => {
@@ -345,7 +349,7 @@ describe("workbook subcommands without a TTY", { timeout: 120_000 }, () => {
     const result = await runWorkbook(copy.root, ["list"]);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(".workbook/state.json is not valid JSON");
-    expect(result.stdout).toContain("0/7 lessons done");
+    expect(result.stdout).toContain(`0/${LESSONS} lessons done`);
   });
 
   it("a state file of the wrong shape is rebuilt with a warning too, naming what is wrong", async () => {
@@ -354,7 +358,7 @@ describe("workbook subcommands without a TTY", { timeout: 120_000 }, () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('.workbook/state.json has a "current" that is not a lesson slug (found 2)');
     expect(result.stderr).toContain("npm run workbook -- check");
-    expect(result.stdout).toContain("0/7 lessons done");
+    expect(result.stdout).toContain(`0/${LESSONS} lessons done`);
   });
 
   it("hints read and a lesson reset in separate commands all stay in the progress file", async () => {

@@ -3,10 +3,14 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCatalog } from "../../shared/lessons/catalog.ts";
 import { copyWorkbook, type RepoCopy } from "../lib/repo-copy.ts";
 import { requireTmux, TmuxSession } from "./test-support/tmux.ts";
 import { ANSI, runWorkbook } from "./test-support/cli.ts";
 import { blockProgressFolder } from "./test-support/unwritable-progress.ts";
+
+/** How many lessons the catalog has: the progress line counts them all. */
+const LESSONS = loadCatalog().length;
 
 let copy: RepoCopy;
 let terminal: TmuxSession;
@@ -57,7 +61,7 @@ describe("watch mode (npm start) in a terminal", { timeout: 180_000 }, () => {
     expect(screen).toContain("Lesson 1: Tracer setup");
     expect(screen).toContain("Read: lessons/01-tracer-setup/README.md");
     expect(screen).toContain("Edit: lessons/01-tracer-setup/tracing.ts");
-    expect(screen).toContain("0/7 lessons done");
+    expect(screen).toContain(`0/${LESSONS} lessons done`);
     expect(screen).toContain("expected: 1 exported span");
     expect(screen).toContain("Hints read: 0 of");
   });
@@ -96,7 +100,7 @@ describe("watch mode (npm start) in a terminal", { timeout: 180_000 }, () => {
     const screen = await terminal.waitFor("✓ passing");
     expect(screen).toContain("all 5 checks pass");
     expect(screen).toContain("Compare your code with the solution: solutions/01-tracer-setup/tracing.ts");
-    expect(screen).toContain("1/7 lessons done");
+    expect(screen).toContain(`1/${LESSONS} lessons done`);
   });
 
   it("x then y backs up the file and restores the starter", async () => {
@@ -108,7 +112,7 @@ describe("watch mode (npm start) in a terminal", { timeout: 180_000 }, () => {
     expect(existsSync(path.join(copy.root, backupDir!, "tracing.ts"))).toBe(true);
     expect(screen).toContain(`npm run workbook -- reset 1 --restore ${path.basename(backupDir!)}`);
     expect(readFileSync(lessonFile(), "utf8")).toBe(starterText);
-    expect(screen).toContain("0/7 lessons done");
+    expect(screen).toContain(`0/${LESSONS} lessons done`);
   });
 
   it("a deleted lesson file is noticed and offered back from the starter", async () => {
@@ -182,10 +186,10 @@ describe("watch mode (npm start) in a terminal", { timeout: 180_000 }, () => {
     // Lesson 1 checked done, then reset, elsewhere: watch mode counts it done, then no longer.
     writeFileSync(lessonFile(), readFileSync(path.join(copy.root, "solutions/01-tracer-setup/tracing.ts"), "utf8"));
     expect((await runWorkbook(copy.root, ["check", "1"])).code).toBe(0);
-    await terminal.pressUntil("z", "1/7 lessons done");
+    await terminal.pressUntil("z", `1/${LESSONS} lessons done`);
     writeFileSync(lessonFile(), starterText);
     expect((await runWorkbook(copy.root, ["reset", "1", "--yes"])).code).toBe(0);
-    await terminal.pressUntil("z", "0/7 lessons done");
+    await terminal.pressUntil("z", `0/${LESSONS} lessons done`);
     await terminal.pressUntil("l", /1\s+pending\s+01-tracer-setup/);
     await terminal.pressUntil("Escape", (screen) => !screen.includes("Enter open"));
     const state = JSON.parse(readFileSync(path.join(copy.root, ".workbook/state.json"), "utf8"));

@@ -98,7 +98,7 @@ async function streamedTurn<Conversation extends { sessionId: string; userId: st
       },
       signal: stop.signal,
     });
-    if (stop.signal.aborted) process.stdout.write(chalk.dim(" [stopped]"));
+    if (stop.signal.aborted) process.stdout.write(chalk.dim(`${shown.endsWith(" ") ? "" : " "}[stopped]`));
     // A reply that is not what streamed (an apology after a failure) is printed after it.
     if (reply !== shown) process.stdout.write(shown === "" ? reply : `\n${chalk.bold("bot:")} ${reply}`);
     process.stdout.write("\n");

@@ -107,7 +107,10 @@ export class SpanChecks {
    * stream tap stamps chunks with. Undefined for a span the capture did not see start.
    */
   onPerformanceClock(span: ReadableSpan, time: HrTime): number | undefined {
-    const startedAt = this.capture.startedAt?.(span);
+    // The SDK's own performance.now() at the span's start, when it has one (the Span it exports
+    // keeps it); else the capture's, taken in onStart, a little later (after the attributes).
+    const own = (span as { _performanceStartTime?: unknown })._performanceStartTime;
+    const startedAt = typeof own === "number" ? own : this.capture.startedAt?.(span);
     if (startedAt === undefined) return undefined;
     const ms = (value: HrTime) => value[0] * 1000 + value[1] / 1e6;
     return startedAt + ms(time) - ms(span.startTime);

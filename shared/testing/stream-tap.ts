@@ -13,6 +13,8 @@ export interface TappedStream {
   chunkTimes: number[];
   /** "done": read to the end; "stopped": the chatbot stopped reading (return() or an abort); "failed": the stream threw */
   ending: "reading" | "done" | "stopped" | "failed";
+  /** how many chunks had been handed over when the call's signal was aborted */
+  chunksAtAbort?: number;
   error?: unknown;
 }
 
@@ -37,6 +39,7 @@ export function tapStreams(model: ModelConnection): StreamTap {
       async *streamChatCompletion(request, options) {
         const stream: TappedStream = { request: structuredClone(request), chunks: [], chunkTimes: [], ending: "reading" };
         tap.streams.push(stream);
+        options?.signal?.addEventListener("abort", () => (stream.chunksAtAbort ??= stream.chunks.length), { once: true });
         try {
           for await (const chunk of model.streamChatCompletion(request, options)) {
             stream.chunks.push(structuredClone(chunk));

@@ -25,6 +25,9 @@ import type { SpanChecks } from "../span-checks.ts";
 import { asCompletion, assembleStream, type StreamTap, type TappedStream } from "../stream-tap.ts";
 import type { RecordedCall } from "./llm-spans.ts";
 
+const FIRST_CHUNK_SKIPPED =
+  "the first chunk is skipped: it may carry the first piece of text or of a tool call together with the role (text-first, as LiteLLM sends it). Read every chunk's delta, the first one too.";
+
 /** The event at the first piece of the answer: the name OpenInference's Python instrumentations use. */
 export const FIRST_TOKEN_EVENT = "First Token Stream Event";
 /** The event on a span whose stream the caller stopped reading before it ended. */
@@ -33,9 +36,10 @@ export const STREAM_STOPPED_EVENT = "Stream Stopped Event";
 /**
  * Slack when comparing a span's times with the tap's, in ms. Both are on the performance.now()
  * clock (SpanChecks.onPerformanceClock), and the order is causal (a chunk is stamped before the
- * chatbot sees it, the next one after the chatbot asked for it), so only rounding is allowed for.
+ * chatbot sees it, the next one after the chatbot asked for it). What is allowed for: an event
+ * given an explicit Date or Date.now() time, which the SDK keeps to the millisecond only.
  */
-const CLOCK_SLACK_MS = 0.5;
+const CLOCK_SLACK_MS = 1.5;
 
 /**
  * For checkLlmSpans' `streamed` option: checks one LLM span's answer against the stream the
@@ -45,11 +49,12 @@ export function streamedCalls(lessonChecks: SpanChecks, tap: StreamTap): (span: 
   const checks = lessonChecks.taughtIn(8);
   return (span, request) => {
     const stream = findStream(checks, tap, request);
-    checkStreamRequest(checks, stream);
+    checkStreamRequest(checks, stream, request);
     checkReadToItsEnd(checks, span, stream);
-    const assembled = assembleStream(stream.chunks);
+    const chunks = chunksRecorded(span, stream);
+    const assembled = assembleStream(chunks);
     const arrived = assembled.text !== "" || assembled.toolCalls.length > 0;
-    if (arrived) checkAssembledOutput(checks, span, stream);
+    if (arrived) checkAssembledOutput(checks, span, stream, chunks);
     else {
       // Nothing came back to name the model that answered: the span names the one asked for.
       checks.attribute(span, LLM_MODEL_NAME, request.model, { hint: 3 });
@@ -91,13 +96,35 @@ function findStream(checks: SpanChecks, tap: StreamTap, request: ChatCompletionR
   });
 }
 
-function checkStreamRequest(checks: SpanChecks, stream: TappedStream): void {
-  checks.that(stream.request.stream === true && stream.request.stream_options?.include_usage === true, {
+/**
+ * The chunks the span's output stands for. A stopped stream may have handed over a chunk or two
+ * after the stop (they were already read from the socket), and a chatbot that checks
+ * signal.aborted in its loop (instead of passing the signal on) stops at a chunk of its choice:
+ * the output may hold them or not.
+ */
+function chunksRecorded(span: ReadableSpan, stream: TappedStream): TappedStream["chunks"] {
+  if (stream.ending !== "stopped") return stream.chunks;
+  for (let count = stream.chunksAtAbort ?? 1; count < stream.chunks.length; count++) {
+    const text = assembleStream(stream.chunks.slice(0, count)).text;
+    if (text !== "" && span.attributes[OUTPUT_VALUE] === text) return stream.chunks.slice(0, count);
+  }
+  return stream.chunks;
+}
+
+function checkStreamRequest(checks: SpanChecks, stream: TappedStream, request: ChatCompletionRequest): void {
+  checks.that(request.stream === true, {
+    headline: 'The request recorded in input.value does not say "stream": true.',
+    expected: "stream: true in the request passed to streamChatCompletion (and so in input.value)",
+    got: JSON.stringify({ stream: request.stream, stream_options: request.stream_options }),
+    hint: 1,
+    mistake: "the client sends stream: true on the wire whatever the request says, but the span should show the request as it was sent: put stream: true in it.",
+  });
+  checks.that(stream.request.stream_options?.include_usage === true, {
     headline: "The streamed request does not ask for the token counts.",
     expected: "stream: true, stream_options: { include_usage: true } in the request",
     got: JSON.stringify({ stream: stream.request.stream, stream_options: stream.request.stream_options }),
     hint: 1,
-    mistake: "a stream carries no usage unless asked: with include_usage the last chunk brings the prompt, completion and total token counts.",
+    mistake: "a stream carries no usage unless asked: with stream_options: { include_usage: true } the last chunk brings the prompt, completion and total token counts.",
   });
 }
 
@@ -117,8 +144,9 @@ function checkReadToItsEnd(checks: SpanChecks, span: ReadableSpan, stream: Tappe
 }
 
 /** output.value, the output message and the model name, from what arrived. */
-function checkAssembledOutput(checks: SpanChecks, span: ReadableSpan, stream: TappedStream): void {
-  const assembled = assembleStream(stream.chunks);
+function checkAssembledOutput(checks: SpanChecks, span: ReadableSpan, stream: TappedStream, chunks: TappedStream["chunks"]): void {
+  const assembled = assembleStream(chunks);
+  const firstChunkSkipped = assembleStream(chunks.slice(1));
   const whole = stream.ending === "done";
   const what = whole ? "the answer assembled from the chunks" : "what arrived before the stream ended";
   if (assembled.message.content !== null) {
@@ -126,6 +154,8 @@ function checkAssembledOutput(checks: SpanChecks, span: ReadableSpan, stream: Ta
     const mistake =
       value === undefined && !whole
         ? "nothing of what arrived is recorded: the stream ended early, so record what arrived in the catch too (recordAnswer before the rethrow)."
+        : typeof value === "string" && value === firstChunkSkipped.text && value !== assembled.text
+          ? FIRST_CHUNK_SKIPPED
         : typeof value === "string" && value.startsWith("{")
         ? "a stream has no response body to record: output.value is the text, the chunks' delta.content pieces joined."
         : typeof value === "string" && assembled.text.endsWith(value) && value !== assembled.text
@@ -133,23 +163,25 @@ function checkAssembledOutput(checks: SpanChecks, span: ReadableSpan, stream: Ta
           : typeof value === "string" && assembled.text.startsWith(value) && value !== assembled.text
             ? "only the first pieces are recorded: output.value must be set after the loop, from the whole text."
             : undefined;
-    checks.attribute(span, OUTPUT_VALUE, assembled.text, { hint: 3, mistake });
+    checks.attribute(span, OUTPUT_VALUE, assembled.text, { hint: mistake?.includes("in the catch") ? 4 : 3, mistake });
     checks.attribute(span, OUTPUT_MIME_TYPE, MimeType.TEXT, { hint: 3 });
   } else {
-    checks.attribute(span, OUTPUT_MIME_TYPE, MimeType.JSON, { hint: 3, mistake: "an answer that only calls tools has no text: output.value is the assembled message as JSON, application/json." });
+    checks.attribute(span, OUTPUT_MIME_TYPE, MimeType.JSON, { hint: 3, mistake: "an answer that only calls tools has no text (its content is null, not \"\"): output.value is the assembled message as JSON, application/json." });
   }
   checks.attribute(span, `${LLM_OUTPUT_MESSAGES}.0.${MESSAGE_ROLE}`, "assistant", { hint: 3 });
   if (assembled.message.content !== null) checks.attribute(span, `${LLM_OUTPUT_MESSAGES}.0.${MESSAGE_CONTENT}`, assembled.text, { hint: 3 });
   if (!whole) return;
-  checkToolCallsApart(checks, span, stream);
+  checkToolCallsApart(checks, span, chunks);
   if (assembled.model) checks.attribute(span, LLM_MODEL_NAME, assembled.model, { hint: 3, mistake: `the model name comes from the chunks (chunk.model): ${what} names the model that answered.` });
 }
 
 /** Two parallel tool calls stay two: the chunk's tool_calls[k].index says which call a piece belongs to. */
-function checkToolCallsApart(checks: SpanChecks, span: ReadableSpan, stream: TappedStream): void {
-  const { toolCalls } = assembleStream(stream.chunks);
+function checkToolCallsApart(checks: SpanChecks, span: ReadableSpan, chunks: TappedStream["chunks"]): void {
+  const { toolCalls, message } = assembleStream(chunks);
   if (toolCalls.length === 0) return;
-  if (assembleStream(stream.chunks).message.content === null) {
+  const shape = (calls: Array<{ id?: string; function?: { name?: string; arguments?: string } }> | undefined) =>
+    JSON.stringify((calls ?? []).map((call) => ({ id: call?.id, name: call?.function?.name, arguments: call?.function?.arguments })));
+  if (message.content === null) {
     const recorded = checks.json<{ tool_calls?: Array<{ id?: string; function?: { name?: string; arguments?: string } }> }>(span, OUTPUT_VALUE, "the assembled message, with its tool_calls", { hint: 3 });
     const same =
       recorded.tool_calls?.length === toolCalls.length &&
@@ -159,13 +191,15 @@ function checkToolCallsApart(checks: SpanChecks, span: ReadableSpan, stream: Tap
       });
     checks.that(same, {
       headline: `The LLM span "${span.name}" records the streamed tool calls wrongly in output.value.`,
-      expected: JSON.stringify(toolCalls.map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments }))),
-      got: JSON.stringify(recorded.tool_calls ?? null).slice(0, 240),
+      expected: shape(toolCalls),
+      got: shape(recorded.tool_calls).slice(0, 240),
       hint: 4,
       mistake:
-        (recorded.tool_calls?.length ?? 0) < toolCalls.length
-          ? "the pieces of different calls were put into one: assemble each call at delta.index, not at its position in the chunk's tool_calls list (which is 0 in every chunk)."
-          : undefined,
+        shape(recorded.tool_calls) === shape(assembleStream(chunks.slice(1)).toolCalls)
+          ? FIRST_CHUNK_SKIPPED
+          : (recorded.tool_calls?.length ?? 0) < toolCalls.length
+            ? "the pieces of different calls were put into one: assemble each call at delta.index, not at its position in the chunk's tool_calls list (which is 0 in every chunk)."
+            : undefined,
     });
   }
 }
@@ -182,13 +216,12 @@ function checkFinished(checks: SpanChecks, span: ReadableSpan, stream: TappedStr
     });
   }
   if (assembled.usage) {
-    const mistake =
-      span.attributes[LLM_TOKEN_COUNT_TOTAL] === undefined
-        ? "the usage comes in the last chunk, which often has no choices at all (choices: []): read chunk.usage before skipping chunks without a choice."
-        : undefined;
-    checks.attribute(span, LLM_TOKEN_COUNT_PROMPT, assembled.usage.prompt_tokens, { hint: 3, mistake });
-    checks.attribute(span, LLM_TOKEN_COUNT_COMPLETION, assembled.usage.completion_tokens, { hint: 3, mistake });
-    checks.attribute(span, LLM_TOKEN_COUNT_TOTAL, assembled.usage.total_tokens, { hint: 3, mistake });
+    const skipped = span.attributes[LLM_TOKEN_COUNT_TOTAL] === undefined;
+    const mistake = skipped ? "the usage comes in the last chunk, which often has no choices at all (choices: []): read chunk.usage before skipping chunks without a choice." : undefined;
+    const hint = skipped ? 1 : 3;
+    checks.attribute(span, LLM_TOKEN_COUNT_PROMPT, assembled.usage.prompt_tokens, { hint, mistake });
+    checks.attribute(span, LLM_TOKEN_COUNT_COMPLETION, assembled.usage.completion_tokens, { hint, mistake });
+    checks.attribute(span, LLM_TOKEN_COUNT_TOTAL, assembled.usage.total_tokens, { hint, mistake });
   }
   checks.status(span, "OK", { hint: 2 });
   checkFirstTokenEvent(checks, span, stream);
@@ -199,6 +232,8 @@ export function checkFirstTokenEvent(checks: SpanChecks, span: ReadableSpan, str
   recordChecked(FIRST_TOKEN_EVENT);
   const events = span.events.filter((event) => event.name === FIRST_TOKEN_EVENT);
   const lookalike = span.events.find((event) => event.name !== FIRST_TOKEN_EVENT && /first.?token|ttft/i.test(event.name));
+  const firstPiece = assembleStream(stream.chunks).firstTokenChunk;
+  const startsWithToolCall = firstPiece !== undefined && !stream.chunks[firstPiece]?.choices[0]?.delta.content;
   checks.that(events.length === 1, {
     headline: events.length === 0 ? `The LLM span "${span.name}" has no "${FIRST_TOKEN_EVENT}" event.` : `The LLM span "${span.name}" has ${events.length} "${FIRST_TOKEN_EVENT}" events.`,
     expected: `one span.addEvent("${FIRST_TOKEN_EVENT}") when the first piece of the answer arrives`,
@@ -208,7 +243,9 @@ export function checkFirstTokenEvent(checks: SpanChecks, span: ReadableSpan, str
       ? `the event is named "${lookalike.name}": name it exactly "${FIRST_TOKEN_EVENT}", the name OpenInference's instrumentations use.`
       : events.length > 1
         ? "the event is added for every chunk: add it once, for the first piece only (a flag, set after the first)."
-        : undefined,
+        : startsWithToolCall
+          ? "this answer starts with a tool call, not text: the first piece of a tool call (delta.tool_calls) is the first token too."
+          : undefined,
   });
   const first = assembleStream(stream.chunks).firstTokenChunk;
   const at = checks.onPerformanceClock(span, events[0]!.time);
@@ -220,7 +257,7 @@ export function checkFirstTokenEvent(checks: SpanChecks, span: ReadableSpan, str
   checks.that(at + CLOCK_SLACK_MS >= from && at - CLOCK_SLACK_MS <= until, {
     headline: `The "${FIRST_TOKEN_EVENT}" event of "${span.name}" is not at the first piece of the answer.`,
     expected: `the event when chunk ${first + 1} (the first with text or a tool call) arrives`,
-    got: at < from ? `${Math.round(from - at)} ms before it` : `${Math.round(at - until)} ms after the next chunk`,
+    got: at < from ? `${Math.round(from - at)} ms before it` : `${Math.round(at - until)} ms after the chunk that followed it`,
     hint: 2,
     mistake:
       at < from
