@@ -7,11 +7,11 @@ import { mkdir, mkdtemp, rm, copyFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type BrowserContext, type Page, type Response as PageResponse } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { freePort } from "../../../scripts/lib/free-port.ts";
 import { startPhoenix, type RunningPhoenix } from "../../../scripts/lib/phoenix-server.ts";
-import type { ChatResponse, ErrorResponse } from "../api.ts";
+import type { ChatResponse, ChatStreamEvent, ErrorResponse } from "../api.ts";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
@@ -81,6 +81,31 @@ async function startEverything(): Promise<void> {
     );
   }
   page = browser.pages()[0] ?? (await browser.newPage());
+  // Chromium does not keep the body of a response the page reads as a stream, so the suite reads
+  // it in the page: fetch is wrapped to tee each /api/chat/stream body (the page's half streams as before).
+  await browser.addInitScript(() => {
+    const original = window.fetch;
+    const streams: Array<{ status: number; text: string; done: boolean }> = [];
+    (window as unknown as { chatStreams: typeof streams }).chatStreams = streams;
+    window.fetch = async (...args: Parameters<typeof fetch>) => {
+      const response = await original(...args);
+      if (!String(args[0]).endsWith("/api/chat/stream") || !response.body) return response;
+      const [forPage, forSuite] = response.body.tee();
+      const record = { status: response.status, text: "", done: false };
+      streams.push(record);
+      void (async () => {
+        const reader = forSuite.getReader();
+        const decoder = new TextDecoder();
+        for (;;) {
+          const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+          if (done) break;
+          record.text += decoder.decode(value, { stream: true });
+        }
+        record.done = true;
+      })();
+      return new Response(forPage, { status: response.status, statusText: response.statusText, headers: response.headers });
+    };
+  });
 
   phoenix = await startPhoenix({
     port: await freePort(),
@@ -124,16 +149,32 @@ afterAll(async () => {
 });
 
 describe("the chat page, with Phoenix", () => {
-  it("answers a question that needs two tools", async () => {
+  it("answers a question that needs two tools, the answer growing on the page as it streams in", async () => {
     await page.goto(appUrl);
-    await page.locator("#input").fill(WEATHER_QUESTION);
-    const answered = page.waitForResponse((response) => response.url().endsWith("/api/chat"));
-    await page.locator("#input").press("Enter");
-    const response = await answered;
+    // Every text the answer's element has shown, as the page changes it.
+    await page.evaluate(() => {
+      const shown: string[] = [];
+      (window as unknown as { answerTexts: string[] }).answerTexts = shown;
+      new MutationObserver(() => {
+        const text = document.querySelector("#messages .message.assistant:last-child")?.firstChild?.textContent;
+        if (text && text !== shown.at(-1)) shown.push(text);
+      }).observe(document.getElementById("messages")!, { childList: true, subtree: true, characterData: true });
+    });
+    const { response, answer, pieces } = await askInPage(WEATHER_QUESTION);
     expect(response.status()).toBe(200);
-    firstTurn = (await response.json()) as ChatResponse;
-    const answer = page.locator(".message.assistant").last();
-    await expect.poll(() => answer.innerText()).toContain("In Paris it is 18°C and sunny. In Tokyo it is 22°C and cloudy.");
+    expect(response.headers()["content-type"]).toBe("text/event-stream; charset=utf-8");
+    firstTurn = answer!;
+    expect(pieces.length, "the answer came in pieces").toBeGreaterThan(1);
+    expect(pieces.join("")).toBe("In Paris it is 18°C and sunny. In Tokyo it is 22°C and cloudy.");
+    const shownAnswer = page.locator(".message.assistant").last();
+    await expect.poll(() => shownAnswer.innerText()).toContain(firstTurn.message.content);
+    // The done event's ids give the trace link.
+    await expect.poll(() => shownAnswer.locator(".trace-link").count()).toBe(1);
+    const texts = await page.evaluate(() => (window as unknown as { answerTexts: string[] }).answerTexts);
+    expect(texts.at(-1)).toBe(firstTurn.message.content);
+    const partial = texts.filter((text) => text !== firstTurn.message.content);
+    expect(partial.length, `the page showed part of the answer before the whole (texts shown: ${JSON.stringify(texts)})`).toBeGreaterThan(0);
+    for (const text of partial) expect(firstTurn.message.content.startsWith(text), `"${text}" is the start of the answer`).toBe(true);
     expect(await page.locator(".message.user").first().innerText()).toBe(WEATHER_QUESTION);
   });
 
@@ -158,7 +199,7 @@ describe("the chat page, with Phoenix", () => {
   it("shows the turn in Phoenix as one trace: the server/CHAIN root, then LLM, TOOL, TOOL, LLM with the right parents", async () => {
     const spans = await spansOfTrace(firstTurn.traceId!, 6);
     const root = spans.find((span) => span.parent_id === null);
-    expect(root?.name, "the root span is the server span").toBe("POST /api/chat");
+    expect(root?.name, "the root span is the server span").toBe("POST /api/chat/stream");
     expect(root?.span_kind).toBe("CHAIN");
     expect(root?.context.span_id).toBe(firstTurn.spanId);
     expect(root?.attributes["http.response.status_code"]).toBe(200);
@@ -180,6 +221,8 @@ describe("the chat page, with Phoenix", () => {
     expect(firstLlm, "an LLM span that asks for tools").toBeDefined();
     expect(secondLlm, "an LLM span that answers").toBeDefined();
     const callIds = [0, 1].map((j) => firstLlm!.attributes[`llm.output_messages.0.message.tool_calls.${j}.tool_call.id`]);
+    expect(new Set(callIds).size, "two streamed tool calls, each with its own id (assembled by index)").toBe(2);
+    expect([0, 1].map((j) => JSON.parse(String(firstLlm!.attributes[`llm.output_messages.0.message.tool_calls.${j}.tool_call.function.arguments`])).city)).toEqual(["Paris", "Tokyo"]);
     const tools = callIds.map((id) => children.find((span) => span.span_kind === "TOOL" && span.attributes["tool.id"] === id));
     expect(tools.map((span) => span && JSON.parse(String(span.attributes["input.value"])).city)).toEqual(["Paris", "Tokyo"]);
     // ... and the second LLM call gets their results, linked by the same ids.
@@ -201,7 +244,11 @@ describe("the chat page, with Phoenix", () => {
       expect(llm.attributes["llm.token_count.completion"], "completion tokens").toBeGreaterThan(0);
       expect(llm.attributes["llm.token_count.total"]).toBe(Number(llm.attributes["llm.token_count.prompt"]) + Number(llm.attributes["llm.token_count.completion"]));
       expect(llm.attributes["llm.model_name"]).toBe("workbook-offline");
+      expect(llm.events.filter((event) => event.name === "First Token Stream Event"), "one first-token event on each streamed call").toHaveLength(1);
+      expect(JSON.parse(String(llm.attributes["llm.invocation_parameters"]))).toMatchObject({ stream: true, stream_options: { include_usage: true } });
     }
+    expect(secondLlm!.attributes["output.value"], "a streamed answer's output is its text").toBe(firstTurn.message.content);
+    expect(secondLlm!.attributes["output.mime_type"]).toBe("text/plain");
   });
 
   it("puts the page's session id on every span of the turn", async () => {
@@ -238,7 +285,7 @@ describe("the chat page, with Phoenix", () => {
   });
   it("shows a busy indicator while the model thinks, and New conversation starts a new session", async () => {
     await page.locator("#input").fill("hello [[fault:slow=1500]]");
-    const answered = page.waitForResponse((response) => response.url().endsWith("/api/chat"));
+    const answered = page.waitForResponse(isChatStream);
     await page.locator("#input").press("Enter");
     await expect.poll(() => page.locator("#busy").isVisible()).toBe(true);
     expect(await page.locator("#send").isDisabled()).toBe(true);
@@ -258,12 +305,9 @@ describe("the chat page, with Phoenix", () => {
     const questions = ["What's the weather in Paris?", "And in London?"];
     const turns: ChatResponse[] = [];
     for (const question of questions) {
-      await page.locator("#input").fill(question);
-      const answered = page.waitForResponse((response) => response.url().endsWith("/api/chat"));
-      await page.locator("#input").press("Enter");
-      const response = await answered;
+      const { response, answer } = await askInPage(question);
       expect(response.status()).toBe(200);
-      turns.push((await response.json()) as ChatResponse);
+      turns.push(answer!);
     }
     expect(turns[1]!.message.content, "the follow-up was answered from the history").toMatch(/In London it is/);
     expect(turns[1]!.sessionId).toBe(turns[0]!.sessionId);
@@ -285,6 +329,32 @@ describe("the chat page, with Phoenix", () => {
     );
     expect(session.firstInput).toEqual({ value: questions[0], mimeType: "text" });
     expect(session.lastOutput).toEqual({ value: turns[1]!.message.content, mimeType: "text" });
+  });
+});
+
+describe("the terminal client (npm run chat), with Phoenix", () => {
+  it("a terminal turn is one trace in Phoenix: its CLIENT span the root, reading as the chat, then the app's SERVER span, chat_turn, LLM, TOOL, LLM; the session from its baggage", async () => {
+    const question = "What's the weather in Paris?";
+    const output = await runChatClient(`${question}\n`);
+    const traceId = /^ {5}trace ([0-9a-f]{32}):/m.exec(output)?.[1];
+    const sessionId = /\(session ([0-9a-f-]{36})\)/.exec(output)?.[1];
+    const reply = /^bot> (.*)$/m.exec(output)?.[1];
+    expect(traceId, `a trace line in the output:\n${output}`).toBeDefined();
+    expect(reply).toMatch(/In Paris it is 18°C/);
+
+    const spans = await spansOfTrace(traceId!, 6);
+    const root = spans.find((span) => span.parent_id === null);
+    expect(root?.attributes["url.full"], "the root is the terminal's CLIENT span").toBe(`${appUrl}/api/chat/stream`);
+    expect(root?.span_kind).toBe("CHAIN");
+    expect(root?.attributes["http.response.status_code"]).toBe(200);
+    expect(root?.attributes["input.value"]).toBe(question);
+    expect(root?.attributes["output.value"]).toBe(reply);
+    const server = spans.find((span) => span.parent_id === root?.context.span_id);
+    expect(server?.attributes["http.route"], "the app's SERVER span continues the client's traceparent").toBe("/api/chat/stream");
+    const turn = spans.find((span) => span.name === "chat_turn");
+    expect(turn?.parent_id).toBe(server?.context.span_id);
+    expect(spans.filter((span) => span.parent_id === turn?.context.span_id).map((span) => span.span_kind).sort()).toEqual(["LLM", "LLM", "TOOL"]);
+    for (const span of spans) expect(span.attributes["session.id"], `session.id on ${span.name}`).toBe(sessionId);
   });
 });
 
@@ -325,6 +395,9 @@ describe("when things go wrong", () => {
     expect(((await notJson.json()) as ErrorResponse).error).toContain("not valid JSON");
     const tooBig = await postChat(JSON.stringify({ messages: [{ role: "user", content: "x".repeat(2_000_000) }] }));
     expect(tooBig.status).toBe(413);
+    const streamedUnknownRole = await postChat('{"messages":[{"role":"wizard","content":"hi"}]}', "/api/chat/stream");
+    expect(streamedUnknownRole.status, "the streamed route refuses before any stream").toBe(400);
+    expect(((await streamedUnknownRole.json()) as ErrorResponse).error).toContain("messages[0].role must be one of");
 
     const stillThere = await postChat(JSON.stringify({ messages: [{ role: "user", content: "hello" }] }));
     expect(stillThere.status).toBe(200);
@@ -332,7 +405,7 @@ describe("when things go wrong", () => {
 
   it("a model failure shows a 502 in the page, and an ERROR LLM span with its exception in Phoenix", async () => {
     await page.locator("#input").fill("Hello [[fault:http-500]]");
-    const answered = page.waitForResponse((response) => response.url().endsWith("/api/chat"));
+    const answered = page.waitForResponse(isChatStream);
     await page.locator("#input").press("Enter");
     const response = await answered;
     expect(response.status()).toBe(502);
@@ -352,11 +425,30 @@ describe("when things go wrong", () => {
     expect(root?.attributes["output.value"], "the failed turn reads as what the user was told").toBe(error);
   });
 
+  it("an answer cut off mid-stream: the page shows the error event's text with the trace link, and Phoenix the ERROR LLM span with what arrived", async () => {
+    const { response, error, pieces } = await askInPage("Hello! [[fault:stream-abort]]");
+    expect(response.status(), "the stream had begun: its 200 was sent").toBe(200);
+    expect(pieces.length).toBeGreaterThan(0);
+    expect(error?.error).toBe("The connection to the model was cut off before its answer was complete. Please try again.");
+    await expect.poll(() => page.locator("#error").innerText()).toContain(error!.error);
+    expect(await page.locator("#error .trace-link").getAttribute("href")).toBe(`/api/traces/${error!.traceId}`);
+    expect(await page.locator("#input").inputValue(), "the question is given back to resend").toBe("Hello! [[fault:stream-abort]]");
+
+    const spans = await spansOfTrace(error!.traceId!, 3);
+    const llm = spans.find((span) => span.span_kind === "LLM");
+    expect(llm?.status_code).toBe("ERROR");
+    expect(llm?.events.find((event) => event.name === "exception")?.attributes["exception.type"]).toBe("ModelConnectionCutError");
+    expect(llm?.attributes["output.value"], "the part that arrived is kept").toBe(pieces.join(""));
+    const root = spans.find((span) => span.parent_id === null);
+    expect(root?.status_code).toBe("ERROR");
+    expect(root?.attributes["output.value"]).toBe(error!.error);
+  });
+
   it("with Phoenix stopped mid-run, the app still answers, and warns once", async () => {
     await phoenix!.stop();
     for (const question of ["calculate 6 * 7", "What's the weather in London?"]) {
       await page.locator("#input").fill(question);
-      const answered = page.waitForResponse((response) => response.url().endsWith("/api/chat"));
+      const answered = page.waitForResponse(isChatStream);
       await page.locator("#input").press("Enter");
       expect((await answered).status()).toBe(200);
     }
@@ -454,6 +546,61 @@ function runToEnd(command: string, args: string[], env: NodeJS.ProcessEnv): Prom
   });
 }
 
-function postChat(body: string): Promise<Response> {
-  return fetch(`${appUrl}/api/chat`, { method: "POST", headers: { "content-type": "application/json" }, body });
+function postChat(body: string, path = "/api/chat"): Promise<Response> {
+  return fetch(`${appUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body });
+}
+
+/** The page's chat requests: POST /api/chat/stream. */
+function isChatStream(response: PageResponse): boolean {
+  return response.url().endsWith("/api/chat/stream");
+}
+
+/**
+ * Asks in the page (typed, then Enter); resolves with the response and what its stream carried,
+ * as the page received it: each piece of text, and the done (or error) event's content.
+ */
+async function askInPage(question: string): Promise<{ response: PageResponse; pieces: string[]; answer?: ChatResponse; error?: ErrorResponse }> {
+  const streamsBefore = await page.evaluate(() => (window as unknown as { chatStreams: unknown[] }).chatStreams.length);
+  await page.locator("#input").fill(question);
+  const answered = page.waitForResponse(isChatStream);
+  await page.locator("#input").press("Enter");
+  const response = await answered;
+  const body = await page.waitForFunction(
+    (index) => {
+      const stream = (window as unknown as { chatStreams: Array<{ text: string; done: boolean }> }).chatStreams[index];
+      return stream?.done ? stream.text : undefined;
+    },
+    streamsBefore,
+    { timeout: 30_000 },
+  );
+  const events = ((await body.jsonValue()) as string)
+    .split("\n\n")
+    .filter((block) => block.startsWith("event:"))
+    .map((block) => {
+      const [eventLine, dataLine] = block.split("\n");
+      return { event: eventLine!.slice("event: ".length), data: JSON.parse(dataLine!.slice("data: ".length)) } as ChatStreamEvent;
+    });
+  const pieces = events.flatMap((event) => (event.event === "delta" ? [event.data.text] : []));
+  const last = events.at(-1);
+  return { response, pieces, answer: last?.event === "done" ? last.data : undefined, error: last?.event === "error" ? last.data : undefined };
+}
+
+/** `npm run chat` against the app, with `input` piped in and its spans sent to this Phoenix; resolves to its output. */
+function runChatClient(input: string): Promise<string> {
+  const env: NodeJS.ProcessEnv = { ...process.env, APP_URL: appUrl, PHOENIX_COLLECTOR_ENDPOINT: phoenix!.url, PHOENIX_PROJECT_NAME: PROJECT };
+  for (const name of ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER"]) delete env[name];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "solutions/app/cli/chat.ts"], { cwd: repoRoot, env, stdio: ["pipe", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(output);
+      else reject(new Error(`npm run chat exited with ${code}:\n${output}`));
+    });
+    child.stdin.end(input);
+  });
 }

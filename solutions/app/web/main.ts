@@ -1,7 +1,11 @@
 // The chat page (the Streamlit role of the seed), in plain TypeScript: esbuild bundles it when
 // the server starts. The conversation lives in the browser (localStorage, so it survives a
-// reload); each send posts all of it to /api/chat, which runs the tools and traces the turn.
-import type { ChatRequest, ChatResponse, ConversationMessage, ErrorResponse, FeedbackRequest } from "../api.ts";
+// reload); each send posts all of it to /api/chat/stream, which runs the tools and traces the
+// turn, and the answer is shown as its pieces arrive (chat-stream.ts reads the events).
+// The page sends no `traceparent`: it records no spans, and a server span whose parent was never
+// exported would show in Phoenix under a missing root. The server span is the trace's root.
+import type { ChatRequest, ConversationMessage, ErrorResponse, FeedbackRequest } from "../api.ts";
+import { ChatStreamError, streamChat } from "../chat-stream.ts";
 
 interface ShownMessage extends ConversationMessage {
   /** on answers: the turn's trace and the span that feedback goes to */
@@ -33,6 +37,8 @@ const newConversationButton = element<HTMLButtonElement>("new-conversation");
 const sessionLabel = element<HTMLSpanElement>("session");
 
 let conversation = loadConversation();
+/** each message's element, so an answer that is streaming in can grow without a new render */
+const renderedMessages = new WeakMap<ShownMessage, HTMLLIElement>();
 render();
 
 form.addEventListener("submit", (event) => {
@@ -69,14 +75,32 @@ async function send(): Promise<void> {
     messages: asked.messages.map(({ role, content }) => ({ role, content })),
     sessionId: asked.sessionId,
   };
+  // The answer grows in place as its pieces arrive; the done event then gives its ids.
+  const answer: ShownMessage = { role: "assistant", content: "" };
+  let shown = false;
+  const onText = (piece: string) => {
+    answer.content += piece;
+    const element = renderedMessages.get(answer);
+    if (element) element.textContent = answer.content;
+    else {
+      asked.messages.push(answer);
+      shown = true;
+      render();
+    }
+    busy.scrollIntoView({ block: "end" });
+  };
   try {
-    const answer = await postJson<ChatResponse>("/api/chat", request);
-    asked.messages.push({ ...answer.message, traceId: answer.traceId, spanId: answer.spanId });
+    const done = await streamChat("", request, { onText });
+    // The reply to keep is the done event's (the pieces are the text as the model wrote it).
+    Object.assign(answer, { content: done.message.content, traceId: done.traceId, spanId: done.spanId });
+    if (!shown) asked.messages.push(answer);
   } catch (error) {
-    // Take the unanswered question back out of the conversation and give it back to edit or resend.
+    // Take the unanswered question (and any part of the answer) back out of the conversation,
+    // and give the question back to edit or resend.
+    if (shown) asked.messages.pop();
     asked.messages.pop();
     input.value = text;
-    showError(error instanceof Error ? error.message : String(error), error instanceof ApiError ? error.traceId : undefined);
+    showError(chatErrorText(error, shown), error instanceof ChatStreamError ? error.traceId : undefined);
   } finally {
     setBusy(false);
     saveConversation();
@@ -99,17 +123,15 @@ async function sendFeedback(message: ShownMessage, score: 0 | 1, status: HTMLEle
   }
 }
 
-/** A 4xx/5xx from the app, with its explanation (and the failed turn's trace, when there is one). */
-class ApiError extends Error {
-  constructor(
-    message: string,
-    readonly traceId?: string,
-  ) {
-    super(message);
-  }
+/** What the user reads when a turn got no answer: the app's own explanation where it gave one. */
+function chatErrorText(error: unknown, answerBegun: boolean): string {
+  if (error instanceof ChatStreamError) return error.status >= 400 ? `Error ${error.status}: ${error.message}` : error.message;
+  return answerBegun
+    ? "The connection to the app was lost in the middle of the answer. Is `npm run app` still running?"
+    : "The app's server is not reachable. Is `npm run app` still running?";
 }
 
-/** POSTs JSON; throws an ApiError with the server's own explanation on a 4xx/5xx. */
+/** POSTs JSON (feedback); throws with the server's own explanation on a 4xx/5xx. */
 async function postJson<T>(url: string, body: unknown): Promise<T> {
   let response: Response;
   try {
@@ -118,10 +140,7 @@ async function postJson<T>(url: string, body: unknown): Promise<T> {
     throw new Error("The app's server is not reachable. Is `npm run app` still running?");
   }
   const payload = (await response.json().catch(() => ({}))) as T | ErrorResponse;
-  if (!response.ok) {
-    const { error, traceId } = payload as ErrorResponse;
-    throw new ApiError(`Error ${response.status}: ${error ?? response.statusText}`, traceId);
-  }
+  if (!response.ok) throw new Error(`Error ${response.status}: ${(payload as ErrorResponse).error ?? response.statusText}`);
   return payload as T;
 }
 
@@ -134,6 +153,7 @@ function render(): void {
 
 function renderMessage(message: ShownMessage): HTMLLIElement {
   const item = document.createElement("li");
+  renderedMessages.set(message, item);
   item.className = `message ${message.role}`;
   item.textContent = message.content;
   if (message.role === "assistant" && message.traceId && message.spanId) {
