@@ -33,7 +33,7 @@ function largestConversation(random: Random, question: string): string {
 export async function memoryScenario(context: StressContext, collectorState: "down" | "hanging"): Promise<ScenarioResult> {
   const result = newResult(`memory: collector ${collectorState}, largest conversations`);
   const started = Date.now();
-  const requests = context.short ? 120 : 900;
+  const requests = context.short ? 90 : 900;
   const random = seededRandom(context.seed + 2);
   // Built once: a plain question (one LLM call) and a weather question (two LLM calls, two tools),
   // the second also streamed (POST /api/chat/stream).
