@@ -20,13 +20,20 @@ import {
 } from "@opentelemetry/semantic-conventions";
 import type { ChatResponse, ConversationMessage } from "../api.ts";
 import { CHAT_STREAM_PATH, ChatStreamError, streamChat } from "../chat-stream.ts";
-import { setupClientTracing } from "./tracing.ts";
+import { setupClientTracing, type ClientTracing } from "./tracing.ts";
 
 const appUrl = (process.env.APP_URL || `http://127.0.0.1:${process.env.APP_PORT || 8000}`).replace(/\/+$/, "");
 /** The span event of an answer the user stopped (Ctrl-C) before it was complete, as lesson 8 names it. */
 const STREAM_STOPPED_EVENT = "Stream Stopped Event";
 
-const tracing = setupClientTracing();
+let tracing: ClientTracing;
+try {
+  tracing = setupClientTracing();
+} catch (error) {
+  // A setting the app would refuse too (APP_PORT=abc, an unknown OTEL_EXPORTER_OTLP_PROTOCOL): say which.
+  console.error(`npm run chat could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 const tracer = trace.getTracer("workbook-chat-cli");
 
 let sessionId = randomUUID();
