@@ -13,6 +13,10 @@ export interface BoundedQueueOptions {
   maxQueueBytes: number;
   /** spans held; default OTEL_BSP_MAX_QUEUE_SIZE or 2048 */
   maxQueueSize?: number;
+  /** spans per export; default OTEL_BSP_MAX_EXPORT_BATCH_SIZE or 512 */
+  maxExportBatchSize?: number;
+  /** how long a batch that is not full waits; default OTEL_BSP_SCHEDULE_DELAY or 5000 ms */
+  scheduledDelayMillis?: number;
   /** told once per stretch of drops (until the queue is half empty again) */
   onDrop?: (message: string) => void;
 }
@@ -24,9 +28,11 @@ export function estimateSpanBytes(span: ReadableSpan): number {
   return 2 * chars + 1024;
 }
 
+// Run for every span that ends, over hundreds of attributes for a long conversation: a plain
+// for...in (no array of [key, value] pairs per span, as Object.entries would build).
 function attributesChars(attributes: Attributes): number {
   let chars = 0;
-  for (const [key, value] of Object.entries(attributes)) chars += key.length + valueChars(value);
+  for (const key in attributes) chars += key.length + valueChars(attributes[key]);
   return chars;
 }
 
@@ -62,7 +68,11 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
       forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
     };
     // Its own count bound is the same: it never drops a span this class let through.
-    this.batch = new BatchSpanProcessor(releasing, { maxQueueSize: this.maxQueueSize });
+    this.batch = new BatchSpanProcessor(releasing, {
+      maxQueueSize: this.maxQueueSize,
+      maxExportBatchSize: options.maxExportBatchSize,
+      scheduledDelayMillis: options.scheduledDelayMillis,
+    });
   }
 
   /** estimated bytes of the spans held now */
