@@ -22,6 +22,8 @@ import {
   type SpanIdentity,
 } from "../../shared/testing/taught/http-boundary.ts";
 import { checkLlmSpans } from "../../shared/testing/taught/llm-spans.ts";
+import { streamedCalls } from "../../shared/testing/taught/streaming.ts";
+import { tapStreams, type StreamTap } from "../../shared/testing/stream-tap.ts";
 import { checkMessages } from "../../shared/testing/taught/messages.ts";
 import {
   checkHistorySent,
@@ -198,15 +200,18 @@ interface Outcome {
   turns: SessionTurn[];
   thrown?: unknown;
   model: ModelConnection;
+  /** what the chatbot received from each streamed model call (lesson 8's checks compare the LLM spans with it) */
+  tap: StreamTap;
 }
 
-/** Runs the questions as one conversation in this process, on a clean slate of spans. */
+/** Runs the questions as one conversation in this process, through a tapped model connection, on a clean slate of spans. */
 async function converse(questions: string[]): Promise<Outcome> {
   const model = await harness.connect();
+  const tap = tapStreams(model);
   const conversation: Conversation = { sessionId: SESSION.sessionId, userId: SESSION.userId, metadata: { channel: "tests" }, tags: [...SESSION.tags], messages: [] };
-  const { value, thrown } = await harness.run(() => chatbot.runConversation(model, conversation, questions));
+  const { value, thrown } = await harness.run(() => chatbot.runConversation(tap.model, conversation, questions));
   const turns = questions.map((question, index) => ({ question, reply: value?.[index] ?? "(the conversation threw)" }));
-  return { turns, thrown, model };
+  return { turns, thrown, model, tap };
 }
 
 /** Each turn's trace, in order. */
@@ -215,10 +220,10 @@ function turnTraces(): SpanChecks[] {
   return [...new Set(chains.map((span) => span.spanContext().traceId))].map((traceId) => checks().inTrace(traceId));
 }
 
-/** Everything lessons 2 to 6 taught, on one turn's trace. */
-function checkEarlierLessons(trace: SpanChecks, turn: SessionTurn, model: ModelConnection, status: "OK" | "ERROR" = "OK") {
+/** Everything lessons 2 to 8 taught, on one turn's trace: the LLM spans against the streams the chatbot read. */
+function checkEarlierLessons(trace: SpanChecks, turn: SessionTurn, outcome: Outcome, status: "OK" | "ERROR" = "OK") {
   const chain = checkChainSpan(trace, { question: turn.question, reply: turn.reply, status });
-  const calls = checkLlmSpans(trace, chain, model);
+  const calls = checkLlmSpans(trace, chain, outcome.model, { streamed: streamedCalls(trace, outcome.tap) });
   checkMessages(trace, calls);
   const runs = checkTools(trace, chain, calls);
   checkFailuresRecorded(trace);
@@ -227,7 +232,7 @@ function checkEarlierLessons(trace: SpanChecks, turn: SessionTurn, model: ModelC
 
 const QUESTIONS = ["What's the weather in Paris?", "And in London?", "What did I ask first?"];
 
-describe("still true from lessons 1 to 7", () => {
+describe("still true from lessons 1 to 8", () => {
   it("lessons 2 to 7: a conversation of three turns, each its own trace, traced as taught, one Phoenix session", async () => {
     const outcome = await converse(QUESTIONS);
     const roots = checkTurnTraces(checks(), outcome.turns);
@@ -235,24 +240,32 @@ describe("still true from lessons 1 to 7", () => {
     checkSessionOnEverySpan(checks(), roots, SESSION);
     checkMetadataAndTags(checks(), roots, SESSION);
     checkHistorySent(checks(), roots, outcome.turns);
-    turnTraces().forEach((trace, index) => checkEarlierLessons(trace, outcome.turns[index]!, outcome.model));
+    turnTraces().forEach((trace, index) => checkEarlierLessons(trace, outcome.turns[index]!, outcome));
   });
 
-  it("lessons 2 to 5: a question that needs two tools still yields LLM, TOOL, TOOL, LLM", async () => {
+  it("lessons 2 to 5 and 8: a question that needs two tools still yields LLM, TOOL, TOOL, LLM, the two calls streamed apart", async () => {
     const outcome = await converse(["What's the weather in Paris and in Tokyo?"]);
     const [turn] = outcome.turns;
     checks().that(/Paris/.test(turn!.reply) && /Tokyo/.test(turn!.reply), { headline: "The happy path broke.", expected: "a reply about Paris and Tokyo", got: String(outcome.thrown ?? turn!.reply) });
-    const { runs } = checkEarlierLessons(turnTraces()[0]!, turn!, outcome.model);
+    const { runs } = checkEarlierLessons(turnTraces()[0]!, turn!, outcome);
     checks().that(runs.length === 2, { headline: "The model's two tool calls should each have run.", expected: "2 TOOL spans", got: `${runs.length}` });
+  });
+
+  it("lesson 8: a stream cut off mid-answer is an ERROR that keeps what arrived, and the user is told it was cut off", async () => {
+    const outcome = await converse(["Hello! [[fault:stream-abort]]"]);
+    const [turn] = outcome.turns;
+    const { calls } = checkEarlierLessons(turnTraces()[0]!, turn!, outcome, "ERROR");
+    checkFailedModelCall(turnTraces()[0]!, calls, /ModelConnectionCutError/);
+    checks().that(/cut off/i.test(turn!.reply), { headline: "The user is not told that the answer was cut off.", expected: "a reply saying the answer was cut off", got: turn!.reply });
   });
 
   it("lessons 6 and 7: a failing tool and then a failing model are recorded, the chatbot still answers, and the failed turn names its session", async () => {
     const outcome = await converse(["What's the weather in Atlantis?", "Hello [[fault:http-500]]"]);
     const [toolFails, modelFails] = outcome.turns;
     const [first, second] = turnTraces();
-    const { runs } = checkEarlierLessons(first!, toolFails!, outcome.model);
+    const { runs } = checkEarlierLessons(first!, toolFails!, outcome);
     checkFailedTool(first!, runs, /Unknown city/);
-    const { calls } = checkEarlierLessons(second!, modelFails!, outcome.model, "ERROR");
+    const { calls } = checkEarlierLessons(second!, modelFails!, outcome, "ERROR");
     checkFailedModelCall(second!, calls, /ModelApiError.*500/);
     const roots = checkTurnTraces(checks(), outcome.turns);
     checkSessionOnEverySpan(checks(), roots, SESSION);

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Attributes } from "@opentelemetry/api";
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Attributes, type Span } from "@opentelemetry/api";
 import { getAttributesFromContext, getTags, setMetadata, setSession, setTags, setUser } from "@arizeai/openinference-core";
 import {
   ATTR_ERROR_TYPE,
@@ -56,7 +56,7 @@ import {
   TOOL_PARAMETERS,
 } from "@arizeai/openinference-semantic-conventions";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
-import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ToolCall, ToolDefinition } from "../../shared/openai/types.ts";
+import type { ChatCompletionRequest, ChatMessage, FinishReason, ToolCall, ToolDefinition, Usage } from "../../shared/openai/types.ts";
 import {
   ModelApiError,
   ModelConnectionCutError,
@@ -77,6 +77,14 @@ import { phoenixExporter, setupTracing } from "./tracing.ts";
 const SYSTEM_PROMPT = "You are a helpful assistant. Use the tools when they help. Answer in one or two sentences.";
 /** A model that keeps calling tools must not loop forever. */
 const MAX_MODEL_CALLS = 5;
+/**
+ * The span event at the first piece of the answer (text or a tool call): its time minus the
+ * span's start is the time to first token. The name is the one OpenInference's own Python
+ * instrumentations use, so tools that read it (Phoenix shows events on the span) find it.
+ */
+const FIRST_TOKEN_EVENT = "First Token Stream Event";
+/** The span event when the caller stopped reading before the model finished (see callModel). */
+const STREAM_STOPPED_EVENT = "Stream Stopped Event";
 
 // A tracer is cheap; get it once. Its spans go to whatever provider is registered globally.
 const tracer = trace.getTracer("workbook-chatbot");
@@ -94,18 +102,26 @@ export interface Conversation {
 }
 
 export function newConversation(userId = "workbook-learner"): Conversation {
-  return { sessionId: randomUUID(), userId, metadata: { channel: "terminal" }, tags: ["workbook", "lesson-7"], messages: [] };
+  return { sessionId: randomUUID(), userId, metadata: { channel: "terminal" }, tags: ["workbook", "lesson-9"], messages: [] };
+}
+
+/** What the caller of a turn can pass: where the answer's text goes as it arrives, and a way to stop it. */
+export interface TurnOptions {
+  /** called with each piece of the answer's text as it arrives (the terminal prints it) */
+  onText?: (text: string) => void;
+  /** aborted when the user stops the answer (Ctrl-C, a Stop button, a client that left) */
+  signal?: AbortSignal;
 }
 
 /** Asks the questions one after another in the same conversation; returns the replies. */
-export async function runConversation(model: ModelConnection, conversation: Conversation, questions: string[]): Promise<string[]> {
+export async function runConversation(model: ModelConnection, conversation: Conversation, questions: string[], options: TurnOptions = {}): Promise<string[]> {
   const replies: string[] = [];
-  for (const question of questions) replies.push(await chatTurn(model, conversation, question));
+  for (const question of questions) replies.push(await chatTurn(model, conversation, question, options));
   return replies;
 }
 
 /** One turn of the conversation: answers the user with the history in mind, then adds both to it. */
-export async function chatTurn(model: ModelConnection, conversation: Conversation, userMessage: string): Promise<string> {
+export async function chatTurn(model: ModelConnection, conversation: Conversation, userMessage: string, options: TurnOptions = {}): Promise<string> {
   const turn = conversation.messages.filter((message) => message.role === "user").length + 1;
   // Context attributes live in the OpenTelemetry context: set them for this turn, and every span
   // started inside context.with(...) can read them (contextAttributes() below copies them on).
@@ -113,13 +129,13 @@ export async function chatTurn(model: ModelConnection, conversation: Conversatio
   turnContext = setUser(turnContext, { userId: conversation.userId });
   turnContext = setMetadata(turnContext, { ...conversation.metadata, turn });
   turnContext = setTags(turnContext, conversation.tags);
-  const reply = await context.with(turnContext, () => answer(model, conversation.messages, userMessage));
+  const reply = await context.with(turnContext, () => answer(model, conversation.messages, userMessage, options));
   conversation.messages.push({ role: "user", content: userMessage }, { role: "assistant", content: reply });
   return reply;
 }
 
 /** The turn's work, traced: the CHAIN span (the root of the turn's trace) and the agent loop inside it. */
-async function answer(model: ModelConnection, history: ChatMessage[], userMessage: string): Promise<string> {
+async function answer(model: ModelConnection, history: ChatMessage[], userMessage: string, options: TurnOptions): Promise<string> {
   // startActiveSpan makes the span "current" inside the callback, so spans started there
   // (model calls and tool runs) become its children.
   return tracer.startActiveSpan(
@@ -140,9 +156,9 @@ async function answer(model: ModelConnection, history: ChatMessage[], userMessag
         let reply = `I could not finish the answer within ${MAX_MODEL_CALLS} steps.`;
         // The agent loop: ask the model; if it calls tools, run them, add the results, ask again.
         for (let call = 1; call <= MAX_MODEL_CALLS; call++) {
-          let response: ChatCompletion;
+          let streamed: StreamedAnswer;
           try {
-            response = await callModel(model, messages);
+            streamed = await callModel(model, messages, options);
           } catch (error) {
             // The LLM span already holds the exception. The turn fails gracefully: a useful
             // reply for the user, and an ERROR status so the failed turn stands out in Phoenix.
@@ -151,9 +167,10 @@ async function answer(model: ModelConnection, history: ChatMessage[], userMessag
             span.setStatus({ code: SpanStatusCode.ERROR, message: `model call failed: ${errorMessage(error)}` });
             return apology;
           }
-          const answer = response.choices[0]?.message ?? { role: "assistant" as const, content: "" };
+          const answer = streamed.message;
           messages.push(answer);
-          if (!answer.tool_calls?.length) {
+          // Stopped by the user: the reply is what arrived, and the tools of a cut answer are not run.
+          if (streamed.stopped || !answer.tool_calls?.length) {
             reply = answer.content ?? "";
             break;
           }
@@ -174,12 +191,28 @@ async function answer(model: ModelConnection, history: ChatMessage[], userMessag
   );
 }
 
-/** One request to the model, traced as an LLM span. */
-async function callModel(model: ModelConnection, messages: ChatMessage[]): Promise<ChatCompletion> {
+/** One streamed model call: the answer assembled from its pieces, and whether the caller stopped it early. */
+interface StreamedAnswer {
+  message: ChatMessage;
+  stopped: boolean;
+}
+
+/**
+ * One request to the model, streamed, traced as an LLM span. The span is open for as long as
+ * the stream is read: it ends after the last chunk, when the caller stops, or when the stream fails.
+ */
+async function callModel(model: ModelConnection, messages: ChatMessage[], { onText, signal }: TurnOptions): Promise<StreamedAnswer> {
   const tools = toolDefinitions();
-  const request: ChatCompletionRequest = { model: model.model, messages, tools, temperature: 0.2 };
-  // The invocation parameters are the request without its messages (model, temperature, tools, ...):
-  // copy every field but `messages`.
+  const request: ChatCompletionRequest = {
+    model: model.model,
+    messages,
+    tools,
+    temperature: 0.2,
+    stream: true,
+    // Without this, a stream carries no token counts at all: the usage comes in one last chunk.
+    stream_options: { include_usage: true },
+  };
+  // The invocation parameters are the request without its messages (model, temperature, tools, stream, ...).
   const { messages: _messages, ...invocationParameters } = request;
 
   return tracer.startActiveSpan(
@@ -200,40 +233,106 @@ async function callModel(model: ModelConnection, messages: ChatMessage[]): Promi
       },
     },
     async (span) => {
+      // The answer arrives in pieces (chunks): assemble it as it comes.
+      const answer: AssembledAnswer = { text: "", toolCalls: [] };
+      let firstToken = true;
       try {
-        const response = await model.createChatCompletion(request);
-        span.setAttributes({
-          // The response names the exact model version that answered.
-          [LLM_MODEL_NAME]: response.model,
-          [OUTPUT_VALUE]: JSON.stringify(response),
-          [OUTPUT_MIME_TYPE]: MimeType.JSON,
-        });
-        const choice = response.choices[0];
-        if (choice) {
-          span.setAttributes({
-            ...messageAttributes(LLM_OUTPUT_MESSAGES, [choice.message]),
-            [LLM_FINISH_REASON]: choice.finish_reason,
-          });
+        for await (const chunk of model.streamChatCompletion(request, { signal })) {
+          answer.model = chunk.model;
+          // The usage chunk comes last, and often with no choices at all (or one with an empty
+          // delta): read it before looking at the choices, or the token counts are lost.
+          if (chunk.usage) answer.usage = chunk.usage;
+          const choice = chunk.choices[0];
+          if (!choice) continue;
+          const { content, tool_calls: toolCallDeltas } = choice.delta;
+          // Time to first token: the first piece of the answer, text or a tool call. (The first
+          // chunk may only say role: "assistant", with no token in it.)
+          if (firstToken && (content || toolCallDeltas?.length)) {
+            span.addEvent(FIRST_TOKEN_EVENT);
+            firstToken = false;
+          }
+          if (content) {
+            answer.text += content;
+            onText?.(content);
+          }
+          for (const delta of toolCallDeltas ?? []) {
+            // Parallel tool calls arrive interleaved, piece by piece: `index` says which call a
+            // piece belongs to (its position in this chunk's list does not).
+            const call = (answer.toolCalls[delta.index] ??= { id: "", type: "function", function: { name: "", arguments: "" } });
+            if (delta.id) call.id = delta.id;
+            if (delta.function?.name) call.function.name += delta.function.name;
+            if (delta.function?.arguments) call.function.arguments += delta.function.arguments;
+          }
+          // Only the last chunk of the choice says why the answer ended: the others send null,
+          // or leave the field out (LiteLLM), and must not overwrite it.
+          if (choice.finish_reason) answer.finishReason = choice.finish_reason;
         }
-        if (response.usage) {
-          span.setAttributes({
-            [LLM_TOKEN_COUNT_PROMPT]: response.usage.prompt_tokens,
-            [LLM_TOKEN_COUNT_COMPLETION]: response.usage.completion_tokens,
-            [LLM_TOKEN_COUNT_TOTAL]: response.usage.total_tokens,
-          });
-        }
+        const message = recordAnswer(span, answer, request);
         span.setStatus({ code: SpanStatusCode.OK });
-        return response;
+        return { message, stopped: false };
       } catch (error) {
-        // Record what went wrong on the span, then let the caller decide what to do about it.
+        // Keep what arrived before the stream ended: a cut-off answer is still worth seeing.
+        const message = recordAnswer(span, answer, request);
+        if (signal?.aborted) {
+          // The caller stopped reading (the user pressed Ctrl-C, a client left): the model did
+          // not fail, so no ERROR; the event says the answer is not whole.
+          span.addEvent(STREAM_STOPPED_EVENT);
+          return { message, stopped: true };
+        }
         span.recordException(error as Error);
         span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
         throw error;
       } finally {
+        // Ended once the stream is done with, on every path: finished, stopped, or failed.
         span.end();
       }
     },
   );
+}
+
+/** The answer as it was put together from the chunks so far. */
+interface AssembledAnswer {
+  text: string;
+  /** by the delta's index: the first call at 0, the second at 1, ... */
+  toolCalls: ToolCall[];
+  finishReason?: FinishReason;
+  usage?: Usage;
+  /** the model that answered, as the chunks name it */
+  model?: string;
+}
+
+/**
+ * Records the assembled answer on the LLM span (nothing when no piece arrived); returns it as
+ * the assistant message that goes into the history.
+ */
+function recordAnswer(span: Span, answer: AssembledAnswer, request: ChatCompletionRequest): ChatMessage {
+  const toolCalls = answer.toolCalls.filter(Boolean);
+  const message: ChatMessage = {
+    role: "assistant",
+    // An answer that only calls tools has no text: null, as in a non-streamed response.
+    content: answer.text === "" && toolCalls.length > 0 ? null : answer.text,
+    ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+  };
+  if (answer.text === "" && toolCalls.length === 0) return message;
+  span.setAttributes({
+    // The chunks name the exact model version that answered.
+    [LLM_MODEL_NAME]: answer.model ?? request.model,
+    // A stream has no response body: output.value is what the model said, the assembled text.
+    // An answer that only calls tools has no text; then it is the assembled message as JSON.
+    ...(message.content !== null
+      ? { [OUTPUT_VALUE]: message.content, [OUTPUT_MIME_TYPE]: MimeType.TEXT }
+      : { [OUTPUT_VALUE]: JSON.stringify(message), [OUTPUT_MIME_TYPE]: MimeType.JSON }),
+    ...messageAttributes(LLM_OUTPUT_MESSAGES, [message]),
+  });
+  if (answer.finishReason) span.setAttribute(LLM_FINISH_REASON, answer.finishReason);
+  if (answer.usage) {
+    span.setAttributes({
+      [LLM_TOKEN_COUNT_PROMPT]: answer.usage.prompt_tokens,
+      [LLM_TOKEN_COUNT_COMPLETION]: answer.usage.completion_tokens,
+      [LLM_TOKEN_COUNT_TOTAL]: answer.usage.total_tokens,
+    });
+  }
+  return message;
 }
 
 /**
@@ -412,7 +511,7 @@ async function handleChat(model: ModelConnection, request: IncomingMessage, resp
         try {
           const question = questionOf(await readBody(request));
           span.setAttributes({ [INPUT_VALUE]: question, [INPUT_MIME_TYPE]: MimeType.TEXT });
-          const reply = await answer(model, [], question);
+          const reply = await answer(model, [], question, {});
           span.setAttributes({ [OUTPUT_VALUE]: reply, [OUTPUT_MIME_TYPE]: MimeType.TEXT, [ATTR_HTTP_RESPONSE_STATUS_CODE]: 200 });
           span.setStatus({ code: SpanStatusCode.OK });
           respond(response, 200, { reply });
