@@ -20,7 +20,7 @@ import { fakeSecrets, type StressContext } from "./stress-context.ts";
 const SCENARIOS: Record<string, (context: StressContext) => Promise<ScenarioResult[]>> = {
   fuzz: async (context) => [await fuzzScenario(context)],
   faults: async (context) => [await faultsScenario(context)],
-  memory: async (context) => [await memoryScenario(context, "down"), await memoryScenario(context, "hanging")],
+  memory: async (context) => [await memoryScenario(context, "down"), await memoryScenario(context, "hanging"), await memoryScenario(context, "hanging", "lowered")],
   sigterm: async (context) => [await sigtermScenario(context)],
 };
 

@@ -108,6 +108,14 @@ const CASES: FaultCase[] = [
     spans: [{ name: "SERVER", status: "ERROR" }, { name: "chat_turn", status: "OK" }, { name: "ChatCompletion", status: "UNSET", event: "Stream Stopped Event" }],
   },
   {
+    // Gone before the first piece: nothing was streamed, the turn stops (not a model failure).
+    name: "stream: client hangs up before the first piece",
+    path: "/api/chat/stream",
+    question: `hello [[fault:slow=${MODEL_TIMEOUT_MS - 200}]]`,
+    hangUpAfterMs: 300,
+    spans: [{ name: "SERVER", status: "ERROR" }, { name: "chat_turn", status: "OK" }, { name: "ChatCompletion", status: "UNSET", event: "Stream Stopped Event" }],
+  },
+  {
     name: "stream: tool throws",
     path: "/api/chat/stream",
     question: "What's the weather in Atlantis?",
