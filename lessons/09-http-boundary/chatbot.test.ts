@@ -205,11 +205,14 @@ interface Outcome {
 }
 
 /** Runs the questions as one conversation in this process, through a tapped model connection, on a clean slate of spans. */
-async function converse(questions: string[]): Promise<Outcome> {
+async function converse(questions: string[], { stopAfterText = false } = {}): Promise<Outcome> {
   const model = await harness.connect();
   const tap = tapStreams(model);
   const conversation: Conversation = { sessionId: SESSION.sessionId, userId: SESSION.userId, metadata: { channel: "tests" }, tags: [...SESSION.tags], messages: [] };
-  const { value, thrown } = await harness.run(() => chatbot.runConversation(tap.model, conversation, questions));
+  // With stopAfterText, the user stops the answer as soon as its first text arrives (lesson 8).
+  const stop = new AbortController();
+  const options = { onText: () => (stopAfterText ? stop.abort() : undefined), signal: stop.signal };
+  const { value, thrown } = await harness.run(() => chatbot.runConversation(tap.model, conversation, questions, options));
   const turns = questions.map((question, index) => ({ question, reply: value?.[index] ?? "(the conversation threw)" }));
   return { turns, thrown, model, tap };
 }
@@ -249,6 +252,11 @@ describe("still true from lessons 1 to 8", () => {
     checks().that(/Paris/.test(turn!.reply) && /Tokyo/.test(turn!.reply), { headline: "The happy path broke.", expected: "a reply about Paris and Tokyo", got: String(outcome.thrown ?? turn!.reply) });
     const { runs } = checkEarlierLessons(turnTraces()[0]!, turn!, outcome);
     checks().that(runs.length === 2, { headline: "The model's two tool calls should each have run.", expected: "2 TOOL spans", got: `${runs.length}` });
+  });
+
+  it("lesson 8: the user stops the answer: the LLM span ends with what arrived, says so, and is no ERROR", async () => {
+    const outcome = await converse(["Hello!"], { stopAfterText: true });
+    checkEarlierLessons(turnTraces()[0]!, outcome.turns[0]!, outcome);
   });
 
   it("lesson 8: a stream cut off mid-answer is an ERROR that keeps what arrived, and the user is told it was cut off", async () => {
