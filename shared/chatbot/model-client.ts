@@ -31,9 +31,10 @@ export function createModelClient({ baseUrl, apiKey, timeoutMs = 30_000 }: Model
   const url = `${bareBaseUrl.replace(/\/+$/, "")}/chat/completions`;
   const authorization = apiKey ? `Bearer ${apiKey}` : basicAuthorization;
 
-  async function post(request: ChatCompletionRequest, options: CallOptions): Promise<Response> {
+  /** The model's response, and `release` to call once its body has been read (or given up on). */
+  async function post(request: ChatCompletionRequest, options: CallOptions): Promise<{ response: Response; release: () => void }> {
     const limit = options.timeoutMs ?? timeoutMs;
-    const signals = [AbortSignal.timeout(limit), ...(options.signal ? [options.signal] : [])];
+    const { signal, release } = callSignal(limit, options.signal);
     let response: Response;
     try {
       response = await fetch(url, {
@@ -43,31 +44,41 @@ export function createModelClient({ baseUrl, apiKey, timeoutMs = 30_000 }: Model
           ...(authorization ? { authorization } : {}),
         },
         body: JSON.stringify(request),
-        signal: AbortSignal.any(signals),
+        signal,
       });
     } catch (error) {
+      release();
       throw translateFetchError(error, url, limit);
     }
-    if (!response.ok) throw await apiErrorFrom(response);
-    return response;
+    if (!response.ok) {
+      const error = await apiErrorFrom(response);
+      release();
+      throw error;
+    }
+    return { response, release };
   }
 
   return {
     async createChatCompletion(request, options = {}) {
-      const response = await post({ ...request, stream: false }, options);
+      const { response, release } = await post({ ...request, stream: false }, options);
       let text: string;
       try {
         text = await response.text();
       } catch (error) {
         // The model answered (status and headers arrived), then the body was cut off.
         throw translateFetchError(error, url, options.timeoutMs ?? timeoutMs, { answering: true });
+      } finally {
+        release();
       }
       return parseCompletion(text);
     },
 
     async *streamChatCompletion(request, options = {}) {
-      const response = await post({ ...request, stream: true }, options);
-      if (!response.body) throw new ModelResponseError("The model's streamed response had no body.");
+      const { response, release } = await post({ ...request, stream: true }, options);
+      if (!response.body) {
+        release();
+        throw new ModelResponseError("The model's streamed response had no body.");
+      }
       const decoder = new TextDecoder();
       let buffered = "";
       try {
@@ -90,8 +101,35 @@ export function createModelClient({ baseUrl, apiKey, timeoutMs = 30_000 }: Model
       } catch (error) {
         if (error instanceof ModelResponseError) throw error;
         throw translateFetchError(error, url, options.timeoutMs ?? timeoutMs, { answering: true });
+      } finally {
+        // Also when the caller stops reading early (its for-await loop ends this generator).
+        release();
       }
       throw new ModelConnectionCutError("The model's stream ended before `data: [DONE]`: the connection was cut off mid-answer.");
+    },
+  };
+}
+
+/**
+ * One call's signal: aborted by its time limit (a TimeoutError, as AbortSignal.timeout's) or by
+ * the caller's signal, and released as soon as the call is over. AbortSignal.timeout's timer
+ * outlives the call until the garbage collector finds the signal, and the timer holds on to the
+ * async context it was started in: in a traced app, the turn's spans, whole conversation and all
+ * (the finished app under load: 61 MB of live heap instead of 26, peak RSS up to twice the
+ * untraced app's; `npm run bench`).
+ */
+function callSignal(limitMs: number, caller: AbortSignal | undefined): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")), limitMs);
+  timer.unref(); // as AbortSignal.timeout: a call in progress does not keep the process alive
+  const onCallerAbort = () => controller.abort(caller?.reason);
+  if (caller?.aborted) onCallerAbort();
+  else caller?.addEventListener("abort", onCallerAbort, { once: true });
+  return {
+    signal: controller.signal,
+    release: () => {
+      clearTimeout(timer);
+      caller?.removeEventListener("abort", onCallerAbort);
     },
   };
 }
