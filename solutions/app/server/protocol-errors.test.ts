@@ -1,6 +1,7 @@
 // Requests that Node's HTTP layer refuses, or would answer by itself, get a `{ error }` sentence
 // like every other mistake: sent as raw bytes over a real connection, since neither fetch() nor
 // Fastify's inject() can send a broken request. Found by `npm run stress`.
+import { connect } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectModel, type ModelConnection } from "../../../shared/chatbot/connect-model.ts";
@@ -78,4 +79,23 @@ it("an HTTP/1.1 request without a Host header gets a 400 naming Host; HTTP/1.0 (
   const old = await send("GET /healthz HTTP/1.0\r\n\r\n");
   expect(old.status).toBe(403);
   expect(errorOf(old)).toMatch(/APP_ALLOWED_HOSTS/);
+});
+
+it("a body over the limit is read to its end after the 413, so the client is not reset while still sending it", async () => {
+  // The 413 comes as soon as the headers declare too much; the client sends the body after it,
+  // as a client that does not wait for an answer would. The connection must then close cleanly.
+  const bodyBytes = 2 * 1024 * 1024;
+  const socket = connect({ host: "127.0.0.1", port });
+  const errors: string[] = [];
+  socket.on("error", (error: NodeJS.ErrnoException) => errors.push(error.code ?? error.message));
+  let received = "";
+  const answered = new Promise<void>((resolve) => socket.on("data", (chunk: Buffer) => (received += chunk.toString()).includes("}") && resolve()));
+  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+  socket.write(`POST /api/feedback HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${bodyBytes}\r\nConnection: close\r\n\r\n`);
+  await answered;
+  expect(received).toMatch(/^HTTP\/1\.1 413 /);
+  expect(received).toMatch(/"error":"The request body is too large/);
+  socket.end(Buffer.alloc(bodyBytes, "x"));
+  await closed;
+  expect(errors, "the connection was reset under the client").toEqual([]);
 });

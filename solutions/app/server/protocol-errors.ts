@@ -4,7 +4,8 @@
 // header, a CONNECT (a proxy tunnel), an Expect header other than 100-continue. Node answers
 // those with an empty body, or with Fastify's `{ error: "Bad Request" }`, or just closes the
 // connection; here they get a `{ error }` sentence that names the problem, like every other
-// mistake (error-responses.ts). Found by `npm run stress` (scripts/stress).
+// mistake (error-responses.ts). And an error answered before the body was read (a body over the
+// limit) is not lost to a connection reset. Found by `npm run stress` (scripts/stress).
 import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -33,7 +34,35 @@ function describeParserError(error: ParserError): [number, string] {
  */
 export const HTTP_SERVER_OPTIONS = { requireHostHeader: false } as const;
 
-/** Call on the new Fastify instance: CONNECT, unknown Expect values and a missing Host get their `{ error }` too. */
+/**
+ * An error answered before the request's body was read (a 413 on its content-length, a 403 or
+ * 415 that never looks at it): Node would close the connection with the rest of the body unread,
+ * which resets it, and the client, still sending, loses the answer (RFC 9112, 9.6). So the
+ * connection stays open past the answer while the rest is read and dropped, then closes: within
+ * bounds (a body declared larger, or one still coming after LINGER_MS, is cut off as before).
+ */
+const LINGER_MAX_BYTES = 8 * 1024 * 1024;
+const LINGER_MS = 2000;
+
+function lingerThenClose(request: IncomingMessage, response: ServerResponse): void {
+  response.shouldKeepAlive = true; // Node then reads and drops the rest (req._dump) instead of closing
+  const socket = request.socket;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  const close = () => {
+    clearTimeout(timer);
+    if (response.writableFinished) socket.end();
+    else response.once("finish", () => socket.end());
+  };
+  if (request.complete) close();
+  else request.once("end", close);
+  socket.once("close", () => clearTimeout(timer));
+}
+
+/**
+ * Call on the new Fastify instance: CONNECT, unknown Expect values and a missing Host get their
+ * `{ error }` too, and an error sent before the body was read reaches the client.
+ */
 export function answerProtocolErrorsAsJson(app: FastifyInstance): void {
   const server: Server = app.server;
   server.on("connect", (_request: IncomingMessage, socket: Duplex) => {
@@ -45,6 +74,17 @@ export function answerProtocolErrorsAsJson(app: FastifyInstance): void {
       error: `The request's Expect header ("${String(request.headers.expect).slice(0, 100)}") asks for what this app does not do: send the request without it (only "Expect: 100-continue" is understood).`,
     });
     response.writeHead(417, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body), connection: "close" }).end(body);
+  });
+  app.addHook("onSend", async (request, reply, payload) => {
+    const unread = reply.statusCode >= 400 && !request.raw.complete && !request.raw.destroyed;
+    const small = !(Number(request.headers["content-length"]) > LINGER_MAX_BYTES);
+    if (unread && small) {
+      // Not `connection: close` (Fastify sets it after a body error): Node would close at once. The
+      // connection is closed all the same, once the body is in (lingerThenClose).
+      reply.removeHeader("connection");
+      lingerThenClose(request.raw, reply.raw);
+    }
+    return payload;
   });
   // HTTP/1.1 requires a Host header (HTTP/1.0 does not: the host check then answers it).
   app.addHook("onRequest", async (request, reply) => {
