@@ -366,7 +366,9 @@ function describeQuery(query: SpanQuery): string {
 /** "the LLM span "ChatCompletion"", for the middle of a sentence; see `capitalize` for its start. */
 export function describeSpan(span: ReadableSpan): string {
   const kind = span.attributes[KIND];
-  return `the ${typeof kind === "string" ? `${kind} ` : ""}span "${span.name}"`;
+  // Both ends of an HTTP call are CHAIN spans named alike ("POST /chat"): say which end.
+  const end = span.kind === SpanKind.CLIENT ? "CLIENT " : span.kind === SpanKind.SERVER ? "SERVER " : "";
+  return `the ${end}${typeof kind === "string" ? `${kind} ` : ""}span "${span.name}"`;
 }
 
 function capitalize(text: string): string {

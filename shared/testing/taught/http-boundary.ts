@@ -93,7 +93,7 @@ export async function checkPropagatorsRegistered(tracing: Pick<TracingModule, "s
       "After setupTracing(), propagation.inject writes no header at all: no propagator is registered.",
       `traceparent: ${traceparentOf(caller)} and baggage: ${SESSION_ID}=propagation-check`,
       "no headers",
-      `setupTracing registers no propagator, and BasicTracerProvider registers none by itself: inject and extract then silently do nothing, and client and server never share a trace. Register ${composite}.`,
+      `setupTracing registers no propagator, and BasicTracerProvider registers none by itself: inject and extract then silently do nothing, and client and server never share a trace. Register ${composite} (inside setupTracing: a registration when the module is imported is undone by whatever sets tracing up again, as the tests do).`,
     );
   }
   if (written.traceparent !== traceparentOf(caller) || read.traceId !== caller.traceId) {
@@ -195,7 +195,14 @@ export function checkClientSpan(lessonChecks: SpanChecks, call: ClientCall): Rea
     return client;
   }
   // For a client, an error answer (4xx or 5xx) and no answer at all are both a failed call.
-  checks.status(client, "ERROR", { hint: 4, usualMistake: "for a client, a 4xx or 5xx answer is a failed call, and so is no answer at all: record the exception and set ERROR." });
+  checks.status(client, "ERROR", {
+    hint: 4,
+    usualMistake: "for a client, a 4xx or 5xx answer is a failed call, and so is no answer at all: record the exception and set ERROR.",
+    mistake:
+      client.status.code === SpanStatusCode.OK && client.events.some((event) => event.name === "exception")
+        ? "the exception is recorded but the status stays OK: an OK status is final, and an ERROR set after it is ignored. Set OK only once the answer is known to be good (after the response.ok check)."
+        : undefined,
+  });
   checks.exceptionEvent(client, undefined, { hint: 4 });
   checkStatusMessage(checks, client);
   checks.attribute(client, ATTR_ERROR_TYPE, call.statusCode !== undefined ? String(call.statusCode) : expectations.anyString, {
@@ -231,7 +238,7 @@ export function checkHeadersSent(lessonChecks: SpanChecks, client: ReadableSpan,
     headline: `The request's baggage does not carry the session id as "${SESSION_ID}".`,
     expected: `baggage: ${SESSION_ID}=${sessionId}`,
     got: baggage === undefined ? "no baggage header" : `baggage: ${baggage}`,
-    mistake: `the server can only know the session from the request: put it in the call's baggage (propagation.setBaggage(context, propagation.createBaggage({ [SESSION_ID]: { value: sessionId } }))) and make that the active context (context.with) around the CLIENT span, so that propagation.inject writes it.`,
+    mistake: `the server can only know the session from the request: put it in the call's baggage (propagation.setBaggage(context, propagation.createBaggage({ [SESSION_ID]: { value: sessionId } }))) and make that the active context (context.with) around the CLIENT span, so that propagation.inject writes it.${baggage === undefined && traceparent === expected ? " (A traceparent written by hand carries no baggage: let propagation.inject write both headers.)" : ""}`,
     hint: 2,
   });
 }
@@ -359,8 +366,9 @@ export function checkUnsampledFollowed(lessonChecks: SpanChecks, answer: ChatAns
     headline: "The caller's traceparent said \"not sampled\" (flags 00), yet the server recorded the request.",
     expected: "no spans: the caller decided not to record this trace, and the server follows its decision",
     got: `${checks.spans.length} span(s)`,
-    mistake:
-      "the server does not continue the caller's trace: start the SERVER span in the context propagation.extract(ROOT_CONTEXT, request.headers) returns. The default sampler (parent-based) then follows the caller's flag, for the SERVER span and everything under it.",
+    mistake: checks.spans.some((span) => span.parentSpanContext?.isRemote === true)
+      ? "the server continues the caller's trace but not its decision: the flags 00 say \"do not record\". Let propagation.extract read the traceparent (a traceparent parsed by hand, or its flags forced to 01, records what the caller asked not to) and the default sampler follows it."
+      : "the server does not continue the caller's trace: start the SERVER span in the context propagation.extract(ROOT_CONTEXT, request.headers) returns. The default sampler (parent-based) then follows the caller's flag, for the SERVER span and everything under it.",
     hint: 3,
   });
 }
