@@ -5,8 +5,9 @@
 // `npm run bench -- --app` runs only the app part, `-- --cli` only the CLI part.
 // App counts: BENCH_APP_CONCURRENCY (default 1,8,32), BENCH_APP_HISTORY (prior messages,
 // default 1,10,100), BENCH_APP_ROUNDS (trials per arm, default 5), BENCH_APP_TRIAL_MS (default
-// 1000), BENCH_APP_WARMUP_MS (default 500); BENCH_APP_CPU_PROF=<dir>: both apps write a CPU
-// profile there (node --cpu-prof), to see where the time goes.
+// 1000), BENCH_APP_WARMUP_MS (default 500); BENCH_APP_ENV="NAME=value,NAME=value": more
+// environment for both apps (to try a setting, e.g. OTEL_BSP_MAX_EXPORT_BATCH_SIZE=128);
+// BENCH_APP_CPU_PROF=<dir>: both apps write a CPU profile there (node --cpu-prof).
 import { execFileSync } from "node:child_process";
 import { availableParallelism, cpus } from "node:os";
 import { projectRoot } from "../shared/lessons/catalog.ts";
@@ -44,6 +45,17 @@ function command(): string {
   return `${variables}${viaNpm ? "npm run bench" : "npx tsx scripts/bench.ts"}${args.length ? `${viaNpm ? " --" : ""} ${args.join(" ")}` : ""}`;
 }
 
+function appEnv(): Record<string, string> {
+  const text = process.env.BENCH_APP_ENV ?? "";
+  const pairs = text.split(",").map((pair) => pair.trim()).filter(Boolean);
+  const bad = pairs.find((pair) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(pair));
+  if (bad) {
+    console.error(`BENCH_APP_ENV must be NAME=value pairs separated by commas, not "${bad}".`);
+    process.exit(2);
+  }
+  return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
+}
+
 const uptime = () => execFileSync("uptime", { encoding: "utf8" }).trim();
 
 if (runCli) await benchCli();
@@ -61,7 +73,7 @@ if (runApp) {
   console.log(`date: ${new Date().toISOString()}; ${process.version}; ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"})`);
   console.log(`load at start: ${loadAverage()} (${uptime()})`);
   console.log(`${settings} settings; about ${Math.ceil((settings * (2 * rounds * trialMs + 2 * warmupMs + 2500) + 15_000) / 1000)} s\n`);
-  const results = await benchApp({ root: projectRoot, concurrencies, histories, rounds, trialMs, warmupMs, cpuProfileDir: process.env.BENCH_APP_CPU_PROF || undefined, log: console.log });
+  const results = await benchApp({ root: projectRoot, concurrencies, histories, rounds, trialMs, warmupMs, appEnv: appEnv(), cpuProfileDir: process.env.BENCH_APP_CPU_PROF || undefined, log: console.log });
   console.log(`\nload at end: ${loadAverage()} (${uptime()}); took ${Math.round((performance.now() - started) / 1000)} s`);
   console.log("\ntraced / untraced: ratio of the medians (range of the rounds' own ratios); \"over\": target missed\n");
   console.log(ratioTable(results));

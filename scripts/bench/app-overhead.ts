@@ -28,6 +28,8 @@ export interface AppBenchOptions {
   rounds: number;
   trialMs: number;
   warmupMs: number;
+  /** added to both apps' environment, e.g. { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "128" } to try a setting */
+  appEnv?: Record<string, string>;
   /** a directory: both apps write a CPU profile there when they stop (node --cpu-prof) */
   cpuProfileDir?: string;
   log: (line: string) => void;
@@ -81,7 +83,7 @@ export function benchConversation(history: number): ConversationMessage[] {
   return messages;
 }
 
-function appEnvironment(model: string, collector: string, traced: boolean): NodeJS.ProcessEnv {
+function appEnvironment(model: string, collector: string, traced: boolean, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   // Nothing from the caller's own setup (a real provider, Phoenix, sampling) may leak in.
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(OTEL_|PHOENIX_|OPENAI_|APP_|MODEL_)/.test(name)));
   return {
@@ -91,6 +93,7 @@ function appEnvironment(model: string, collector: string, traced: boolean): Node
     OPENAI_BASE_URL: model,
     OPENAI_MODEL: "workbook-offline",
     PHOENIX_COLLECTOR_ENDPOINT: collector,
+    ...extra,
     ...(traced ? {} : { OTEL_SDK_DISABLED: "true" }),
   };
 }
@@ -153,7 +156,7 @@ export async function benchApp(options: AppBenchOptions): Promise<SettingResult[
       startServer(`the ${traced ? "traced" : "untraced"} app`, {
         root,
         script: "solutions/app/server/main.ts",
-        env: appEnvironment(model.url, collector.url, traced),
+        env: appEnvironment(model.url, collector.url, traced, options.appEnv),
         urlPattern: /Chat page:\s+(http:\/\/\S+)/,
         nodeOptions: profile(traced ? "traced" : "untraced"),
       });
