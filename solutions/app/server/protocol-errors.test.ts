@@ -94,8 +94,24 @@ it("a body over the limit is read to its end after the 413, so the client is not
   socket.write(`POST /api/feedback HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${bodyBytes}\r\nConnection: close\r\n\r\n`);
   await answered;
   expect(received).toMatch(/^HTTP\/1\.1 413 /);
+  // It says the connection closes, so a keep-alive client sends its next request on a new one.
+  expect(received.toLowerCase()).toContain("connection: close");
   expect(received).toMatch(/"error":"The request body is too large/);
   socket.end(Buffer.alloc(bodyBytes, "x"));
   await closed;
   expect(errors, "the connection was reset under the client").toEqual([]);
+});
+
+it("after a 413 for a body too large, a keep-alive client (fetch) gets its next request answered", async () => {
+  // fetch keeps connections open and reuses them: the 413 must say the connection closes, or the
+  // next request goes out on a connection the app is about to close ("other side closed").
+  const url = `http://127.0.0.1:${port}/api/feedback`;
+  const post = (body: string) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const tooBig = await post(JSON.stringify({ spanId: "x".repeat(2_000_000), score: 1 }));
+  expect(tooBig.status).toBe(413);
+  await tooBig.text();
+  // (Its answer is the feedback route's own: this test app has no Phoenix to send feedback to.)
+  const next = await post(JSON.stringify({ spanId: "0123456789abcdef", score: 1 }));
+  expect(next.status, "the next request is answered by the route, not lost to a closed connection").not.toBe(413);
+  expect(await next.json()).toBeTypeOf("object");
 });

@@ -44,6 +44,21 @@ export const HTTP_SERVER_OPTIONS = { requireHostHeader: false } as const;
 const LINGER_MAX_BYTES = 8 * 1024 * 1024;
 const LINGER_MS = 2000;
 
+/**
+ * Node marks a response that says `connection: close` as the connection's last (its `_last`,
+ * set when the headers are written) and destroys the socket when it is sent. Unmarked right after
+ * the headers go out, the connection stays open for lingerThenClose to close.
+ */
+function keepOpenAfter(response: ServerResponse): void {
+  const raw = response as ServerResponse & { _last?: boolean };
+  const end = raw.end.bind(raw) as (...args: unknown[]) => ServerResponse;
+  raw.end = ((...args: unknown[]) => {
+    const result = end(...args);
+    raw._last = false;
+    return result;
+  }) as ServerResponse["end"];
+}
+
 function lingerThenClose(request: IncomingMessage, response: ServerResponse): void {
   response.shouldKeepAlive = true; // Node then reads and drops the rest (req._dump) instead of closing
   const socket = request.socket;
@@ -79,9 +94,11 @@ export function answerProtocolErrorsAsJson(app: FastifyInstance): void {
     const unread = reply.statusCode >= 400 && !request.raw.complete && !request.raw.destroyed;
     const small = !(Number(request.headers["content-length"]) > LINGER_MAX_BYTES);
     if (unread && small) {
-      // Not `connection: close` (Fastify sets it after a body error): Node would close at once. The
-      // connection is closed all the same, once the body is in (lingerThenClose).
-      reply.removeHeader("connection");
+      // The answer says `connection: close`, so that a keep-alive client (fetch) does not send its
+      // next request on this connection, which closes once the body is in (lingerThenClose). But
+      // Node, seeing that header, would close at once, with the body unread: keepOpenAfter stops that.
+      reply.header("connection", "close");
+      keepOpenAfter(reply.raw);
       lingerThenClose(request.raw, reply.raw);
     }
     return payload;
