@@ -24,8 +24,7 @@ const MAX_INT64 = 2 ** 63;
 /** The request for `spans`, grouped by resource and by scope in the order met, as the official serializer groups them. */
 export function encodeSpans(spans: readonly ReadableSpan[]): Uint8Array {
   const groups = groupByResourceAndScope(spans);
-  const lengths = LENGTHS;
-  lengths.count = 0;
+  const lengths: number[] = [];
   const measure = new Measure(lengths);
   let size = 0;
   for (const [resource, scopes] of groups) size += 1 + measure.message(() => measure.resourceSpans(resource, scopes));
@@ -34,27 +33,11 @@ export function encodeSpans(spans: readonly ReadableSpan[]): Uint8Array {
     writer.tag(1, 2);
     writer.message(() => writer.resourceSpans(resource, scopes));
   }
-  if (writer.pos !== size || writer.lengthsRead !== lengths.count) {
-    throw new Error(`span-protobuf: wrote ${writer.pos} bytes of ${size} measured, took ${writer.lengthsRead} lengths of ${lengths.count}`);
+  if (writer.pos !== size || writer.lengthsRead !== lengths.length) {
+    throw new Error(`span-protobuf: wrote ${writer.pos} bytes of ${size} measured, took ${writer.lengthsRead} lengths of ${lengths.length}`);
   }
   return writer.buffer;
 }
-
-/** The lengths pass 1 notes for pass 2, in order: one growing array of 32-bit integers, reused by every call (encoding is synchronous). */
-class Lengths {
-  values = new Int32Array(1 << 14);
-  count = 0;
-
-  push(length: number): void {
-    if (this.count === this.values.length) {
-      const grown = new Int32Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    this.values[this.count++] = length;
-  }
-}
-const LENGTHS = new Lengths();
 
 function groupByResourceAndScope(spans: readonly ReadableSpan[]): Map<Resource, Map<Scope, ReadableSpan[]>> {
   const groups = new Map<Resource, Map<Scope, ReadableSpan[]>>();
@@ -107,14 +90,14 @@ const isInt64 = (value: number) => Number.isInteger(value) && value >= MIN_INT64
 
 /** Pass 1: sizes. Each length-delimited field and string notes its length in `lengths`, in the order pass 2 writes them. */
 class Measure {
-  constructor(private readonly lengths: Lengths) {}
+  constructor(private readonly lengths: number[]) {}
 
   /** the size of a length-delimited field's content plus its length prefix (not its tag) */
   message(content: () => number): number {
-    const slot = this.lengths.count;
+    const slot = this.lengths.length;
     this.lengths.push(0);
     const size = content();
-    this.lengths.values[slot] = size;
+    this.lengths[slot] = size;
     return varintSize(size) + size;
   }
 
@@ -185,24 +168,23 @@ class Measure {
       if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
       const value = attributes[key];
       // KeyValue { key, value: AnyValue }, the common case (a string value) without closures
-      const slot = lengths.count;
+      const slot = lengths.length;
       lengths.push(0);
       const keyBytes = utf8Length(key);
       lengths.push(keyBytes);
       let valueSize: number;
       if (typeof value === "string") {
         const valueBytes = utf8Length(value);
-        lengths.push(varintSize(valueBytes) + valueBytes + 1);
-        lengths.push(valueBytes);
+        lengths.push(varintSize(valueBytes) + valueBytes + 1, valueBytes);
         valueSize = 1 + varintSize(valueBytes) + valueBytes;
       } else {
-        const valueSlot = lengths.count;
+        const valueSlot = lengths.length;
         lengths.push(0);
         valueSize = this.anyValue(value);
-        lengths.values[valueSlot] = valueSize;
+        lengths[valueSlot] = valueSize;
       }
       const keyValueSize = 1 + varintSize(keyBytes) + keyBytes + 1 + varintSize(valueSize) + valueSize;
-      lengths.values[slot] = keyValueSize;
+      lengths[slot] = keyValueSize;
       size += tagSize(field) + varintSize(keyValueSize) + keyValueSize;
     }
     return size;
@@ -246,7 +228,7 @@ class Writer {
 
   constructor(
     readonly buffer: Buffer,
-    private readonly lengths: Lengths,
+    private readonly lengths: number[],
   ) {}
 
   tag(field: number, wireType: number): void {
@@ -302,12 +284,12 @@ class Writer {
   }
 
   message(content: () => void): void {
-    this.varint(this.lengths.values[this.next++]!);
+    this.varint(this.lengths[this.next++]!);
     content();
   }
 
   string(text: string): void {
-    const bytes = this.lengths.values[this.next++]!;
+    const bytes = this.lengths[this.next++]!;
     this.varint(bytes);
     if (bytes === text.length && bytes < SHORT) {
       // ASCII (as many bytes as characters), short: a loop is cheaper than a call into C++
@@ -448,11 +430,11 @@ class Writer {
       if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
       const value = attributes[key];
       this.varint(tag);
-      this.varint(this.lengths.values[this.next++]!); // KeyValue
+      this.varint(this.lengths[this.next++]!); // KeyValue
       this.buffer[this.pos++] = (1 << 3) | 2;
       this.string(key);
       this.buffer[this.pos++] = (2 << 3) | 2;
-      this.varint(this.lengths.values[this.next++]!); // AnyValue
+      this.varint(this.lengths[this.next++]!); // AnyValue
       this.anyValue(value);
     }
   }
