@@ -1,13 +1,14 @@
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as OTLPProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { describe, expect, it } from "vitest";
 import { readConfig } from "./config.ts";
-import { createOtlpExporter, otlpTarget, ProtobufSpanExporter } from "./otlp-exporter.ts";
+import { createOtlpExporter, otlpTarget } from "./otlp-exporter.ts";
 
 describe("where the spans go", () => {
-  it("by default: Phoenix on localhost:6006, as protobuf (the only OTLP encoding Phoenix accepts; the official encoding, see span-protobuf.test.ts)", () => {
+  it("by default: Phoenix on localhost:6006, as protobuf (the only OTLP encoding Phoenix accepts)", () => {
     const config = readConfig({});
     expect(otlpTarget(config, {})).toEqual({ url: "http://localhost:6006/v1/traces", headers: {}, protocol: "http/protobuf", sendsToPhoenix: true });
-    expect(createOtlpExporter(config, { env: {} })).toBeInstanceOf(ProtobufSpanExporter);
+    expect(createOtlpExporter(config, { env: {} })).toBeInstanceOf(OTLPProtoTraceExporter);
   });
 
   it("PHOENIX_COLLECTOR_ENDPOINT moves it; OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT win over it", () => {

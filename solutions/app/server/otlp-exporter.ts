@@ -1,16 +1,9 @@
 // Where the spans go: OTLP over HTTP to Phoenix (or any OTLP collector).
 // Phoenix's POST /v1/traces accepts protobuf only, so protobuf is the default; JSON is there for
 // collectors that want it (OTEL_EXPORTER_OTLP_PROTOCOL=http/json). Phoenix answers JSON with a 415.
-// The protobuf exporter is @opentelemetry/exporter-trace-otlp-proto's OTLPTraceExporter, built
-// from the same parts (HTTP transport, retries, headers, timeouts) with a faster encoder of the
-// same bytes (span-protobuf.ts). A lesson's tracer (or your own app) uses OTLPTraceExporter itself.
-import { diag } from "@opentelemetry/api";
+import { OTLPTraceExporter as OTLPProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { OTLPExporterBase, type OTLPExporterNodeConfigBase } from "@opentelemetry/otlp-exporter-base";
-import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from "@opentelemetry/otlp-exporter-base/node-http";
-import { ProtobufTraceSerializer, TraceExporterMetricsHelper, type IExportTraceServiceResponse, type ISerializer } from "@opentelemetry/otlp-transformer";
-import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { encodeSpans } from "./span-protobuf.ts";
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { splitUrlCredentials } from "../../../shared/chatbot/url-credentials.ts";
 import type { AppConfig } from "./config.ts";
 
@@ -61,36 +54,5 @@ export function createOtlpExporter(config: AppConfig, options: { env?: NodeJS.Pr
     headers,
     ...(options.timeoutMillis ? { timeoutMillis: options.timeoutMillis } : {}),
   };
-  return protocol === "http/json" ? new OTLPJsonTraceExporter(exporterConfig) : new ProtobufSpanExporter(exporterConfig);
-}
-
-let fellBack = false;
-
-/** span-protobuf.ts's encoding; should it ever fail, the official serializer's (once said, in OpenTelemetry's diagnostics). */
-const fastProtobufSerializer: ISerializer<ReadableSpan[], IExportTraceServiceResponse> = {
-  serializeRequest(spans) {
-    try {
-      return encodeSpans(spans);
-    } catch (error) {
-      if (!fellBack) diag.warn(`span-protobuf could not encode a batch (${(error as Error).message}): using the official serializer.`);
-      fellBack = true;
-      return ProtobufTraceSerializer.serializeRequest(spans);
-    }
-  },
-  deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data),
-};
-
-/** OTLPTraceExporter of exporter-trace-otlp-proto (0.223), as it builds itself, with the faster serializer. */
-export class ProtobufSpanExporter extends OTLPExporterBase<ReadableSpan[]> implements SpanExporter {
-  constructor(config: OTLPExporterNodeConfigBase = {}) {
-    super(
-      createOtlpHttpExportDelegate(
-        convertLegacyHttpOptions(config, "TRACES", "v1/traces", { "Content-Type": "application/x-protobuf" }),
-        fastProtobufSerializer,
-        "otlp_http_span_exporter",
-        TraceExporterMetricsHelper,
-        undefined,
-      ),
-    );
-  }
+  return protocol === "http/json" ? new OTLPJsonTraceExporter(exporterConfig) : new OTLPProtoTraceExporter(exporterConfig);
 }
