@@ -58,7 +58,12 @@ function appEnv(): Record<string, string> {
 
 const uptime = () => execFileSync("uptime", { encoding: "utf8" }).trim();
 
-if (runCli) await benchCli();
+if (runCli) {
+  await benchCli();
+  // The lesson checks it times fail half the time on purpose (the starter is saved), and vitest
+  // marks the process failed for them: the bench itself did not fail.
+  process.exitCode = 0;
+}
 
 if (runApp) {
   const concurrencies = numbers("BENCH_APP_CONCURRENCY", [1, 8, 32]);
