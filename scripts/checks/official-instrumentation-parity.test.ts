@@ -2,39 +2,36 @@
 // This sends the very requests our solutions sent through the `openai` SDK instrumented by
 // @arizeai/openinference-instrumentation-openai, and checks that every attribute the official
 // LLM span carries is on ours too, with the same value.
-import { OpenInferenceSpanKind, OUTPUT_VALUE, SemanticConventions } from "@arizeai/openinference-semantic-conventions";
-import { OpenAIInstrumentation } from "@arizeai/openinference-instrumentation-openai";
+import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import * as openaiModule from "openai";
+import type * as openaiModule from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectModel, type ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import { toolDefinitions } from "../../shared/chatbot/tools.ts";
 import type { ChatCompletionRequest } from "../../shared/openai/types.ts";
 import { startOfflineModel, type OfflineModel } from "../../shared/model/offline-model.ts";
 import { installSpanCapture } from "../../shared/testing/capture-spans.ts";
+import { instrumentOfficially, isLlmSpan as isLlm, type OfficialInstrumentation } from "../../shared/testing/official-parity.ts";
 
 const capture = installSpanCapture();
-const instrumentation = new OpenAIInstrumentation();
-// The instrumentation patches the SDK's classes, which the ESM namespace exposes as `OpenAI`.
-instrumentation.manuallyInstrument(openaiModule as unknown as Parameters<typeof instrumentation.manuallyInstrument>[0]);
 
 type ChatTurn = (model: ModelConnection, question: string) => Promise<string>;
 let offline: OfflineModel;
 let model: ModelConnection;
+let official: OfficialInstrumentation;
 let client: openaiModule.OpenAI;
 
 beforeAll(async () => {
   offline = await startOfflineModel();
   model = await connectModel({ env: {}, offlineModel: offline });
-  client = new openaiModule.OpenAI({ baseURL: offline.baseUrl, apiKey: "not-needed-offline" });
+  official = instrumentOfficially(capture, offline.baseUrl);
+  client = official.client;
 });
 afterAll(async () => {
-  instrumentation.disable();
+  official.disable();
   await offline.close();
   await capture.uninstall();
 });
-
-const isLlm = (span: ReadableSpan) => span.attributes[SemanticConventions.OPENINFERENCE_SPAN_KIND] === OpenInferenceSpanKind.LLM;
 
 /** Our solution's LLM spans for one question, in order. */
 async function ourLlmSpans(solution: string, question: string): Promise<ReadableSpan[]> {
@@ -52,30 +49,7 @@ async function conversationLlmSpans(questions: string[]): Promise<ReadableSpan[]
   return capture.finished().filter(isLlm);
 }
 
-/** The official instrumentation's LLM span for the same request body. */
-async function officialLlmSpan(request: ChatCompletionRequest): Promise<ReadableSpan> {
-  capture.reset();
-  await client.chat.completions.create(request as unknown as openaiModule.OpenAI.ChatCompletionCreateParamsNonStreaming);
-  const spans = capture.finished().filter(isLlm);
-  expect(spans, "the official instrumentation made one LLM span").toHaveLength(1);
-  return spans[0]!;
-}
-
-/** Every official key must be on our span with the same value (output.value differs only by `created`). */
-async function expectParity(ours: ReadableSpan) {
-  const request = JSON.parse(String(ours.attributes[SemanticConventions.INPUT_VALUE])) as ChatCompletionRequest;
-  const official = await officialLlmSpan(request);
-  const officialKeys = Object.keys(official.attributes).sort();
-  expect(officialKeys.length).toBeGreaterThan(10);
-  const missing = officialKeys.filter((key) => !(key in ours.attributes));
-  expect(missing, "keys the official instrumentation sets that our span lacks").toEqual([]);
-  for (const key of officialKeys.filter((key) => key !== OUTPUT_VALUE)) {
-    expect(ours.attributes[key], `value of ${key}`).toEqual(official.attributes[key]);
-  }
-  const withoutCreated = (json: unknown) => ({ ...(JSON.parse(String(json)) as object), created: 0 });
-  expect(withoutCreated(ours.attributes[OUTPUT_VALUE])).toEqual(withoutCreated(official.attributes[OUTPUT_VALUE]));
-  expect(ours.status.code).toBe(official.status.code);
-}
+const expectParity = (ours: ReadableSpan) => official.expectParity(ours);
 
 describe("our LLM spans carry every key the official OpenAI instrumentation sets", () => {
   it("lesson 4's solution, for a plain answer", async () => {

@@ -1,4 +1,6 @@
 // Hand-made LLM spans should look in Phoenix exactly like the official auto-instrumentation's.
+// Used by scripts/checks/official-instrumentation-parity.test.ts (the lessons' solutions) and
+// solutions/app/server/course-drift.test.ts (the finished app).
 // This sends the very request a hand-made LLM span recorded through the `openai` SDK instrumented
 // by @arizeai/openinference-instrumentation-openai, and checks that every attribute the official
 // LLM span carries is on ours too, with the same value: the comparison that
@@ -16,6 +18,8 @@ import type { SpanCapture } from "./capture-spans.ts";
 export interface OfficialInstrumentation {
   /** Every key the official LLM span for the same request carries is on `ours`, with the same value and status. */
   expectParity(ours: ReadableSpan): Promise<void>;
+  /** the instrumented `openai` client, for calls of one's own (a stream, say) */
+  client: openaiModule.OpenAI;
   disable(): void;
 }
 
@@ -57,6 +61,7 @@ export function instrumentOfficially(capture: SpanCapture, baseUrl: string): Off
       expect(withoutCreated(ours.attributes[OUTPUT_VALUE])).toEqual(withoutCreated(official.attributes[OUTPUT_VALUE]));
       expect(ours.status.code).toBe(official.status.code);
     },
+    client,
     disable: () => instrumentation.disable(),
   };
 }
