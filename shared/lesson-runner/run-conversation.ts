@@ -4,12 +4,13 @@
 // From lesson 8 on (`streams: true`) the reply is printed as it arrives, and Ctrl-C stops the
 // answer being streamed (the chat turn gets an aborted signal); a second Ctrl-C quits.
 import chalk from "chalk";
-import type { BasicTracerProvider, ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import type { BasicTracerProvider, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { connectModel, type ModelConnection } from "../chatbot/connect-model.ts";
 import { TraceViewExporter } from "../trace-view/trace-view-exporter.ts";
 import { renderSpanTree } from "../trace-view/render-tree.ts";
 import { redactUrlCredentials } from "../chatbot/url-credentials.ts";
 import { phoenixBaseUrl } from "../phoenix/trace-link.ts";
+import { ReportingExporter, reportRefusedExport, spansByTrace } from "./run-lesson.ts";
 
 export interface ConversationProgram<Conversation extends { sessionId: string; userId: string }> {
   setupTracing(options: { exporters: SpanExporter[] }): BasicTracerProvider;
@@ -36,7 +37,9 @@ export async function runConversationLesson<Conversation extends { sessionId: st
   const given = argv.map((question) => question.trim()).filter(Boolean);
   const questions = given.length > 0 ? given : program.defaultQuestions;
   const traceView = new TraceViewExporter();
-  const phoenix = program.phoenixExporter();
+  // What the export itself reports (sent, refused, unreachable) decides what is said about Phoenix.
+  const lessonExporter = program.phoenixExporter();
+  const phoenix = lessonExporter ? new ReportingExporter(lessonExporter) : undefined;
   const provider = program.setupTracing({ exporters: phoenix ? [traceView, phoenix] : [traceView] });
   const model = await connectModel();
   const conversation = program.newConversation();
@@ -65,11 +68,11 @@ export async function runConversationLesson<Conversation extends { sessionId: st
   if (traceView.spans.length === 0) {
     console.log(chalk.dim("  (no spans were recorded: is the tracer provider registered, and is every span ended?)"));
   }
-  for (const [index, spans] of byTrace(traceView.spans).entries()) {
+  for (const [index, spans] of spansByTrace(traceView.spans).entries()) {
     console.log(chalk.dim(`  trace ${index + 1} (${spans[0]!.spanContext().traceId}):`));
     console.log(renderSpanTree(spans).replace(/^/gm, "    "));
   }
-  if (phoenix) {
+  if (phoenix && !reportRefusedExport(phoenix)) {
     const projectName = process.env.PHOENIX_PROJECT_NAME || "openinference-workbook";
     console.log(`\n${chalk.bold("phoenix:")} ${redactUrlCredentials(phoenixBaseUrl())}: project "${projectName}", Sessions tab, session ${conversation.sessionId}`);
   }
@@ -107,13 +110,3 @@ async function streamedTurn<Conversation extends { sessionId: string; userId: st
   }
 }
 
-/** The spans grouped by trace, in the order the traces started. */
-function byTrace(spans: readonly ReadableSpan[]): ReadableSpan[][] {
-  const traces = new Map<string, ReadableSpan[]>();
-  const ordered = [...spans].sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1]);
-  for (const span of ordered) {
-    const traceId = span.spanContext().traceId;
-    traces.set(traceId, [...(traces.get(traceId) ?? []), span]);
-  }
-  return [...traces.values()];
-}

@@ -5,11 +5,11 @@
 // headers carry the trace, the tree is one trace from the CLIENT span down; when not, two.
 import { randomUUID } from "node:crypto";
 import chalk from "chalk";
-import type { BasicTracerProvider, ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import type { BasicTracerProvider, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { connectModel, type ModelConnection } from "../chatbot/connect-model.ts";
 import { TraceViewExporter } from "../trace-view/trace-view-exporter.ts";
 import { renderSpanTree } from "../trace-view/render-tree.ts";
-import { ReportingExporter, printPhoenixLink } from "./run-lesson.ts";
+import { ReportingExporter, printPhoenixLink, spansByTrace } from "./run-lesson.ts";
 
 export interface HttpLessonProgram {
   setupTracing(options: { exporters: SpanExporter[] }): BasicTracerProvider;
@@ -48,7 +48,7 @@ export async function runHttpLesson(program: HttpLessonProgram, argv = process.a
   }
 
   console.log(`\n${chalk.bold("spans:")}`);
-  const traces = byTrace(traceView.spans);
+  const traces = spansByTrace(traceView.spans);
   if (traces.length === 0) console.log(chalk.dim("  (no spans were recorded: is the tracer provider registered, and is every span ended?)"));
   if (traces.length === 1) console.log(renderSpanTree(traces[0]!).replace(/^/gm, "  "));
   if (traces.length > 1) {
@@ -62,13 +62,3 @@ export async function runHttpLesson(program: HttpLessonProgram, argv = process.a
   if (phoenix) await printPhoenixLink(traceView, phoenix);
 }
 
-/** The spans grouped by trace, in the order the traces started. */
-function byTrace(spans: readonly ReadableSpan[]): ReadableSpan[][] {
-  const traces = new Map<string, ReadableSpan[]>();
-  const ordered = [...spans].sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1]);
-  for (const span of ordered) {
-    const traceId = span.spanContext().traceId;
-    traces.set(traceId, [...(traces.get(traceId) ?? []), span]);
-  }
-  return [...traces.values()];
-}

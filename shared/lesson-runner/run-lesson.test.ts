@@ -5,6 +5,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { runConversationLesson } from "./run-conversation.ts";
 import { runLesson, type LessonProgram } from "./run-lesson.ts";
 
 let phoenix: Server;
@@ -96,5 +97,41 @@ describe("the phoenix: line of a lesson run", () => {
     const output = await run({ PHOENIX_API_KEY: "", PHOENIX_PROJECT_NAME: "elsewhere" });
     expect(output).toMatch(/phoenix:.*\(project "elsewhere", trace [0-9a-f]{32}\)/);
     expect(seen.filter((request) => request.url?.startsWith("/v1/projects"))).toHaveLength(1);
+  });
+});
+
+describe("the phoenix: line of a conversation run (lessons 7 and 8)", () => {
+  const conversation = {
+    setupTracing: program.setupTracing,
+    phoenixExporter: program.phoenixExporter,
+    newConversation: () => ({ sessionId: "runner-session", userId: "runner-user" }),
+    async chatTurn() {
+      current!.getTracer("runner-test").startSpan("chat_turn").end();
+      return "hi";
+    },
+    defaultQuestions: ["hello"],
+  };
+
+  async function converse(env: Record<string, string>): Promise<string> {
+    vi.stubEnv("PHOENIX_COLLECTOR_ENDPOINT", phoenixUrl);
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void lines.push(args.join(" ")));
+    await runConversationLesson(conversation, ["hello"]);
+    return lines.join("\n");
+  }
+
+  it("the spans arrived: where to find the session", async () => {
+    mode = "locked";
+    expect(await converse({ PHOENIX_API_KEY: "right-key" })).toMatch(/phoenix:.*Sessions tab, session runner-session/);
+    expect(process.exitCode).toBeUndefined();
+  });
+
+  it("refused: says so and what to set, not where the session would be, exit code 1", async () => {
+    mode = "locked";
+    const output = await converse({ PHOENIX_API_KEY: "" });
+    expect(output).toMatch(/Phoenix refused the spans\. Phoenix asks for an API key \(HTTP 401\): set PHOENIX_API_KEY/);
+    expect(output).not.toMatch(/Sessions tab/);
+    expect(process.exitCode).toBe(1);
   });
 });

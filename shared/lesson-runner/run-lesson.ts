@@ -81,6 +81,37 @@ export class ReportingExporter implements SpanExporter {
   }
 }
 
+/**
+ * When the spans did not get to Phoenix, says why and what to set (instead of a link to
+ * nothing), marks the run failed, and returns true.
+ */
+export function reportRefusedExport(phoenix: ReportingExporter): boolean {
+  if (!phoenix.failure) return false;
+  const rawBaseUrl = phoenixBaseUrl();
+  const status = phoenix.failure.code;
+  const detail = redactUrlCredentials(phoenix.failure.message.split("\n")[0] ?? "");
+  const why =
+    status === 401 || status === 403
+      ? `Phoenix refused the spans. ${phoenixAuthAdvice(status, phoenixHeaders({ url: rawBaseUrl }))}`
+      : typeof status === "number"
+        ? `Phoenix answered HTTP ${status} to the spans (${detail}): check PHOENIX_COLLECTOR_ENDPOINT.`
+        : `The spans could not be sent to ${redactUrlCredentials(rawBaseUrl)} (${detail}): is Phoenix running (\`npm run phoenix\`)?`;
+  console.log(`\n${chalk.bold.red("phoenix:")} ${chalk.red(why)}`);
+  process.exitCode = 1;
+  return true;
+}
+
+/** The spans grouped by trace, in the order the traces started. */
+export function spansByTrace(spans: readonly ReadableSpan[]): ReadableSpan[][] {
+  const traces = new Map<string, ReadableSpan[]>();
+  const ordered = [...spans].sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1]);
+  for (const span of ordered) {
+    const traceId = span.spanContext().traceId;
+    traces.set(traceId, [...(traces.get(traceId) ?? []), span]);
+  }
+  return [...traces.values()];
+}
+
 /** Where the run's trace went in Phoenix (a link to it), or why it did not get there. */
 export async function printPhoenixLink(traceView: TraceViewExporter, phoenix: ReportingExporter): Promise<void> {
   const root = traceView.spans.find((span) => !span.parentSpanContext);
@@ -90,19 +121,7 @@ export async function printPhoenixLink(traceView: TraceViewExporter, phoenix: Re
   if (!root) return;
   const traceId = root.spanContext().traceId;
   const headers = phoenixHeaders({ url: rawBaseUrl });
-  if (phoenix.failure) {
-    // The spans did not get there: say why, and what to set, instead of a link to nothing.
-    const status = phoenix.failure.code;
-    const why =
-      status === 401 || status === 403
-        ? `Phoenix refused the spans. ${phoenixAuthAdvice(status, headers)}`
-        : typeof status === "number"
-          ? `Phoenix answered HTTP ${status} to the spans (${redactUrlCredentials(phoenix.failure.message.split("\n")[0] ?? "")}): check PHOENIX_COLLECTOR_ENDPOINT.`
-          : `The spans could not be sent to ${baseUrl} (${redactUrlCredentials(phoenix.failure.message.split("\n")[0] ?? "")}): is Phoenix running (\`npm run phoenix\`)?`;
-    console.log(`\n${chalk.bold.red("phoenix:")} ${chalk.red(why)}`);
-    process.exitCode = 1;
-    return;
-  }
+  if (reportRefusedExport(phoenix)) return;
   // The spans were taken. Phoenix stores them in the background, so a new project can take a
   // moment to appear: ask again a few times, but only while the server answers as Phoenix does
   // (another OTLP collector has no /v1/projects: no point asking it again).
