@@ -1,8 +1,10 @@
 // `npm run bench`: the project's speed figures, for the README (not a test: nothing here fails
 // on a slow machine).
 //   the workbook CLI (scripts/bench/cli-feedback.ts): save-to-verdict and start-up;
-//   the app (scripts/bench/app-overhead.ts): what tracing costs, traced against untraced.
-// `npm run bench -- --app` runs only the app part, `-- --cli` only the CLI part.
+//   the app (scripts/bench/app-overhead.ts): what tracing costs, traced against untraced;
+//   where that cost goes (scripts/bench/span-costs.ts): recording and encoding a turn's spans.
+// `npm run bench -- --app` runs only the app part, `-- --spans` only where the cost goes, `-- --cli`
+// only the CLI part (they combine: `-- --app --spans`).
 // App counts: BENCH_APP_CONCURRENCY (default 1,8,32), BENCH_APP_HISTORY (prior messages,
 // default 1,10,100), BENCH_APP_ROUNDS (trials per arm, default 5), BENCH_APP_TRIAL_MS (default
 // 1000), BENCH_APP_WARMUP_MS (default 500); BENCH_APP_ENV="NAME=value,NAME=value": more
@@ -13,16 +15,22 @@ import { availableParallelism, cpus } from "node:os";
 import { projectRoot } from "../shared/lessons/catalog.ts";
 import { benchApp, ratioTable } from "./bench/app-overhead.ts";
 import { benchCli } from "./bench/cli-feedback.ts";
+import { benchSpanCosts } from "./bench/span-costs.ts";
 import { loadAverage } from "./bench/process-stats.ts";
 
 const args = process.argv.slice(2);
-const unknown = args.filter((arg) => arg !== "--app" && arg !== "--cli");
+const parts = ["--app", "--spans", "--cli"];
+const unknown = args.filter((arg) => !parts.includes(arg));
 if (unknown.length > 0) {
-  console.error(`Unknown option ${unknown.join(" ")}: use --app (the app's tracing cost only), --cli (the workbook CLI only), or nothing (both).`);
+  console.error(
+    `Unknown option ${unknown.join(" ")}: use --app (the app's tracing cost), --spans (where it goes), --cli (the workbook CLI), any of them together, or nothing (all).`,
+  );
   process.exit(2);
 }
-const runCli = !args.includes("--app") || args.includes("--cli");
-const runApp = !args.includes("--cli") || args.includes("--app");
+const chosen = (part: string) => args.length === 0 || args.includes(part);
+const runCli = chosen("--cli");
+const runApp = chosen("--app");
+const runSpans = chosen("--spans");
 
 function numbers(name: string, fallback: number[]): number[] {
   const text = process.env[name];
@@ -82,4 +90,14 @@ if (runApp) {
   console.log(`\nload at end: ${loadAverage()} (${uptime()}); took ${Math.round((performance.now() - started) / 1000)} s`);
   console.log("\ntraced / untraced: ratio of the medians (range of the rounds' own ratios); \"over\": target missed\n");
   console.log(ratioTable(results));
+}
+
+if (runSpans) {
+  const histories = numbers("BENCH_APP_HISTORY", [1, 10, 100]);
+  const rounds = numbers("BENCH_APP_ROUNDS", [5])[0]!;
+  console.log(`\nwhere tracing's CPU goes, per chat turn (the app's own spans, in this process), median (range) of ${rounds} rounds`);
+  console.log(`command: ${command()}`);
+  console.log(`load at start: ${loadAverage()} (${uptime()})\n`);
+  await benchSpanCosts({ histories, rounds, log: console.log });
+  console.log(`\nload at end: ${loadAverage()}`);
 }
