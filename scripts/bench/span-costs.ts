@@ -1,8 +1,8 @@
 // Where tracing's CPU goes, per chat turn of the finished app: the app's real spans of the bench's
 // two-tool turn (SERVER, chat_turn, two LLM, two TOOL), captured in this process, then timed part
 // by part with process.cpuUsage(), interleaved (A, B, C, A, B, C ...) over rounds:
-// - recording: one LLM span's request attributes set as the app sets them (chatbot.ts
-//   recordRequest), against passing them to startSpan as one spread object (the lessons' way);
+// - recording: one LLM span's request attributes set by the app's own recordRequest (chatbot.ts),
+//   against the same attributes passed to startSpan as one spread object (the lessons' way);
 // - encoding: the turn's spans to OTLP protobuf by @opentelemetry/otlp-transformer, which the
 //   exporter runs on the event loop (what Phoenix needs);
 // - for comparison: the same spans through v8.serialize, what handing them to a worker thread
@@ -12,7 +12,7 @@ import { context } from "@opentelemetry/api";
 import { getAttributesFromContext } from "@arizeai/openinference-core";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { connectModel } from "../../shared/chatbot/connect-model.ts";
+import { connectModel, type ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import { toolDefinitions } from "../../shared/chatbot/tools.ts";
 import { messageAttributes, offeredToolAttributes } from "../../solutions/app/server/message-attributes.ts";
 import { installAppSpanCapture } from "../../solutions/app/server/test-support/app-span-capture.ts";
@@ -68,25 +68,34 @@ export async function benchSpanCosts({ histories, rounds, log }: { histories: nu
   const noop: SpanProcessor = { onStart() {}, onEnd() {}, async forceFlush() {}, async shutdown() {} };
   const tracer = new BasicTracerProvider({ spanLimits: SPAN_LIMITS, spanProcessors: [noop] }).getTracer("bench");
   const tools = toolDefinitions();
+  // recordRequest reads only the provider of the connection
+  const connection = { provider: "offline" } as ModelConnection;
   log("| prior messages | record one LLM span's request, as the app does (set on the span) | the lessons' way (one object to startSpan) | encode a turn's 6 spans to OTLP protobuf (otlp-transformer) | v8.serialize the same spans (a worker's hand-off) | protobuf bytes per turn |");
   log("|---|---|---|---|---|---|");
   const spansByHistory = await appTurnSpans(histories, 22);
+  // Imported only now: the app's modules must first be imported under the capture (appTurnSpans).
+  const { recordRequest } = await import("../../solutions/app/server/chatbot.ts");
   for (const history of histories) {
     const spans = spansByHistory.get(history)!;
     const perTurn = spans.length / 22;
     const batch = spans.slice(0, 128);
     const request = { model: "workbook-offline", messages: benchConversation(history), tools, temperature: 0.2 };
+    const { messages: _messages, ...invocationParameters } = request;
     const asTheApp = () => {
       const span = tracer.startSpan("ChatCompletion");
-      span.setAttributes({ "input.value": JSON.stringify(request) });
-      span.setAttributes(messageAttributes("llm.input_messages", request.messages));
-      span.setAttributes(offeredToolAttributes(tools));
-      span.setAttributes(getAttributesFromContext(context.active()));
+      recordRequest(span, connection, request, invocationParameters);
       span.end();
     };
+    // The same attributes as recordRequest sets, in one object given to startSpan.
     const asTheLessons = () => {
       const attributes = {
+        "openinference.span.kind": "LLM",
+        "llm.system": "openai",
+        "llm.provider": connection.provider,
+        "llm.model_name": request.model,
+        "llm.invocation_parameters": JSON.stringify(invocationParameters),
         "input.value": JSON.stringify(request),
+        "input.mime_type": "application/json",
         ...messageAttributes("llm.input_messages", request.messages),
         ...offeredToolAttributes(tools),
         ...getAttributesFromContext(context.active()),

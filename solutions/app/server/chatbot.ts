@@ -138,9 +138,10 @@ export async function chatTurn(model: ModelConnection, conversation: Conversatio
  * the span once it exists, in groups, instead of passed to startActiveSpan as one object as the
  * lessons do: OpenTelemetry copies start attributes twice (once checked for the sampler, once
  * into the span), and a long conversation's messages are hundreds of keys. For an LLM span of a
- * 100-message conversation that is 130 µs of CPU instead of 290 µs; the span is the same.
+ * 100-message conversation that is about half the CPU (`npm run bench -- --spans`); the span is
+ * the same.
  */
-function recordRequest(span: Span, model: ModelConnection, request: ChatCompletionRequest, invocationParameters: object): void {
+export function recordRequest(span: Span, model: ModelConnection, request: ChatCompletionRequest, invocationParameters: object): void {
   span.setAttributes({
     [SemanticConventions.OPENINFERENCE_SPAN_KIND]: OpenInferenceSpanKind.LLM,
     [LLM_SYSTEM]: LLMSystem.OPENAI,
