@@ -9,7 +9,9 @@
 // default 1,10,100), BENCH_APP_ROUNDS (trials per arm, default 5), BENCH_APP_TRIAL_MS (default
 // 1000), BENCH_APP_WARMUP_MS (default 500); BENCH_APP_ENV="NAME=value,NAME=value": more
 // environment for both apps (to try a setting, e.g. OTEL_BSP_MAX_EXPORT_BATCH_SIZE=128);
-// BENCH_APP_CPU_PROF=<dir>: both apps write a CPU profile there (node --cpu-prof).
+// BENCH_APP_CPU_PROF=<dir>: both apps write a CPU profile there (node --cpu-prof);
+// BENCH_APP_EXPORT=discard: the traced app's exporter drops the batches (bench/discard-export.ts),
+// which measures the floor: what recording the spans costs with no encoding and no HTTP.
 import { execFileSync } from "node:child_process";
 import { availableParallelism, cpus } from "node:os";
 import { projectRoot } from "../shared/lessons/catalog.ts";
@@ -79,14 +81,20 @@ if (runApp) {
   const rounds = numbers("BENCH_APP_ROUNDS", [5])[0]!;
   const trialMs = numbers("BENCH_APP_TRIAL_MS", [1000])[0]!;
   const warmupMs = numbers("BENCH_APP_WARMUP_MS", [500])[0]!;
+  const exportMode = process.env.BENCH_APP_EXPORT || "otlp";
+  if (exportMode !== "otlp" && exportMode !== "discard") {
+    console.error(`BENCH_APP_EXPORT must be otlp (the default: spans go to the fake collector) or discard (the exporter drops them), not "${exportMode}".`);
+    process.exit(2);
+  }
   const settings = concurrencies.length * histories.length;
   const started = performance.now();
   console.log(`${runCli ? "\n" : ""}app tracing cost: traced / untraced (OTEL_SDK_DISABLED=true), in turns, ${rounds} trials of ${trialMs} ms per arm and setting`);
+  if (exportMode === "discard") console.log("BENCH_APP_EXPORT=discard: the traced app records and batches its spans, and its exporter drops them (no encoding, no HTTP)");
   console.log(`command: ${command()}`);
   console.log(`date: ${new Date().toISOString()}; ${process.version}; ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"})`);
   console.log(`load at start: ${loadAverage()} (${uptime()})`);
   console.log(`${settings} settings; about ${Math.ceil((settings * (2 * rounds * trialMs + 2 * warmupMs + 2500) + 15_000) / 1000)} s\n`);
-  const results = await benchApp({ root: projectRoot, concurrencies, histories, rounds, trialMs, warmupMs, appEnv: appEnv(), cpuProfileDir: process.env.BENCH_APP_CPU_PROF || undefined, log: console.log });
+  const results = await benchApp({ root: projectRoot, concurrencies, histories, rounds, trialMs, warmupMs, appEnv: appEnv(), cpuProfileDir: process.env.BENCH_APP_CPU_PROF || undefined, exportMode, log: console.log });
   console.log(`\nload at end: ${loadAverage()} (${uptime()}); took ${Math.round((performance.now() - started) / 1000)} s`);
   console.log("\ntraced / untraced: ratio of the medians (range of the rounds' own ratios); \"over\": target missed\n");
   console.log(ratioTable(results));

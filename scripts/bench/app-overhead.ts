@@ -16,6 +16,7 @@ import path from "node:path";
 import type { ConversationMessage } from "../../solutions/app/api.ts";
 import { startServer, type Server } from "./child-process.ts";
 import type { CollectorStats } from "./fake-collector.ts";
+import { EXPORT_DELAY_MS } from "../../solutions/app/server/tracing.ts";
 import { ChatLoad } from "./load.ts";
 import { cpuMs, peakRssBytes, resetPeakRss } from "./process-stats.ts";
 import { median, medianAndRange, quantile } from "./statistics.ts";
@@ -32,6 +33,11 @@ export interface AppBenchOptions {
   appEnv?: Record<string, string>;
   /** a directory: both apps write a CPU profile there when they stop (node --cpu-prof) */
   cpuProfileDir?: string;
+  /**
+   * "discard": the traced app records and batches its spans but its exporter drops them
+   * (discard-export.ts): the floor of tracing's cost, with no encoding and no HTTP. Default "otlp".
+   */
+  exportMode?: "otlp" | "discard";
   log: (line: string) => void;
 }
 
@@ -151,6 +157,7 @@ export async function benchApp(options: AppBenchOptions): Promise<SettingResult[
     const collector = await startServer("the fake collector", { root, script: "scripts/bench/fake-collector.ts", env: process.env, urlPattern: listening });
     servers.push(collector);
     // One folder per arm; the main thread's profile is the largest file (tsx's loader thread writes one too).
+    const discarding = options.exportMode === "discard";
     const profile = (name: string) => (options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${path.join(options.cpuProfileDir, name)}`] : []);
     const app = (traced: boolean) =>
       startServer(`the ${traced ? "traced" : "untraced"} app`, {
@@ -159,6 +166,7 @@ export async function benchApp(options: AppBenchOptions): Promise<SettingResult[
         env: appEnvironment(model.url, collector.url, traced, options.appEnv),
         urlPattern: /Chat page:\s+(http:\/\/\S+)/,
         nodeOptions: profile(traced ? "traced" : "untraced"),
+        imports: traced && discarding ? ["./scripts/bench/discard-export.ts"] : [],
       });
     const tracedApp = await app(true);
     servers.push(tracedApp);
@@ -184,7 +192,7 @@ export async function benchApp(options: AppBenchOptions): Promise<SettingResult[
         const warmup = await trial(traced, body, concurrency, options.warmupMs);
         await trial(untraced, body, concurrency, options.warmupMs);
         let tracedRequests = warmup.requests;
-        if (spansPerTurn === 0) {
+        if (spansPerTurn === 0 && !discarding) {
           // The first setting tells how many spans a turn makes: send what the warm-up made.
           const { spans } = await drain(tracedApp, collector, Number.POSITIVE_INFINITY, 5_000 + 1_500);
           spansPerTurn = (spans - spansBefore) / warmup.requests;
@@ -198,13 +206,16 @@ export async function benchApp(options: AppBenchOptions): Promise<SettingResult[
             if (arm === traced) tracedRequests += result.requests;
           }
         }
-        // Send the spans still held, and count that work in the traced arm's last trial.
+        // Send the spans still held, and count that work in the traced arm's last trial (discarded:
+        // nothing arrives; a short run lets the last batches be handed over and dropped).
         expectedSpans += tracedRequests * spansPerTurn;
-        const drained = await drain(tracedApp, collector, expectedSpans, drainTimeoutMs);
+        const drained = discarding ? await drain(tracedApp, collector, Number.POSITIVE_INFINITY, EXPORT_DELAY_MS + 500) : await drain(tracedApp, collector, expectedSpans, drainTimeoutMs);
         const last = traced.trials.at(-1)!;
         last.cpuMs += drained.cpuMs;
         last.cpuPerRequestMs = last.cpuMs / last.requests;
-        if (drained.spans < expectedSpans) {
+        if (discarding && drained.spans > expectedSpans) {
+          log(`  ! the collector received ${drained.spans - expectedSpans} spans although the traced app discards them: the probe did not apply`);
+        } else if (drained.spans < expectedSpans) {
           log(`  ! the collector has ${expectedSpans - drained.spans} spans fewer than ${spansPerTurn} per traced answer: dropped? (the app's stderr below)`);
         }
         expectedSpans = drained.spans;
@@ -216,7 +227,11 @@ export async function benchApp(options: AppBenchOptions): Promise<SettingResult[
     const complaints = [tracedApp, untracedApp].map((app) => app.stderr().trim()).filter(Boolean);
     if (complaints.length) log(`\nThe apps wrote to stderr:\n${complaints.join("\n")}`);
     const { spans, requests } = await collectorStats(collector);
-    log(`\nThe collector received ${spans} spans in ${requests} exports (${spansPerTurn} spans per traced answer).`);
+    log(
+      discarding
+        ? `\nThe traced app discarded its spans in its exporter (BENCH_APP_EXPORT=discard); the collector received ${spans}.`
+        : `\nThe collector received ${spans} spans in ${requests} exports (${spansPerTurn} spans per traced answer).`,
+    );
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -18,9 +18,17 @@ export interface Server {
 
 export async function startServer(
   name: string,
-  { root, script, env, urlPattern, nodeOptions = [] }: { root: string; script: string; env: NodeJS.ProcessEnv; urlPattern: RegExp; nodeOptions?: string[] },
+  {
+    root,
+    script,
+    env,
+    urlPattern,
+    nodeOptions = [],
+    imports = [],
+  }: { root: string; script: string; env: NodeJS.ProcessEnv; urlPattern: RegExp; nodeOptions?: string[]; /** modules loaded before the script, after tsx */ imports?: string[] },
 ): Promise<Server> {
-  const child = spawn(process.execPath, [...nodeOptions, "--import", "tsx", script], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  const preloads = ["tsx", ...imports].flatMap((module) => ["--import", module]);
+  const child = spawn(process.execPath, [...nodeOptions, ...preloads, script], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
