@@ -49,7 +49,9 @@ import {
   ModelConnectionCutError,
   ModelConnectionError,
   ModelResponseError,
+  ModelStreamError,
   ModelTimeoutError,
+  isStreamError,
 } from "../../shared/chatbot/model-errors.ts";
 import { findTool, toolDefinitions } from "../../shared/chatbot/tools.ts";
 import { isRunDirectly } from "../../shared/lesson-runner/run-lesson.ts";
@@ -222,6 +224,9 @@ async function callModel(model: ModelConnection, messages: ChatMessage[], { onTe
         // the text (answer.text += content, and onText?.(content) so it is printed as it arrives) and
         // each tool-call piece, at answer.toolCalls[delta.index] (id, function.name, function.arguments
         // arrive in pieces: add them up); choices[0].finish_reason, only when it is set.
+        // Not every event is a chunk of the answer: a gateway whose upstream failed sends one last
+        // error event, { error: { message, ... } } with no choices. When isStreamError(chunk),
+        // throw new ModelStreamError(chunk): the catch records it, in the provider's own words.
         // TODO 3: inside the loop, at the first piece of text or tool call, span.addEvent(FIRST_TOKEN_EVENT), once.
         const response = await model.createChatCompletion(request);
         const message = response.choices[0]?.message ?? { role: "assistant" as const, content: "" };
@@ -393,6 +398,8 @@ function explainModelFailure(error: unknown): string {
   if (error instanceof ModelTimeoutError) return "The model took too long to answer. Please try again.";
   if (error instanceof ModelResponseError) return "The model sent an answer I could not read. Please try again.";
   // Reached, then cut off mid-answer: not the same as never reached.
+  // The provider (a gateway, say) ended the stream with an error event: its own words say why.
+  if (error instanceof ModelStreamError) return `The model's provider cut the answer off with an error (${error.providerMessage}). Please try again.`;
   if (error instanceof ModelConnectionCutError) return "The model's answer was cut off. Please try again.";
   if (error instanceof ModelConnectionError) return "I could not reach the model. Please check that it is running.";
   return `Something went wrong while asking the model: ${errorMessage(error)}`;

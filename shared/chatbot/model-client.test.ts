@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOfflineModel, type OfflineModel } from "../model/offline-model.ts";
 import { connectModel, providerFromBaseUrl, type ModelConnection } from "./connect-model.ts";
-import { ModelApiError, ModelConnectionError, ModelResponseError, ModelTimeoutError } from "./model-errors.ts";
-import type { ChatCompletionChunk } from "../openai/types.ts";
+import { ModelApiError, ModelConnectionCutError, ModelConnectionError, ModelResponseError, ModelStreamError, ModelTimeoutError, isStreamError } from "./model-errors.ts";
+import type { ChatCompletionChunk, ChatCompletionStreamEvent, StreamErrorEvent } from "../openai/types.ts";
 import { toolDefinitions } from "./tools.ts";
 
 let offline: OfflineModel;
@@ -24,12 +24,37 @@ describe("the model client", () => {
 
   it("streams chunks until [DONE], with tool-call deltas and usage last", async () => {
     const chunks: ChatCompletionChunk[] = [];
-    for await (const chunk of model.streamChatCompletion({ ...ask("weather in Paris and in Tokyo"), stream_options: { include_usage: true } })) {
-      chunks.push(chunk);
+    for await (const event of model.streamChatCompletion({ ...ask("weather in Paris and in Tokyo"), stream_options: { include_usage: true } })) {
+      expect(isStreamError(event)).toBe(false);
+      if (!isStreamError(event)) chunks.push(event);
     }
     const indices = new Set(chunks.flatMap((chunk) => chunk.choices[0]?.delta.tool_calls?.map((call) => call.index) ?? []));
     expect([...indices]).toEqual([0, 1]);
     expect(chunks.at(-1)?.usage?.total_tokens).toBeGreaterThan(0);
+  });
+
+  it("hands a gateway's error event on as it came, and then ends the stream as cut off (no [DONE])", async () => {
+    offline.injectFaults("stream-error");
+    const events: ChatCompletionStreamEvent[] = [];
+    const error = await (async () => {
+      for await (const event of model.streamChatCompletion(ask("Hello!"))) events.push(event);
+    })().catch((caught: unknown) => caught);
+    expect(events).toHaveLength(4);
+    const last = events.at(-1)!;
+    expect(isStreamError(last)).toBe(true);
+    expect(events.slice(0, 3).some(isStreamError)).toBe(false);
+    // A reader that skips the error event meets the end of a stream that never said [DONE].
+    expect(error).toBeInstanceOf(ModelConnectionCutError);
+    const streamError = new ModelStreamError(last as StreamErrorEvent);
+    expect(streamError.message).toMatch(/^The model's provider ended the stream with an error: litellm\.APIConnectionError: .*Connection error\./);
+    expect(streamError).toMatchObject({ name: "ModelStreamError", apiCode: "500" });
+  });
+
+  it("a ModelStreamError keeps credentials in a URL out of its message", () => {
+    const error = new ModelStreamError({ error: { message: "upstream http://user:secret@example.test/v1 failed", code: 502 } });
+    expect(error.message).not.toContain("secret");
+    expect(error.apiCode).toBe("502");
+    expect(new ModelStreamError({ error: { message: "x", code: null } }).apiCode).toBeNull();
   });
 
   it("turns HTTP errors into ModelApiError with status and retry-after", async () => {

@@ -1,6 +1,6 @@
 // A raw OpenAI-compatible chat-completions client over `fetch`: no SDK, no tracing.
 // The lessons wrap these calls in spans themselves; that is the point of the workbook.
-import type { ApiErrorBody, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "../openai/types.ts";
+import type { ApiErrorBody, ChatCompletion, ChatCompletionRequest, ChatCompletionStreamEvent } from "../openai/types.ts";
 import { ModelApiError, ModelConnectionCutError, ModelConnectionError, ModelResponseError, ModelTimeoutError } from "./model-errors.ts";
 import { redactUrlCredentials, splitUrlCredentials } from "./url-credentials.ts";
 
@@ -22,8 +22,13 @@ export interface CallOptions {
 
 export interface ModelClient {
   createChatCompletion(request: ChatCompletionRequest, options?: CallOptions): Promise<ChatCompletion>;
-  /** Yields each SSE chunk as it arrives; ends after `data: [DONE]`. */
-  streamChatCompletion(request: ChatCompletionRequest, options?: CallOptions): AsyncGenerator<ChatCompletionChunk>;
+  /**
+   * Yields each SSE event as it arrives: a chunk of the answer, or (from a gateway whose upstream
+   * failed mid-answer) an error event with no `choices`, after which the stream ends with no
+   * `data: [DONE]`. Like a raw client, it hands the error event on as it came: reading it is the
+   * caller's job. Ends after `data: [DONE]`.
+   */
+  streamChatCompletion(request: ChatCompletionRequest, options?: CallOptions): AsyncGenerator<ChatCompletionStreamEvent>;
 }
 
 export function createModelClient({ baseUrl, apiKey, timeoutMs = 30_000 }: ModelClientOptions): ModelClient {
@@ -148,9 +153,9 @@ function parseCompletion(text: string): ChatCompletion {
   return body as ChatCompletion;
 }
 
-function parseChunk(data: string): ChatCompletionChunk {
+function parseChunk(data: string): ChatCompletionStreamEvent {
   try {
-    return JSON.parse(data) as ChatCompletionChunk;
+    return JSON.parse(data) as ChatCompletionStreamEvent;
   } catch {
     throw new ModelResponseError(`The model streamed a chunk that is not valid JSON: ${preview(data)}`);
   }

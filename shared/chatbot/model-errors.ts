@@ -1,5 +1,7 @@
 // What can go wrong when calling a model, as error classes the chatbot can tell apart.
 // Messages name the cause and the fix; they never contain the API key.
+import type { ChatCompletionStreamEvent, StreamErrorEvent } from "../openai/types.ts";
+import { redactUrlCredentials } from "./url-credentials.ts";
 
 /** The API answered with an HTTP error status (429, 500, 400, ...). */
 export class ModelApiError extends Error {
@@ -17,6 +19,30 @@ export class ModelApiError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * The provider ended a stream with an error event instead of the rest of the answer (a gateway
+ * such as LiteLLM whose upstream failed mid-answer): `data: {"error": {...}}`, no `choices`.
+ * Its message is the provider's own words.
+ */
+export class ModelStreamError extends Error {
+  override name = "ModelStreamError";
+  /** the provider's own explanation, as sent */
+  readonly providerMessage: string;
+  /** the error's code as sent (LiteLLM: the upstream's status as a string, "500"); not named `code`, see ModelApiError */
+  readonly apiCode: string | null;
+  constructor(event: StreamErrorEvent) {
+    const providerMessage = redactUrlCredentials(String(event.error?.message ?? "(no message)"));
+    super(`The model's provider ended the stream with an error: ${providerMessage}`);
+    this.providerMessage = providerMessage;
+    this.apiCode = event.error?.code === undefined || event.error.code === null ? null : String(event.error.code);
+  }
+}
+
+/** Whether a streamed event is the provider's error event rather than a chunk of the answer. */
+export function isStreamError(event: ChatCompletionStreamEvent): event is StreamErrorEvent {
+  return typeof (event as Partial<StreamErrorEvent>).error === "object" && (event as Partial<StreamErrorEvent>).error !== null;
 }
 
 /** The API answered 200 but the body was not the JSON it should be. */

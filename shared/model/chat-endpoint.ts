@@ -11,13 +11,15 @@ import {
   rateLimitError,
   sendMalformed,
   serverError,
+  upstreamError,
+  upstreamStreamError,
   type Fault,
   type FaultQueue,
 } from "./faults.ts";
 import { pause, readBody, sendJson } from "./http.ts";
 import { takeMarkers } from "./markers.ts";
 import { composeReply } from "./replies.ts";
-import { buildChunks, writeEventStream } from "./sse.ts";
+import { buildChunks, writeEventStream, type StreamOptions } from "./sse.ts";
 import type { StreamStyle } from "./stream-style.ts";
 import { usageFor, type UsageExtras } from "./token-count.ts";
 import { parseChatRequest } from "./validate.ts";
@@ -49,7 +51,7 @@ export async function handleChatCompletion(
   const queued = faults.take();
   const fault: Fault | undefined = queued === undefined ? markerFault : queued === "none" ? undefined : queued;
 
-  let cutAfter: number | undefined;
+  let cut: StreamOptions["cut"];
   switch (fault?.kind) {
     case "http-429":
       throw rateLimitError();
@@ -62,7 +64,11 @@ export async function handleChatCompletion(
       break;
     case "stream-abort":
       if (!request.stream) return dropConnection(res);
-      cutAfter = 3; // the first three chunks
+      cut = { afterChunks: 3 }; // the first three chunks
+      break;
+    case "stream-error":
+      if (!request.stream) throw upstreamError();
+      cut = { afterChunks: 3, errorEvent: upstreamStreamError() };
       break;
   }
 
@@ -74,7 +80,7 @@ export async function handleChatCompletion(
     const extras = streamStyle.usageExtras ? { details: true, cost: true } : usageExtras;
     const usage = usageFor(request, reply.message, extras);
     const chunks = buildChunks(meta, reply, usage, request.stream_options?.include_usage === true, streamStyle);
-    await writeEventStream(res, chunks, { delayMs: streamChunkDelayMs, signal, cutAfter });
+    await writeEventStream(res, chunks, { delayMs: streamChunkDelayMs, signal, cut });
   } else {
     sendJson(res, 200, buildCompletion(meta, reply, usageFor(request, reply.message, usageExtras)));
   }

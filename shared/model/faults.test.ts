@@ -24,6 +24,7 @@ describe("parseFault", () => {
     expect(parseFault(" http-500 ")).toEqual({ kind: "http-500" });
     expect(parseFault("malformed")).toEqual({ kind: "malformed" });
     expect(parseFault("stream-abort")).toEqual({ kind: "stream-abort" });
+    expect(parseFault("stream-error")).toEqual({ kind: "stream-error" });
     expect(parseFault("slow")).toEqual({ kind: "slow" });
     expect(parseFault("slow=2000")).toEqual({ kind: "slow", ms: 2000 });
   });
@@ -123,6 +124,34 @@ describe("each fault, queued with injectFaults", () => {
   it("stream-abort: a non-stream request gets no response at all", async () => {
     model.injectFaults("stream-abort");
     await expect(postChat(model, ask("hi"))).rejects.toThrow();
+  });
+});
+
+describe("stream-error: the gateway's error event", () => {
+  it("a stream sends three chunks, then one error event with no choices, then ends without [DONE]", async () => {
+    model.injectFaults("stream-error");
+    const response = await postChat(model, ask("Tell me about streams", { stream: true }));
+    expect(response.status).toBe(200);
+    const data = sseData(await response.text()); // the response ends whole: no connection error
+    expect(data).toHaveLength(4);
+    expect(data).not.toContain("[DONE]");
+    for (const chunk of data.slice(0, 3)) expect(JSON.parse(chunk)).toHaveProperty("choices");
+    const last = JSON.parse(data[3]!) as Record<string, unknown>;
+    expect(last).not.toHaveProperty("choices");
+    expect(last).toEqual({ error: { message: expect.stringContaining("Connection error"), type: null, param: null, code: "500" } });
+  });
+
+  it("a marker asks for it too: [[fault:stream-error]]", async () => {
+    const response = await postChat(model, ask("Hello [[fault:stream-error]]", { stream: true }));
+    const data = sseData(await response.text());
+    expect(JSON.parse(data.at(-1)!)).toHaveProperty("error.code", "500");
+  });
+
+  it("a non-stream request gets the same error as an HTTP 500", async () => {
+    model.injectFaults("stream-error");
+    const response = await postChat(model, ask("hi"));
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: { message: expect.stringContaining("Connection error"), type: "api_error", param: null, code: "500" } });
   });
 });
 

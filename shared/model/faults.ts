@@ -6,6 +6,10 @@
 //   slow[=ms]     waits ms (default 5000) and then answers normally: for timeouts
 //   stream-abort  a stream stops after three chunks (no [DONE]); a non-stream request
 //                 loses its connection without any response
+//   stream-error  a stream sends three chunks, then one error event, as LiteLLM and other
+//                 gateways do when their upstream fails mid-answer:
+//                   data: {"error": {"message": "...", "type": null, "param": null, "code": "500"}}
+//                 with no `choices` and no [DONE]; a non-stream request gets that error as an HTTP 500
 //
 // Two ways to trigger one:
 //   - a queue: `model.injectFaults("http-429", "none")` in the same process, or
@@ -16,21 +20,22 @@
 // A queued entry, "none" included, wins over a marker.
 
 import type { ServerResponse } from "node:http";
+import type { StreamErrorEvent } from "../openai/types.ts";
 import { ApiError, invalidRequest } from "./errors.ts";
 
 export type Fault =
-  | { kind: "http-429" | "http-500" | "malformed" | "stream-abort" }
+  | { kind: "http-429" | "http-500" | "malformed" | "stream-abort" | "stream-error" }
   | { kind: "slow"; ms?: number };
 
 /** The text form of a fault, as in a marker: "http-500", "slow", "slow=2000"... */
-export type FaultName = "http-429" | "http-500" | "malformed" | "stream-abort" | "slow" | `slow=${number}`;
+export type FaultName = "http-429" | "http-500" | "malformed" | "stream-abort" | "stream-error" | "slow" | `slow=${number}`;
 
 /** One queue entry, in any of the forms injectFaults accepts. */
 export type FaultSpec = Fault | FaultName | "none";
 
 export const DEFAULT_SLOW_MS = 5000;
 
-const SIMPLE_KINDS = ["http-429", "http-500", "malformed", "stream-abort"] as const;
+const SIMPLE_KINDS = ["http-429", "http-500", "malformed", "stream-abort", "stream-error"] as const;
 
 /**
  * The longest `slow` wait: 10 minutes, longer than any client's timeout. A longer one is
@@ -56,7 +61,7 @@ export function parseFault(text: string): Fault {
   }
 
   throw new Error(
-    `Unknown fault "${shown}". Known faults: http-429, http-500, malformed, slow, slow=<ms>, stream-abort.`,
+    `Unknown fault "${shown}". Known faults: http-429, http-500, malformed, slow, slow=<ms>, stream-abort, stream-error.`,
   );
 }
 
@@ -148,6 +153,27 @@ export function serverError(): ApiError {
     null,
     null,
   );
+}
+
+/**
+ * What a gateway sends when its upstream fails mid-stream: LiteLLM's own words and shape
+ * (`type` null, `code` the status as a string), in an SSE event of its own.
+ */
+export function upstreamStreamError(): StreamErrorEvent {
+  return {
+    error: {
+      message: "litellm.APIConnectionError: APIConnectionError: OpenAIException - Connection error. (the offline model's injected stream-error fault)",
+      type: null,
+      param: null,
+      code: "500",
+    },
+  };
+}
+
+/** The same failure answered to a request that did not stream. */
+export function upstreamError(): ApiError {
+  const { message } = upstreamStreamError().error;
+  return new ApiError(500, message, "api_error", null, "500");
 }
 
 /** Valid JSON up to the point where the connection "broke". */

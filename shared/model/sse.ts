@@ -15,6 +15,7 @@ import type { ServerResponse } from "node:http";
 import type {
   ChatCompletionChunk,
   FinishReason,
+  StreamErrorEvent,
   ToolCallDelta,
   Usage,
 } from "../openai/types.ts";
@@ -119,18 +120,21 @@ export interface StreamOptions {
   delayMs: number;
   /** aborts when the client disconnects or the server closes: stop writing */
   signal: AbortSignal;
-  /** the stream-abort fault: destroy the connection after this many chunks */
-  cutAfter?: number;
+  /**
+   * A stream fault: after this many chunks, either the connection is destroyed (stream-abort)
+   * or one error event is sent and the response ends (stream-error). No [DONE] either way.
+   */
+  cut?: { afterChunks: number; errorEvent?: StreamErrorEvent };
 }
 
 export async function writeEventStream(
   res: ServerResponse,
   chunks: ChatCompletionChunk[],
-  { delayMs, signal, cutAfter }: StreamOptions,
+  { delayMs, signal, cut }: StreamOptions,
 ): Promise<void> {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
 
-  const toSend = cutAfter === undefined ? chunks : chunks.slice(0, cutAfter);
+  const toSend = cut === undefined ? chunks : chunks.slice(0, cut.afterChunks);
   for (const [i, chunk] of toSend.entries()) {
     // A delay of 0 writes the chunks back to back, without waiting for a timer each time.
     if (i > 0 && delayMs > 0 && !(await pause(delayMs, signal))) return;
@@ -139,7 +143,13 @@ export async function writeEventStream(
     res.write(`data: ${JSON.stringify(chunk)}\n\n`);
   }
 
-  if (cutAfter !== undefined) {
+  if (cut?.errorEvent) {
+    // The gateway's way: the connection stays whole, the stream ends with the error and no [DONE].
+    if (!(await pause(delayMs, signal)) || res.destroyed) return;
+    res.end(`data: ${JSON.stringify(cut.errorEvent)}\n\n`);
+    return;
+  }
+  if (cut) {
     // No [DONE]: the client sees the connection break mid-stream.
     await pause(delayMs, signal);
     res.destroy();

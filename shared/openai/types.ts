@@ -99,3 +99,15 @@ export interface ChatCompletionChunk {
 export interface ApiErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
+
+/**
+ * What a gateway (LiteLLM, for one) streams when its upstream fails mid-answer: one last SSE
+ * event with an error object and no `choices`, and no `data: [DONE]` after it. `type` may be
+ * null and `code` a status as a string ("500").
+ */
+export interface StreamErrorEvent {
+  error: { message: string; type?: string | null; param?: string | null; code?: string | number | null };
+}
+
+/** One event of a streamed answer: a chunk of it, or the error that ends it. */
+export type ChatCompletionStreamEvent = ChatCompletionChunk | StreamErrorEvent;

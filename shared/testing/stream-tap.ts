@@ -3,12 +3,15 @@
 // it was handed over, how the stream ended). Lesson 8's checks compare the LLM spans with it,
 // so they hold for any correct way of reading the stream, and with any stream style.
 import type { ModelConnection } from "../chatbot/connect-model.ts";
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage, FinishReason, ToolCall, Usage } from "../openai/types.ts";
+import { isStreamError } from "../chatbot/model-errors.ts";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage, FinishReason, StreamErrorEvent, ToolCall, Usage } from "../openai/types.ts";
 
 /** One streamed model call, as the chatbot saw it. */
 export interface TappedStream {
   request: ChatCompletionRequest;
   chunks: ChatCompletionChunk[];
+  /** the provider's error event, when the stream ended with one (a gateway whose upstream failed); not among `chunks` */
+  errorEvent?: StreamErrorEvent;
   /** When each chunk was handed to the chatbot: performance.now() (see SpanChecks.onPerformanceClock). */
   chunkTimes: number[];
   /** "done": read to the end; "stopped": the chatbot stopped reading (return() or an abort); "failed": the stream threw */
@@ -41,10 +44,13 @@ export function tapStreams(model: ModelConnection): StreamTap {
         tap.streams.push(stream);
         options?.signal?.addEventListener("abort", () => (stream.chunksAtAbort ??= stream.chunks.length), { once: true });
         try {
-          for await (const chunk of model.streamChatCompletion(request, options)) {
-            stream.chunks.push(structuredClone(chunk));
-            stream.chunkTimes.push(performance.now());
-            yield chunk;
+          for await (const event of model.streamChatCompletion(request, options)) {
+            if (isStreamError(event)) stream.errorEvent = structuredClone(event);
+            else {
+              stream.chunks.push(structuredClone(event));
+              stream.chunkTimes.push(performance.now());
+            }
+            yield event;
           }
           stream.ending = "done";
         } catch (error) {

@@ -49,7 +49,9 @@ import {
   ModelConnectionCutError,
   ModelConnectionError,
   ModelResponseError,
+  ModelStreamError,
   ModelTimeoutError,
+  isStreamError,
 } from "../../shared/chatbot/model-errors.ts";
 import { findTool, toolDefinitions } from "../../shared/chatbot/tools.ts";
 import { isRunDirectly } from "../../shared/lesson-runner/run-lesson.ts";
@@ -220,6 +222,10 @@ async function callModel(model: ModelConnection, messages: ChatMessage[], { onTe
       let firstToken = true;
       try {
         for await (const chunk of model.streamChatCompletion(request, { signal })) {
+          // A gateway whose upstream failed mid-answer sends one last event instead of the rest:
+          // an error object with no choices (and no [DONE] after it). The answer ends there, a
+          // failure in the provider's own words: the catch below records it.
+          if (isStreamError(chunk)) throw new ModelStreamError(chunk);
           answer.model = chunk.model;
           // The usage chunk comes last, and often with no choices at all (or one with an empty
           // delta): read it before looking at the choices, or the token counts are lost.
@@ -417,6 +423,8 @@ function explainModelFailure(error: unknown): string {
   if (error instanceof ModelTimeoutError) return "The model took too long to answer. Please try again.";
   if (error instanceof ModelResponseError) return "The model sent an answer I could not read. Please try again.";
   // Reached, then cut off mid-answer: not the same as never reached.
+  // The provider (a gateway, say) ended the stream with an error event: its own words say why.
+  if (error instanceof ModelStreamError) return `The model's provider cut the answer off with an error (${error.providerMessage}). Please try again.`;
   if (error instanceof ModelConnectionCutError) return "The model's answer was cut off. Please try again.";
   if (error instanceof ModelConnectionError) return "I could not reach the model. Please check that it is running.";
   return `Something went wrong while asking the model: ${errorMessage(error)}`;
