@@ -10,7 +10,7 @@ import { checkFailedModelCall, checkFailedTool, checkFailuresRecorded } from "..
 import { checkLlmSpans } from "../../shared/testing/taught/llm-spans.ts";
 import { checkMessages } from "../../shared/testing/taught/messages.ts";
 import { checkHistorySent, checkMetadataAndTags, checkSessionOnEverySpan, checkSessionOnRoots, checkTurnTraces, type SessionExpectation, type SessionTurn } from "../../shared/testing/taught/sessions.ts";
-import { streamedCalls } from "../../shared/testing/taught/streaming.ts";
+import { checkToldProviderCutOff, streamedCalls } from "../../shared/testing/taught/streaming.ts";
 import { checkTools } from "../../shared/testing/taught/tools.ts";
 import { tracerSetupChecks } from "../../shared/testing/taught/tracer-setup.ts";
 
@@ -170,6 +170,14 @@ describe("lesson 8: the answer streams, and the LLM span stays right", () => {
       got: turn!.reply,
       hint: 4,
     });
+  });
+
+  it("a stream the provider ends with an error event (no choices, no [DONE]): ERROR in the provider's words, what arrived kept, the user told", async () => {
+    const outcome = await converse(["Hello! [[fault:stream-error]]"]);
+    threw(outcome);
+    const [turn] = outcome.turns;
+    checkTurn(turnTraces()[0]!, turn!, outcome, "ERROR");
+    checkToldProviderCutOff(checks(), turn!.reply, outcome.tap);
   });
 
   it("an error before the first chunk (HTTP 500): ERROR with the exception, the span ended, a useful reply", async () => {

@@ -22,7 +22,7 @@ import {
   type SpanIdentity,
 } from "../../shared/testing/taught/http-boundary.ts";
 import { checkLlmSpans } from "../../shared/testing/taught/llm-spans.ts";
-import { streamedCalls } from "../../shared/testing/taught/streaming.ts";
+import { checkToldProviderCutOff, streamedCalls } from "../../shared/testing/taught/streaming.ts";
 import { tapStreams, type StreamTap } from "../../shared/testing/stream-tap.ts";
 import { checkMessages } from "../../shared/testing/taught/messages.ts";
 import {
@@ -265,6 +265,12 @@ describe("still true from lessons 1 to 8", () => {
     const { calls } = checkEarlierLessons(turnTraces()[0]!, turn!, outcome, "ERROR");
     checkFailedModelCall(turnTraces()[0]!, calls, /ModelConnectionCutError/);
     checks().that(/cut off/i.test(turn!.reply), { headline: "The user is not told that the answer was cut off.", expected: "a reply saying the answer was cut off", got: turn!.reply });
+  });
+
+  it("lesson 8: a stream the provider ends with an error event is an ERROR in the provider's words, and the user is told", async () => {
+    const outcome = await converse(["Hello! [[fault:stream-error]]"]);
+    checkEarlierLessons(turnTraces()[0]!, outcome.turns[0]!, outcome, "ERROR");
+    checkToldProviderCutOff(checks(), outcome.turns[0]!.reply, outcome.tap);
   });
 
   it("lessons 6 and 7: a failing tool and then a failing model are recorded, the chatbot still answers, and the failed turn names its session", async () => {

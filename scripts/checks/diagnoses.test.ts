@@ -55,6 +55,9 @@ const DIAGNOSES = {
   extractIntoActive: /extract the caller's context into ROOT_CONTEXT, not context\.active\(\)/,
   baggageNotRead: /the server did not take the session id from the baggage header/,
   sessionInvented: /none was sent, so leave it out/,
+  errorEventAsChunk: /the provider's error event was read as a chunk of the answer/,
+  errorEventSkipped: /the provider's error event was skipped like a chunk without a choice/,
+  errorEventNotModelStreamError: /the error thrown for the error event is not a ModelStreamError/,
   badRequestAsError: /a 400 is the caller's mistake, not a failure of the server/,
 } as const;
 type Diagnosis = keyof typeof DIAGNOSES;
@@ -223,6 +226,24 @@ const MISTAKES: Record<string, Mistake> = {
     file: "chatbot.ts",
     edits: [["    stream: true,\n    // Without this", "    // Without this"]],
     says: "noStreamTrue",
+  },
+  "lesson 8: every event read as a chunk (the provider's error event has no choices)": {
+    lesson: 8,
+    file: "chatbot.ts",
+    edits: [["          if (isStreamError(chunk)) throw new ModelStreamError(chunk);\n", ""]],
+    says: "errorEventAsChunk",
+  },
+  "lesson 8: the provider's error event skipped like a chunk without a choice": {
+    lesson: 8,
+    file: "chatbot.ts",
+    edits: [["          if (isStreamError(chunk)) throw new ModelStreamError(chunk);\n", "          if (isStreamError(chunk)) continue;\n"]],
+    says: "errorEventSkipped",
+  },
+  "lesson 8: the provider's error event thrown as a plain Error": {
+    lesson: 8,
+    file: "chatbot.ts",
+    edits: [["          if (isStreamError(chunk)) throw new ModelStreamError(chunk);\n", "          if (isStreamError(chunk)) throw new Error(chunk.error.message);\n"]],
+    says: "errorEventNotModelStreamError",
   },
   "lesson 5: a TOOL span never ended": {
     lesson: 5,

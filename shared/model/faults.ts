@@ -162,7 +162,7 @@ export function serverError(): ApiError {
 export function upstreamStreamError(): StreamErrorEvent {
   return {
     error: {
-      message: "litellm.APIConnectionError: APIConnectionError: OpenAIException - Connection error. (the offline model's injected stream-error fault)",
+      message: "litellm.APIConnectionError: APIConnectionError: OpenAIException - Connection error. Injected by the offline model's stream-error fault.",
       type: null,
       param: null,
       code: "500",

@@ -19,7 +19,7 @@ import {
 } from "@arizeai/openinference-semantic-conventions";
 import { SpanStatusCode } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import type { ChatCompletionRequest } from "../../openai/types.ts";
+import type { ChatCompletionRequest, StreamErrorEvent } from "../../openai/types.ts";
 import { recordChecked } from "../checked-keys.ts";
 import type { SpanChecks } from "../span-checks.ts";
 import { asCompletion, assembleStream, type StreamTap, type TappedStream } from "../stream-tap.ts";
@@ -65,7 +65,8 @@ export function streamedCalls(lessonChecks: SpanChecks, tap: StreamTap): (span: 
       checkFinished(checks, span, stream);
       return { span, request, response: asCompletion(stream) };
     }
-    if (stream.ending === "stopped") checkStopped(checks, span);
+    if (stream.errorEvent) checkProviderError(checks, span, stream.errorEvent);
+    else if (stream.ending === "stopped") checkStopped(checks, span);
     else {
       checks.status(span, "ERROR", { hint: 4 });
       checks.exceptionEvent(span, undefined, { hint: 4 });
@@ -266,6 +267,44 @@ export function checkFirstTokenEvent(checks: SpanChecks, span: ReadableSpan, str
           : "the event is added before the stream is read: add it inside the for await loop, at the first piece."
         : "the event is added late (after the loop?): add it inside the loop, when the first piece arrives.",
   });
+}
+
+/**
+ * The stream ended with the provider's error event (a gateway whose upstream failed): a failure,
+ * recorded in the provider's own words, not a TypeError from reading choices it does not have,
+ * nor a "cut off" from reading past it.
+ */
+function checkProviderError(checks: SpanChecks, span: ReadableSpan, event: StreamErrorEvent): void {
+  const providerWords = String(event.error.message);
+  const recorded = span.events.filter((each) => each.name === "exception").map((each) => ({ type: String(each.attributes?.["exception.type"]), message: String(each.attributes?.["exception.message"]) }));
+  const readAsChunk = recorded.find((each) => each.type === "TypeError");
+  const readPastIt = recorded.find((each) => each.type === "ModelConnectionCutError");
+  const mistake = readAsChunk
+    ? `the provider's error event was read as a chunk of the answer: it has no choices, so reading chunk.choices[0] threw "${readAsChunk.message}" and the provider's words are lost. Not every event is a chunk: when isStreamError(chunk), throw new ModelStreamError(chunk) before reading its choices.`
+    : readPastIt
+      ? "the provider's error event was skipped like a chunk without a choice, and the stream then ended without [DONE], so the span says the connection was cut: the provider's words are lost. When isStreamError(chunk), throw new ModelStreamError(chunk)."
+      : span.status.code !== SpanStatusCode.ERROR
+        ? "the provider's error event ended the stream, and that is a failure, not the end of the answer: throw new ModelStreamError(chunk) when isStreamError(chunk), so that the catch records it."
+        : undefined;
+  checks.status(span, "ERROR", { hint: 4, mistake });
+  checks.exceptionEvent(span, new RegExp(escapeRegExp(providerWords.slice(0, 80))), { hint: 4, mistake: mistake ?? "the exception recorded should carry the provider's own words (chunk.error.message): new ModelStreamError(chunk) does." });
+}
+
+/** The turn's reply tells the user the provider cut the answer off, in the provider's words. */
+export function checkToldProviderCutOff(lessonChecks: SpanChecks, reply: string, tap: StreamTap): void {
+  const checks = lessonChecks.taughtIn(8);
+  const providerWords = String(tap.streams.find((stream) => stream.errorEvent)?.errorEvent?.error.message);
+  checks.that(/cut (the answer )?off/i.test(reply) && reply.includes(providerWords), {
+    headline: "The user is not told that the provider cut the answer off, and why.",
+    expected: `a reply saying the provider cut the answer off, with its words: ${JSON.stringify(providerWords)}`,
+    got: reply,
+    hint: 4,
+    mistake: /Something went wrong/.test(reply) ? "the error thrown for the error event is not a ModelStreamError, so explainModelFailure does not know it: throw new ModelStreamError(chunk)." : undefined,
+  });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function checkStopped(checks: SpanChecks, span: ReadableSpan): void {
