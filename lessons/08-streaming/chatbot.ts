@@ -399,7 +399,7 @@ function explainModelFailure(error: unknown): string {
   if (error instanceof ModelResponseError) return "The model sent an answer I could not read. Please try again.";
   // Reached, then cut off mid-answer: not the same as never reached.
   // The provider (a gateway, say) ended the stream with an error event: its own words say why.
-  if (error instanceof ModelStreamError) return `The model's provider cut the answer off with an error (${error.providerMessage}). Please try again.`;
+  if (error instanceof ModelStreamError) return `The model's provider cut the answer off; please try again. It said: ${error.providerMessage}`;
   if (error instanceof ModelConnectionCutError) return "The model's answer was cut off. Please try again.";
   if (error instanceof ModelConnectionError) return "I could not reach the model. Please check that it is running.";
   return `Something went wrong while asking the model: ${errorMessage(error)}`;

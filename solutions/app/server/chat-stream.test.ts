@@ -9,6 +9,7 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { connectModel, type ModelConnection } from "../../../shared/chatbot/connect-model.ts";
+import { isStreamError } from "../../../shared/chatbot/model-errors.ts";
 import type { SpanCapture } from "../../../shared/testing/capture-spans.ts";
 import { SpanChecks } from "../../../shared/testing/span-checks.ts";
 import { tapStreams, type StreamTap } from "../../../shared/testing/stream-tap.ts";
@@ -45,7 +46,7 @@ function holdable(model: ModelConnection) {
     async *streamChatCompletion(request, options) {
       for await (const chunk of model.streamChatCompletion(request, options)) {
         yield chunk;
-        if (holdNext && chunk.choices[0]?.delta.content) {
+        if (holdNext && !isStreamError(chunk) && chunk.choices[0]?.delta.content) {
           holdNext();
           holdNext = undefined;
           const signal = options?.signal;

@@ -9,7 +9,8 @@
 //
 // - streamChatTurn is the same turn streamed (POST /api/chat/stream): its model calls are traced
 //   as lesson 8's solution traces them (span open until the stream ends, the answer assembled
-//   from the chunks, usage from the last one, a first-token event, a stop that is no error).
+//   from the chunks, usage from the last one, a first-token event, a stop that is no error, a
+//   provider's error event that ends the stream as a failure in its own words).
 //
 //   chat_turn (CHAIN)
 //   ├─ ChatCompletion (LLM)        the model asks for tools
@@ -49,6 +50,7 @@ import {
 import type { ModelConnection } from "../../../shared/chatbot/connect-model.ts";
 import type { Attributes, Span } from "@opentelemetry/api";
 import type { ChatCompletion, ChatCompletionRequest, ChatMessage, FinishReason, ToolCall, Usage } from "../../../shared/openai/types.ts";
+import { ModelStreamError, isStreamError } from "../../../shared/chatbot/model-errors.ts";
 import { findTool, toolDefinitions } from "../../../shared/chatbot/tools.ts";
 import type { ConversationMessage } from "../api.ts";
 import { TurnCancelledError } from "./cancellation.ts";
@@ -313,6 +315,10 @@ async function streamModel(
       let firstToken = true;
       try {
         for await (const chunk of model.streamChatCompletion(request, { timeoutMs, signal })) {
+          // A gateway whose upstream failed mid-answer (LiteLLM, say) sends one last event instead
+          // of the rest: an error object with no choices, and no [DONE]. The answer ends there, a
+          // failure in the provider's own words: the catch records it, with what had arrived.
+          if (isStreamError(chunk)) throw new ModelStreamError(chunk);
           answer.model = chunk.model;
           // The usage chunk comes last, often with no choices at all: read it before the choices.
           if (chunk.usage) answer.usage = chunk.usage;

@@ -2,6 +2,7 @@
 // was wrong with the request (or that the server failed) and never carries a stack trace.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { SpanStatusCode } from "@opentelemetry/api";
+import { recordedIds } from "./http-span.ts";
 
 /** What the client is told of a bug (a 500, or an error event mid-stream): the details are in the log and the trace. */
 export const INTERNAL_ERROR_MESSAGE = "Something went wrong in the app while answering; the server's log has the details.";
@@ -22,6 +23,10 @@ export function sendErrorsAsJson(app: FastifyInstance, { log = console.error }: 
       log(`${request.method} ${request.url} failed: ${error.stack ?? error.message}`);
       request.serverSpan?.span.recordException(error);
       request.serverSpan?.span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      // A traced request (a chat turn) that failed unexpectedly still names its trace, where
+      // the exception is: every failed turn's answer has its traceId, as the model failures' do.
+      const { traceId } = recordedIds(request.serverSpan?.span);
+      if (traceId) return reply.code(statusCode).send({ error: message, traceId });
     }
     return reply.code(statusCode).send({ error: message });
   });

@@ -11,7 +11,7 @@
 //   in http.request.body.size / http.response.body.size.
 // Fastify runs hooks and the handler in separate async steps, so the span's context is kept on
 // the request and the handler re-enters it with `context.with(requestContext(request), ...)`.
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from "@opentelemetry/api";
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Context, type Span } from "@opentelemetry/api";
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { MimeType, OpenInferenceSpanKind, SemanticConventions } from "@arizeai/openinference-semantic-conventions";
 import {
@@ -179,6 +179,16 @@ function errorText(answer: unknown): string | undefined {
 function requestBodySize(contentLength: string | undefined): Record<string, number> {
   const size = Number(contentLength);
   return contentLength !== undefined && Number.isSafeInteger(size) && size >= 0 ? { [ATTR_HTTP_REQUEST_BODY_SIZE]: size } : {};
+}
+
+/**
+ * The SERVER span's trace and span id when the span is recorded and sampled (exported); {}
+ * otherwise: a trace link or feedback on a span that was never recorded would point at nothing.
+ */
+export function recordedIds(span: Span | undefined): { traceId?: string; spanId?: string } {
+  if (!span?.isRecording()) return {};
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return (traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? { traceId, spanId } : {};
 }
 
 /** The context to run a request's work in: its server span is the active span there. */

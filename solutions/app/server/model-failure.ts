@@ -6,6 +6,7 @@ import {
   ModelConnectionCutError,
   ModelConnectionError,
   ModelResponseError,
+  ModelStreamError,
   ModelTimeoutError,
 } from "../../../shared/chatbot/model-errors.ts";
 
@@ -44,6 +45,12 @@ export function modelFailure(error: unknown): ModelFailure | undefined {
   if (error instanceof ModelResponseError) {
     return { statusCode: 502, message: "The model sent an answer that could not be read. Please try again." };
   }
+  // The provider (a gateway whose upstream failed) ended the stream with an error event: its own
+  // words are the reason, so the user gets them (their first line), as for a rejected request.
+  if (error instanceof ModelStreamError) {
+    const detail = shortDetail(error.providerMessage);
+    return { statusCode: 502, message: `The model's provider cut the answer off with an error${detail ? `: ${sentence(detail)}` : "."} Please try again.` };
+  }
   // Reached, then cut off: not "could not be reached".
   if (error instanceof ModelConnectionCutError) {
     return { statusCode: 502, message: "The connection to the model was cut off before its answer was complete. Please try again." };
@@ -58,6 +65,11 @@ export function modelFailure(error: unknown): ModelFailure | undefined {
 export function shortDetail(text: string): string {
   const firstLine = (text.split(/\r?\n/).find((line) => line.trim() !== "") ?? "").trim().replace(/^(error:?\s*)?HTTP \d{3}:?\s*/i, "");
   return firstLine.length > PROVIDER_DETAIL_MAX ? `${firstLine.slice(0, PROVIDER_DETAIL_MAX - 3)}...` : firstLine;
+}
+
+/** The text with a full stop at its end, unless it ends a sentence already. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
 /** A one-line status message for a span (the exception event keeps the full text). */

@@ -2,7 +2,7 @@
 // POST /api/chat/stream: the same, the answer streamed as server-sent events.
 import { randomUUID } from "node:crypto";
 import { PassThrough } from "node:stream";
-import { context, propagation, TraceFlags, type Context, type Span } from "@opentelemetry/api";
+import { context, propagation, type Context } from "@opentelemetry/api";
 import { setSession } from "@arizeai/openinference-core";
 import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -11,7 +11,7 @@ import type { ChatRequest, ChatResponse, ChatStreamEvent, ConversationMessage, E
 import { clientHangUpSignal, TurnCancelledError } from "../cancellation.ts";
 import { chatTurn, streamChatTurn } from "../chatbot.ts";
 import { INTERNAL_ERROR_MESSAGE } from "../error-responses.ts";
-import { recordStreamedAnswer, requestContext, type ExchangeText } from "../http-span.ts";
+import { recordedIds, recordStreamedAnswer, requestContext, type ExchangeText } from "../http-span.ts";
 import { DEFAULT_MAX_CONCURRENT_TURNS, MAX_CONVERSATION_BYTES, MAX_MESSAGE_LENGTH, MAX_MESSAGES } from "../limits.ts";
 import { modelFailure } from "../model-failure.ts";
 
@@ -129,7 +129,7 @@ export function chatRoute(app: FastifyInstance, { model, modelTimeoutMs, stoppin
       // (After a hang-up nobody reads this answer; when the app is stopping, the client does.)
       if (error instanceof TurnCancelledError) return reply.code(503).send({ error: error.message, traceId: turn.ids.traceId });
       const failure = modelFailure(error);
-      if (!failure) throw error;
+      if (!failure) throw error; // a bug: the error handler's 500, with the trace id (error-responses.ts)
       return reply.code(failure.statusCode).send({ error: failure.message, traceId: turn.ids.traceId });
     } finally {
       turnsInProgress -= 1;
@@ -172,7 +172,7 @@ export function chatRoute(app: FastifyInstance, { model, modelTimeoutMs, stoppin
     } catch (error) {
       const failure = error instanceof TurnCancelledError ? { statusCode: 503, message: error.message } : modelFailure(error);
       if (!events) {
-        if (!failure) throw error; // a bug: the error handler's 500
+        if (!failure) throw error; // a bug: the error handler's 500, with the trace id (error-responses.ts)
         return reply.code(failure.statusCode).send({ error: failure.message, traceId: turn.ids.traceId });
       }
       if (!failure) {
@@ -205,11 +205,4 @@ function refuse(reply: FastifyReply, { statusCode, error, retryAfter }: Refusal)
 function sessionIdFromBaggage(requestContext: Context): string | undefined {
   const value = propagation.getBaggage(requestContext)?.getEntry(SemanticConventions.SESSION_ID)?.value;
   return value !== undefined && SESSION_ID_PATTERN.test(value) && value.length <= SESSION_ID_MAX_LENGTH ? value : undefined;
-}
-
-/** The server span's trace and span id when the span is recorded and sampled (exported); {} otherwise. */
-function recordedIds(span: Span | undefined): { traceId?: string; spanId?: string } {
-  if (!span?.isRecording()) return {};
-  const { traceId, spanId, traceFlags } = span.spanContext();
-  return (traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? { traceId, spanId } : {};
 }
