@@ -3,14 +3,14 @@
 // The lesson tests load it when SOURCE_VARIABLE names that folder (shared/lessons/check-contract.ts).
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { projectRoot } from "../../shared/lessons/catalog.ts";
+import { lessonDir, projectRoot } from "../../shared/lessons/catalog.ts";
 
 /** Writes `<sourceDir>/<slug>/`: the solution's files, `replaced` instead of its namesake. */
 export function writeLessonCopy(sourceDir: string, slug: string, replaced?: { file: string; text: string }, root = projectRoot): void {
-  const target = path.join(sourceDir, slug);
+  const target = lessonDir({ slug }, sourceDir);
   rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
-  const solution = path.join(root, "solutions", slug);
+  const solution = lessonDir({ slug }, "solutions", root);
   // The copy may sit deeper than solutions/<slug>/: its relative imports of shared/ are re-aimed.
   const up = path.relative(target, root).split(path.sep).join("/");
   for (const file of readdirSync(solution)) {

@@ -11,7 +11,7 @@ import path from "node:path";
 import type { TestError } from "vitest";
 import type { Vitest } from "vitest/node";
 import type { PrewarmedForks, PrewarmStats } from "./prewarmed-forks.ts";
-import { projectRoot, type Lesson } from "../../shared/lessons/catalog.ts";
+import { lessonFile, lessonPath, projectRoot, sourceFolder, type Lesson } from "../../shared/lessons/catalog.ts";
 import { lessonSourceDir, lessonSuiteEnv, type LessonSource } from "../../shared/lessons/check-contract.ts";
 
 export interface CheckedTest {
@@ -94,20 +94,20 @@ export class WarmLessonRunner {
 
   async check(lessons: Lesson[]): Promise<LessonCheck[]> {
     // A deleted test file is the workbook's file, not the learner's code: say so, and how to get it back.
-    const missing = lessons.filter((lesson) => !existsSync(path.join(this.root, "lessons", lesson.slug, lesson.test)));
+    const missing = lessons.filter((lesson) => !existsSync(lessonFile(lesson, "lessons", lesson.test, this.root)));
     if (missing.length > 0) {
       const present = await this.check(lessons.filter((lesson) => !missing.includes(lesson)));
       return lessons.map((lesson) => present.find((check) => check.lesson === lesson) ?? missingTestFile(lesson));
     }
     if (lessons.length === 0) return [];
     const vitest = await this.warmUp();
-    const files = lessons.map((lesson) => path.join(this.root, "lessons", lesson.slug, lesson.test));
+    const files = lessons.map((lesson) => lessonFile(lesson, "lessons", lesson.test, this.root));
     // Forget cached transforms: the learner's files changed since the last run. Every file under
     // lessons/, not only the lesson's own: chatbot.ts imports its folder's tracing.ts, which the
     // learner may edit too (and a lesson may import another's), and vite's watcher is off.
     for (const file of lessonSources(this.root)) vitest.invalidateFile(file);
     const sourceDir = lessonSourceDir(this.root);
-    if (!sourceDir.startsWith(path.join(this.root, "lessons"))) for (const file of sourceFilesUnder(sourceDir)) vitest.invalidateFile(file);
+    if (!sourceDir.startsWith(sourceFolder("lessons", this.root))) for (const file of sourceFilesUnder(sourceDir)) vitest.invalidateFile(file);
     const project = vitest.getRootProject();
     const run = vitest.runTestSpecifications(files.map((file) => project.createSpecification(file)));
     let timer: NodeJS.Timeout | undefined;
@@ -175,7 +175,7 @@ export class WarmLessonRunner {
 
 /** The source files under lessons/ (learners edit them; the CLI watches only the current lesson's). */
 function lessonSources(root: string): string[] {
-  return sourceFilesUnder(path.join(root, "lessons"));
+  return sourceFilesUnder(sourceFolder("lessons", root));
 }
 
 function sourceFilesUnder(folder: string): string[] {
@@ -203,7 +203,7 @@ function ownTestWorkers(): number[] {
 }
 
 function missingTestFile(lesson: Lesson): LessonCheck {
-  const relative = path.join("lessons", lesson.slug, lesson.test);
+  const relative = lessonPath(lesson, "lessons", lesson.test);
   const message = `the lesson's test file ${relative} is missing: restore it with git checkout -- ${relative}`;
   return { lesson, passed: false, fileErrors: [{ message, name: "Error" } satisfies TestError], tests: [] };
 }

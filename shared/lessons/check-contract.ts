@@ -3,7 +3,9 @@
 // else ties them together, so a rename here is a rename everywhere.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadCatalog, projectRoot, type Lesson } from "./catalog.ts";
+import { lessonPath, loadCatalog, projectRoot, sourceFolder, type Lesson, type LessonSource } from "./catalog.ts";
+
+export type { LessonSource };
 
 /** Set to `SUITE_LESSONS` by the runner: vitest.config.ts then includes lessons' tests only. */
 export const SUITE_VARIABLE = "WORKBOOK_SUITE";
@@ -14,14 +16,12 @@ export const SUITE_LESSONS = "lessons";
  * the absolute path of a folder laid out like them (the mutation check's altered copies).
  */
 export const SOURCE_VARIABLE = "WORKBOOK_SOURCE";
-export type LessonSource = "lessons" | "solutions" | (string & {});
 
 /** The folder that holds the lesson folders the tests load. */
 export function lessonSourceDir(root = projectRoot, env: NodeJS.ProcessEnv = process.env): string {
   const source = env[SOURCE_VARIABLE];
-  if (source === "solutions") return path.join(root, "solutions");
-  if (source && path.isAbsolute(source)) return source;
-  return path.join(root, "lessons");
+  if (source === "solutions" || (source && path.isAbsolute(source))) return sourceFolder(source, root);
+  return sourceFolder("lessons", root);
 }
 
 /** The environment a lesson-test run needs (the worker processes inherit it). */
@@ -54,6 +54,33 @@ export function isOwnLessonGroup(lesson: Pick<Lesson, "number">, groupTitle: str
   return groupTitle?.startsWith(`lesson ${lesson.number}:`) ?? false;
 }
 
+/** The titles of a lesson test file's describe blocks, from lessons/lessons.json. */
+export interface LessonGroupTitles {
+  /** a block of the lesson's own tests: "lesson 8: <subject>" */
+  own(subject: string): string;
+  /** the block of checks of what the earlier lessons taught: "still true from lessons 1 to 7" */
+  stillTrue(): string;
+}
+
+/**
+ * What a lesson test file titles its blocks with, so that no test file writes its own number:
+ *   const titles = lessonGroupTitles(harness.lesson);
+ *   describe(titles.own("one chat turn is one CHAIN span"), () => { ... });
+ *   describe(titles.stillTrue(), () => { ... });
+ */
+export function lessonGroupTitles(lesson: Pick<Lesson, "number" | "slug">, lessons = loadCatalog()): LessonGroupTitles {
+  return {
+    own: (subject) => lessonGroupTitle(lesson, subject),
+    stillTrue() {
+      const earlier = lessons.filter((each) => each.number < lesson.number).map((each) => each.number);
+      if (earlier.length === 0) throw new Error(`${lesson.slug} is the first lesson: there is nothing earlier to still be true.`);
+      const [first, last] = [earlier[0]!, earlier.at(-1)!];
+      if (earlier.length === 1) return `still true from lesson ${first}`;
+      return earlier.length === 2 ? `still true from lessons ${first} and ${last}` : `still true from lessons ${first} to ${last}`;
+    },
+  };
+}
+
 /** The lesson a test file belongs to, from lessons/lessons.json (the one list of lessons). */
 export function lessonOfTestFile(testFileUrl: string, root = projectRoot): Lesson {
   const slug = path.basename(path.dirname(fileURLToPath(testFileUrl)));
@@ -64,6 +91,6 @@ export function lessonOfTestFile(testFileUrl: string, root = projectRoot): Lesso
 
 /** Where a failure points the learner: a hint of a lesson's README (the CLI adds how to open it). */
 export function hintReference(lesson: Pick<Lesson, "number" | "slug">, hint?: number): string {
-  const readme = `lessons/${lesson.slug}/README.md`;
+  const readme = lessonPath(lesson, "lessons", "README.md");
   return hint === undefined ? readme : `hint ${hint} of lesson ${lesson.number}, in ${readme}`;
 }

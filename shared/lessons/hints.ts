@@ -1,11 +1,10 @@
 // Hints live in each lesson's README under "## Hints", one "### Hint N" heading each,
 // from a nudge to nearly the answer. This reads them back for the CLI and failure messages.
 import { readFileSync } from "node:fs";
-import path from "node:path";
-import { lessonDir, type Lesson } from "./catalog.ts";
+import { lessonFile, type Lesson } from "./catalog.ts";
 
 export function readHints(lesson: Lesson, root?: string): string[] {
-  const readme = readFileSync(path.join(lessonDir(lesson, "lessons", root), "README.md"), "utf8");
+  const readme = readFileSync(lessonFile(lesson, "lessons", "README.md", root), "utf8");
   return parseHints(readme);
 }
 
