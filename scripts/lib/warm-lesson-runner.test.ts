@@ -3,9 +3,8 @@
 // packages preloaded. A verdict must still depend on the lesson file as saved and nothing
 // else: these checks all go through ONE runner, on a copy of the workbook.
 import { readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findLesson, loadCatalog, type Lesson } from "../../shared/lessons/catalog.ts";
+import { lessonFile, lessonNamed, loadCatalog, type Lesson } from "../../shared/lessons/catalog.ts";
 import { copyWorkbook, type RepoCopy } from "./repo-copy.ts";
 import { WarmLessonRunner, type LessonCheck } from "./warm-lesson-runner.ts";
 
@@ -23,85 +22,97 @@ afterAll(async () => {
   copy?.remove();
 });
 
-const lesson = (number: string) => findLesson(lessons, number)!;
-const lessonFile = (number: string) => path.join(copy.root, "lessons", lesson(number).slug, lesson(number).files[0]!);
-const solutionText = (number: string) => readFileSync(path.join(copy.root, "solutions", lesson(number).slug, lesson(number).files[0]!), "utf8");
-const save = (number: string, text: string) => writeFileSync(lessonFile(number), text);
-const check = async (number: string): Promise<LessonCheck> => (await runner.check([lesson(number)]))[0]!;
+/** A lesson's files as the learner edits them, by file name. */
+type Texts = Record<string, string>;
+const lesson = (name: string) => lessonNamed(name, lessons);
+const readTexts = (name: string, source: "lessons" | "solutions"): Texts =>
+  Object.fromEntries(lesson(name).files.map((file) => [file, readFileSync(lessonFile(lesson(name), source, file, copy.root), "utf8")]));
+const starterTexts = (name: string) => readTexts(name, "lessons");
+const solutionTexts = (name: string) => readTexts(name, "solutions");
+/** The solution with `extra` appended to the first file the lesson edits. */
+const solutionWith = (name: string, extra: string): Texts => {
+  const texts = solutionTexts(name);
+  const first = lesson(name).files[0]!;
+  return { ...texts, [first]: `${texts[first]}\n${extra}\n` };
+};
+const save = (name: string, texts: Texts) => {
+  for (const [file, text] of Object.entries(texts)) writeFileSync(lessonFile(lesson(name), "lessons", file, copy.root), text);
+};
+const check = async (name: string): Promise<LessonCheck> => (await runner.check([lesson(name)]))[0]!;
 const failedTitles = (result: LessonCheck) => result.tests.filter((test) => !test.passed).map((test) => test.title);
 
 describe("one warm runner, many saves", { timeout: 120_000 }, () => {
-  for (const number of ["2", "1", "6"]) {
-    it(`lesson ${number}: the starter fails, the solution passes, the starter fails again`, async () => {
-      const starter = readFileSync(lessonFile(number), "utf8");
-      const before = await check(number);
+  for (const name of ["first-span", "tracer-setup", "errors"]) {
+    it(`${name}: the starter fails, the solution passes, the starter fails again`, async () => {
+      const starter = starterTexts(name);
+      const before = await check(name);
       expect(before.passed).toBe(false);
       expect(failedTitles(before).length).toBeGreaterThan(0);
 
-      save(number, solutionText(number));
-      const solved = await check(number);
+      save(name, solutionTexts(name));
+      const solved = await check(name);
       expect(solved.fileErrors).toEqual([]);
       expect(failedTitles(solved)).toEqual([]);
       expect(solved.passed).toBe(true);
 
-      save(number, starter);
-      const again = await check(number);
+      save(name, starter);
+      const again = await check(name);
       expect(again.passed).toBe(false);
       expect(failedTitles(again)).toEqual(failedTitles(before));
     });
   }
 
   it("a syntax error fails with the file's error, and the fixed file passes", async () => {
-    const starter = readFileSync(lessonFile("2"), "utf8");
-    save("2", `${solutionText("2")}\nexport function broken( {\n`);
-    const broken = await check("2");
+    const starter = starterTexts("first-span");
+    save("first-span", solutionWith("first-span", "export function broken( {"));
+    const broken = await check("first-span");
     expect(broken.passed).toBe(false);
     expect(broken.fileErrors.length).toBeGreaterThan(0);
 
-    save("2", solutionText("2"));
-    expect((await check("2")).passed).toBe(true);
-    save("2", starter);
+    save("first-span", solutionTexts("first-span"));
+    expect((await check("first-span")).passed).toBe(true);
+    save("first-span", starter);
   });
 
   it("an edit to the lesson folder's tracing.ts (imported by chatbot.ts) is seen by the next check", async () => {
-    const starter = readFileSync(lessonFile("2"), "utf8");
-    const tracingFile = path.join(copy.root, "lessons", lesson("2").slug, "tracing.ts");
+    const starter = starterTexts("first-span");
+    const tracingFile = lessonFile(lesson("first-span"), "lessons", "tracing.ts", copy.root);
     const tracing = readFileSync(tracingFile, "utf8");
-    save("2", solutionText("2"));
-    expect((await check("2")).passed).toBe(true);
+    save("first-span", solutionTexts("first-span"));
+    expect((await check("first-span")).passed).toBe(true);
     writeFileSync(tracingFile, `${tracing}\nthrow new Error("a broken tracing.ts");\n`);
-    const broken = await check("2");
+    const broken = await check("first-span");
     expect(broken.passed).toBe(false);
     expect(broken.fileErrors.map((error) => error.message).join("\n")).toContain("a broken tracing.ts");
     writeFileSync(tracingFile, tracing);
-    expect((await check("2")).passed).toBe(true);
-    save("2", starter);
+    expect((await check("first-span")).passed).toBe(true);
+    save("first-span", starter);
   });
 
   it("each check starts in a fresh process: globals set by one check are gone in the next", async () => {
-    const starter = readFileSync(lessonFile("2"), "utf8");
+    const starter = starterTexts("first-span");
     const marker = [
       `if ("WORKBOOK_WORKER_PRELOAD" in process.env) throw new Error("the preload list is visible to the lesson");`,
       `if ((globalThis as Record<string, unknown>).__earlierCheck) throw new Error("a global from an earlier check leaked into this one");`,
       `(globalThis as Record<string, unknown>).__earlierCheck = true;`,
     ].join("\n");
-    save("2", `${solutionText("2")}\n${marker}\n`);
-    expect((await check("2")).passed).toBe(true);
-    expect((await check("2")).passed).toBe(true);
-    save("2", starter);
+    save("first-span", solutionWith("first-span", marker));
+    expect((await check("first-span")).passed).toBe(true);
+    expect((await check("first-span")).passed).toBe(true);
+    save("first-span", starter);
   });
 
   it("a check that never finishes times out, and the next check still gets the right verdict", async () => {
-    const starter = readFileSync(lessonFile("2"), "utf8");
-    save("2", `${solutionText("2")}\nwhile (Date.now() > 0) {}\n`);
-    const hung = await check("2");
+    const starter = starterTexts("first-span");
+    save("first-span", solutionWith("first-span", "while (Date.now() > 0) {}"));
+    const hung = await check("first-span");
     expect(hung.passed).toBe(false);
     expect(hung.timedOutAfterMs).toBe(6_000);
 
-    save("2", solutionText("2"));
-    expect((await check("2")).passed).toBe(true);
-    save("2", starter);
-    expect((await check("2")).passed).toBe(false);
+    save("first-span", solutionTexts("first-span"));
+    expect((await check("first-span")).passed).toBe(true);
+    save("first-span", starter);
+    expect((await check("first-span")).passed).toBe(false);
   });
 
   it("ran the checks in pre-forked workers (all but the first, and the first after the timeout)", () => {

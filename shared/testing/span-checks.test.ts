@@ -43,6 +43,13 @@ describe("the span harness names the learner's mistakes", () => {
     expect(message).toContain("hint 3 of lesson 3, in lessons/03-llm-attributes/README.md");
   });
 
+  it("a check of what an earlier lesson taught, named without its number: says which lesson and points at its hints", () => {
+    const message = failureOf(() => checks.taughtIn("first-span").one({ kind: "CHAIN" }, "CHAIN span", { hint: 1 }));
+    expect(message).toMatch(/^Taught in lesson 2 \(The first span\): /);
+    expect(message).toContain("hint 1 of lesson 2, in lessons/02-first-span/README.md");
+    expect(checks.taughtIn("llm-attributes"), "this lesson's own checks stay as they are").toBe(checks);
+  });
+
   it("indices counted from 1: says indices start at 0, not that the key is wrong", () => {
     tracer.startSpan("ChatCompletion", { attributes: { [KIND]: "LLM", "llm.input_messages.1.message.role": "system", "llm.input_messages.2.message.role": "user" } }).end();
     const message = failureOf(() => checks.attribute(checks.one({ kind: "LLM" }, "LLM span"), "llm.input_messages.0.message.role", "system"));

@@ -4,7 +4,7 @@
 import { SpanKind, SpanStatusCode, type AttributeValue, type HrTime } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
-import { loadCatalog, type Lesson } from "../lessons/catalog.ts";
+import { lessonNamed, type Lesson } from "../lessons/catalog.ts";
 import { hintReference } from "../lessons/check-contract.ts";
 import type { SpanCapture } from "./capture-spans.ts";
 import { recordChecked } from "./checked-keys.ts";
@@ -71,18 +71,18 @@ export class SpanChecks {
     private readonly capture: SpanCapture,
     /** the lesson whose tests run these checks: failures point at its README's hints */
     private readonly lesson: Pick<Lesson, "number" | "slug">,
-    /** set on the view `taughtIn(n)` returns: failures say which earlier lesson taught the thing */
+    /** set on the view `taughtIn(name)` returns: failures say which earlier lesson taught the thing */
     private readonly teacher?: Pick<Lesson, "number" | "slug" | "title">,
   ) {}
 
   /**
-   * The same checks, for what an earlier lesson taught: a failure starts "Taught in lesson N"
-   * and points at that lesson's hints, so a learner who broke earlier work knows where to look.
+   * The same checks, for what an earlier lesson taught, named as in lessons.json without its
+   * number ("sessions"): a failure starts "Taught in lesson N" and points at that lesson's
+   * hints, so a learner who broke earlier work knows where to look.
    */
-  taughtIn(lessonNumber: number): SpanChecks {
-    if (lessonNumber >= this.lesson.number) return this;
-    const teacher = loadCatalog().find((each) => each.number === lessonNumber);
-    if (!teacher) throw new Error(`lesson ${lessonNumber} is not in lessons/lessons.json`);
+  taughtIn(lessonName: string): SpanChecks {
+    const teacher = lessonNamed(lessonName);
+    if (teacher.number >= this.lesson.number) return this;
     return new SpanChecks(this.capture, this.lesson, teacher);
   }
 

@@ -1,4 +1,4 @@
-// What lesson 2 taught, checked on any later lesson's trace: one chat turn is one ended CHAIN
+// What the first-span lesson taught, checked on any later lesson's trace: one chat turn is one ended CHAIN
 // span, the root of its trace, with the question and the reply as plain text and a status.
 import {
   INPUT_MIME_TYPE,
@@ -17,7 +17,7 @@ export interface TurnOutcome {
   question: string;
   /** what chatTurn returned */
   reply: string;
-  /** "failed": the model call failed and the reply is the apology (lesson 6) */
+  /** "failed": the model call failed and the reply is the apology (the errors lesson) */
   status?: "OK" | "ERROR";
 }
 
@@ -29,9 +29,9 @@ export interface ChainPlacement {
   under?: ReadableSpan;
 }
 
-/** The chat turn's CHAIN span, checked as lesson 2 taught; returned for further checks. */
+/** The chat turn's CHAIN span, checked as the first-span lesson taught; returned for further checks. */
 export function checkChainSpan(lessonChecks: SpanChecks, turn: TurnOutcome, { under }: ChainPlacement = {}): ReadableSpan {
-  const checks = lessonChecks.taughtIn(2);
+  const checks = lessonChecks.taughtIn("first-span");
   checkNothingLeftRunning(lessonChecks);
   const chain = checks.one({ kind: OpenInferenceSpanKind.CHAIN }, "CHAIN span for the chat turn", { hint: 1, hintIfNotEnded: 3 });
   if (under) checks.childOf(chain, under, { hint: 1 });
@@ -40,10 +40,10 @@ export function checkChainSpan(lessonChecks: SpanChecks, turn: TurnOutcome, { un
   checks.attribute(chain, INPUT_MIME_TYPE, MimeType.TEXT, { hint: 2 });
   checks.attribute(chain, OUTPUT_VALUE, turn.reply, { hint: 3 });
   checks.attribute(chain, OUTPUT_MIME_TYPE, MimeType.TEXT, { hint: 3 });
-  // A failed turn's ERROR status is lesson 6's; the OK of a turn that went well is lesson 2's.
+  // A failed turn's ERROR status is the errors lesson's; the OK of a turn that went well is the first-span lesson's.
   if ((turn.status ?? "OK") === "OK") checks.status(chain, "OK", { hint: 3 });
   else {
-    const failed = lessonChecks.taughtIn(6);
+    const failed = lessonChecks.taughtIn("errors");
     failed.status(chain, "ERROR", {
       hint: 2,
       mistake:
@@ -66,7 +66,7 @@ export function checkNothingLeftRunning(lessonChecks: SpanChecks): void {
   const late = lessonChecks.openAtReturn().filter((span) => ended.has(span));
   if (late.length === 0) return;
   const chain = late.find((span) => span.attributes[SemanticConventions.OPENINFERENCE_SPAN_KIND] === OpenInferenceSpanKind.CHAIN);
-  lessonChecks.taughtIn(2).fail({
+  lessonChecks.taughtIn("first-span").fail({
     headline: `${chain ? "chatTurn returned before its CHAIN span's work was done" : "The code returned before some of its spans' work was done"}: ${late.map((span) => `"${span.name}"`).join(", ")} ended only afterwards.`,
     expected: "every span ended by the time chatTurn's promise settles",
     got: `${late.length} span(s) still running when it returned`,
@@ -80,7 +80,7 @@ export function checkNothingLeftRunning(lessonChecks: SpanChecks): void {
 /** No span is left open: an open span is never exported. */
 export function checkAllEnded(lessonChecks: SpanChecks): void {
   const open = lessonChecks.unended();
-  lessonChecks.taughtIn(2).that(open.length === 0, {
+  lessonChecks.taughtIn("first-span").that(open.length === 0, {
     headline: "Some spans were never ended (and so never exported).",
     expected: "every span ended",
     got: open.map((span) => `"${span.name}" still open`).join(", "),

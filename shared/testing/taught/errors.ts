@@ -1,4 +1,4 @@
-// What lesson 6 taught, checked on any later lesson's trace: a failure is recorded where it
+// What the errors lesson taught, checked on any later lesson's trace: a failure is recorded where it
 // happened (the exception and ERROR status, with a message, on the LLM or TOOL span that
 // failed), the chat turn says it failed, and nothing is left open.
 import { OpenInferenceSpanKind, SemanticConventions } from "@arizeai/openinference-semantic-conventions";
@@ -11,7 +11,7 @@ import type { ToolRun } from "./tools.ts";
 
 /** Every LLM or TOOL span that failed carries both the exception and an ERROR status with a message. */
 export function checkFailuresRecorded(lessonChecks: SpanChecks): void {
-  const checks = lessonChecks.taughtIn(6);
+  const checks = lessonChecks.taughtIn("errors");
   for (const span of checks.spans) {
     const kind = span.attributes[SemanticConventions.OPENINFERENCE_SPAN_KIND];
     if (kind !== OpenInferenceSpanKind.LLM && kind !== OpenInferenceSpanKind.TOOL) continue;
@@ -28,7 +28,7 @@ export function checkFailuresRecorded(lessonChecks: SpanChecks): void {
 
 /** The failed model call: its LLM span is the last, with ERROR and the exception. */
 export function checkFailedModelCall(lessonChecks: SpanChecks, calls: RecordedCall[], exception: RegExp): void {
-  const checks = lessonChecks.taughtIn(6);
+  const checks = lessonChecks.taughtIn("errors");
   const failed = calls.at(-1)?.span ?? checks.atLeast(1, { kind: OpenInferenceSpanKind.LLM }, "LLM span of the failed call", { hint: 1 })[0]!;
   checks.status(failed, "ERROR", { hint: 1 });
   checks.exceptionEvent(failed, exception, { hint: 1 });
@@ -38,7 +38,7 @@ export function checkFailedModelCall(lessonChecks: SpanChecks, calls: RecordedCa
 
 /** A tool that threw: ERROR and the exception on its TOOL span; its output is the error told to the model. */
 export function checkFailedTool(lessonChecks: SpanChecks, runs: ToolRun[], exception: RegExp): void {
-  const checks = lessonChecks.taughtIn(6);
+  const checks = lessonChecks.taughtIn("errors");
   const run = runs.find((each) => each.failed) ?? runs[0];
   if (!run) {
     checks.atLeast(1, { kind: OpenInferenceSpanKind.TOOL }, "TOOL span of the failing tool", { hint: 3 });

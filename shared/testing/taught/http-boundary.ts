@@ -1,4 +1,4 @@
-// What lesson 9 taught, checked on any later lesson's chat server and client: setupTracing
+// What the http-boundary lesson taught, checked on any later lesson's chat server and client: setupTracing
 // registers the W3C propagators; the client's call is a CLIENT span, the root of the trace, whose
 // traceparent and baggage go out in the request's headers; the server's request is a SERVER span
 // under the caller's span (or the root of a new trace when the caller sent no valid traceparent),
@@ -29,7 +29,7 @@ import {
   ATTR_URL_PATH,
   ATTR_URL_SCHEME,
 } from "@opentelemetry/semantic-conventions";
-import { loadCatalog, type Lesson } from "../../lessons/catalog.ts";
+import { lessonNamed, type Lesson } from "../../lessons/catalog.ts";
 import { hintReference } from "../../lessons/check-contract.ts";
 import { w3cPropagator } from "../capture-spans.ts";
 import { recordChecked } from "../checked-keys.ts";
@@ -39,7 +39,7 @@ import { describeSpan, expectations, type SpanChecks } from "../span-checks.ts";
 import type { TracingModule } from "./tracer-setup.ts";
 
 const KIND = SemanticConventions.OPENINFERENCE_SPAN_KIND;
-/** The chat server's one route, as lesson 9 names it. */
+/** The chat server's one route, as the http-boundary lesson names it. */
 export const CHAT_ROUTE = "/chat";
 
 /** A span and its trace, as a traceparent names them. */
@@ -64,9 +64,9 @@ const BY_HTTP_SIDE = {
  */
 export async function checkPropagatorsRegistered(tracing: Pick<TracingModule, "setupTracing">, by: Pick<Lesson, "number">): Promise<void> {
   recordChecked("propagation.setGlobalPropagator");
-  const lesson = loadCatalog().find((each) => each.number === 9)!;
+  const lesson = lessonNamed("http-boundary");
   const fail = (headline: string, expected: string, got: string, mistake: string): never => {
-    const prefix = by.number > 9 ? `Taught in lesson 9 (${lesson.title}), in this lesson's tracing.ts: ` : "";
+    const prefix = by.number > lesson.number ? `Taught in lesson ${lesson.number} (${lesson.title}), in this lesson's tracing.ts: ` : "";
     throw new LessonFailure(`${prefix}${headline}\n  expected: ${expected}\n  got:      ${got}\n\n  Likely mistake: ${mistake}\n\n  Next: read ${hintReference(lesson, 1)}`);
   };
   const caller: SpanIdentity = { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" };
@@ -164,7 +164,7 @@ export interface ClientCall {
 
 /** The client's call: a CLIENT span, the root of the trace, with the HTTP attributes, the question and the reply. */
 export function checkClientSpan(lessonChecks: SpanChecks, call: ClientCall): ReadableSpan {
-  const checks = lessonChecks.taughtIn(9);
+  const checks = lessonChecks.taughtIn("http-boundary");
   const client = httpSpan(checks, SpanKind.CLIENT, "CLIENT span around the call to the chat server", 2);
   checks.isRoot(client, { hint: 2, mistake: "the client's span is the root of the trace: start it where no other span is active." });
   checks.that(/^POST( |$)/.test(client.name), {
@@ -215,7 +215,7 @@ export function checkClientSpan(lessonChecks: SpanChecks, call: ClientCall): Rea
 /** The request the client sent carried its CLIENT span's traceparent and the session id in baggage. */
 export function checkHeadersSent(lessonChecks: SpanChecks, client: ReadableSpan, headers: IncomingHttpHeaders | undefined, sessionId: string): void {
   recordChecked("propagation.inject");
-  const checks = lessonChecks.taughtIn(9);
+  const checks = lessonChecks.taughtIn("http-boundary");
   checks.that(headers !== undefined, { headline: "The client sent no request to the server.", expected: `one POST ${CHAT_ROUTE}`, got: "none", hint: 2 });
   const expected = traceparentOf(client.spanContext());
   // Headers that are not Node's own come as one string (repeated ones joined by ", ").
@@ -258,7 +258,7 @@ export interface ServerExpectation {
 
 /** The server's side of one request: a SERVER span, placed as the caller's traceparent says, with the HTTP attributes. */
 export function checkServerSpan(lessonChecks: SpanChecks, expected: ServerExpectation): ReadableSpan {
-  const checks = lessonChecks.taughtIn(9);
+  const checks = lessonChecks.taughtIn("http-boundary");
   const server = httpSpan(checks, SpanKind.SERVER, "SERVER span for the request", 3);
   checks.that(server.name === `POST ${CHAT_ROUTE}`, {
     headline: `The SERVER span is named "${server.name}".`,
@@ -317,7 +317,7 @@ function checkPlacement(checks: SpanChecks, server: ReadableSpan, expected: Serv
   });
 }
 
-/** The chat turn's CHAIN span (lesson 2's) runs under the SERVER span, in its trace. */
+/** The chat turn's CHAIN span (the first-span lesson's) runs under the SERVER span, in its trace. */
 function checkChatTurnUnder(checks: SpanChecks, server: ReadableSpan): void {
   const turns = checks.all({ kind: OpenInferenceSpanKind.CHAIN }).filter((span) => span.kind === SpanKind.INTERNAL);
   checks.that(turns.length === 1, {
@@ -334,7 +334,7 @@ function checkChatTurnUnder(checks: SpanChecks, server: ReadableSpan): void {
 
 /** Every span of the request on the server's side carries the session id that came as baggage, or none when none came. */
 export function checkSessionFromBaggage(lessonChecks: SpanChecks, server: ReadableSpan, sessionId: string | undefined): void {
-  const checks = lessonChecks.taughtIn(9);
+  const checks = lessonChecks.taughtIn("http-boundary");
   const sides = checks.inTrace(server.spanContext().traceId).spans.filter((span) => span.kind !== SpanKind.CLIENT);
   if (sessionId === undefined) {
     for (const span of sides) {
@@ -360,7 +360,7 @@ export function checkSessionFromBaggage(lessonChecks: SpanChecks, server: Readab
 
 /** A request whose traceparent says "not sampled" (-00): nothing is recorded, and it is answered all the same. */
 export function checkUnsampledFollowed(lessonChecks: SpanChecks, answer: ChatAnswer): void {
-  const checks = lessonChecks.taughtIn(9);
+  const checks = lessonChecks.taughtIn("http-boundary");
   checks.that(answer.status === 200, { headline: "A request from a caller that does not sample was not answered.", expected: "HTTP 200 with a reply", got: `HTTP ${answer.status}: ${JSON.stringify(answer.body)}`, hint: 3 });
   checks.that(checks.spans.length === 0, {
     headline: "The caller's traceparent said \"not sampled\" (flags 00), yet the server recorded the request.",
@@ -375,7 +375,7 @@ export function checkUnsampledFollowed(lessonChecks: SpanChecks, answer: ChatAns
 
 /** An invalid request: a 400 that names the problem, and a SERVER span that records the 400 without calling it the server's error. */
 export function checkBadRequest(lessonChecks: SpanChecks, answer: ChatAnswer, problem: RegExp, port: number): ReadableSpan {
-  const checks = lessonChecks.taughtIn(9);
+  const checks = lessonChecks.taughtIn("http-boundary");
   const error = typeof answer.body === "object" ? answer.body.error : answer.body;
   checks.that(answer.status === 400 && problem.test(String(error)), {
     headline: "An invalid request should be answered 400, with an error that names the problem.",
@@ -397,7 +397,7 @@ export function checkBadRequest(lessonChecks: SpanChecks, answer: ChatAnswer, pr
 
 /** The server failed to answer (the caller hung up mid-request): the SERVER span still ends, as an ERROR with the exception and error.type. */
 export function checkServerFailure(lessonChecks: SpanChecks, port: number): ReadableSpan {
-  const checks = lessonChecks.taughtIn(9);
+  const checks = lessonChecks.taughtIn("http-boundary");
   const server = httpSpan(
     checks,
     SpanKind.SERVER,

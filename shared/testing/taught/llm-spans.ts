@@ -1,4 +1,4 @@
-// What lesson 3 taught, checked on any later lesson's trace: every model call is an ended LLM
+// What the llm-attributes lesson taught, checked on any later lesson's trace: every model call is an ended LLM
 // span under the chat turn, naming the API family, provider and model, with the request and
 // invocation parameters as JSON and, when the call succeeded, the response and token counts.
 import {
@@ -33,12 +33,12 @@ export interface ModelIdentity {
 export interface RecordedCall {
   span: ReadableSpan;
   request: ChatCompletionRequest;
-  /** undefined when the call failed (lesson 6: ERROR status, no response) */
+  /** undefined when the call failed (the errors lesson: ERROR status, no response) */
   response?: ChatCompletion;
 }
 
 /**
- * A model call failed when its span says so (ERROR status or a recorded exception; lesson 6's
+ * A model call failed when its span says so (ERROR status or a recorded exception; the errors lesson's
  * checks hold it to both) and it has no response. A span with a response went well, whatever
  * its status says: it must be OK.
  */
@@ -50,15 +50,15 @@ export function callFailed(span: ReadableSpan): boolean {
 export interface LlmSpanOptions {
   atLeast?: number;
   /**
-   * From lesson 8 on the calls stream: there is no response body, and this checks the span's
+   * From the streaming lesson on the calls stream: there is no response body, and this checks the span's
    * answer against the stream the chatbot read instead (taught/streaming.ts's streamedCalls).
    */
   streamed?: (span: ReadableSpan, request: ChatCompletionRequest) => RecordedCall;
 }
 
-/** Checks every LLM span as lesson 3 taught; returns the calls in order, parsed. */
+/** Checks every LLM span as the llm-attributes lesson taught; returns the calls in order, parsed. */
 export function checkLlmSpans(lessonChecks: SpanChecks, chain: ReadableSpan, model: ModelIdentity, options: LlmSpanOptions = {}): RecordedCall[] {
-  const checks = lessonChecks.taughtIn(3);
+  const checks = lessonChecks.taughtIn("llm-attributes");
   const spans = checks.atLeast(options.atLeast ?? 1, { kind: OpenInferenceSpanKind.LLM }, "LLM span around the model call", { hint: 1, hintIfNotEnded: 3 });
   return spans.map((span) => {
     checks.childOf(span, chain, { hint: 1 });

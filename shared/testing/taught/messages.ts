@@ -1,6 +1,6 @@
-// What lesson 4 taught, checked on any later lesson's trace: each LLM span lists the messages
+// What the messages lesson taught, checked on any later lesson's trace: each LLM span lists the messages
 // sent and the answer received, one attribute per field under zero-based indices, and the
-// finish reason. (Tool calls inside messages are lesson 5's: see tools.ts.)
+// finish reason. (Tool calls inside messages are the tools lesson's: see tools.ts.)
 import {
   LLM_FINISH_REASON,
   LLM_INPUT_MESSAGES,
@@ -14,7 +14,7 @@ import type { SpanChecks } from "../span-checks.ts";
 import type { RecordedCall } from "./llm-spans.ts";
 
 export function checkMessages(lessonChecks: SpanChecks, calls: RecordedCall[]): void {
-  const checks = lessonChecks.taughtIn(4);
+  const checks = lessonChecks.taughtIn("messages");
   for (const { span, request, response } of calls) {
     checks.flattened(span, LLM_INPUT_MESSAGES, `${LLM_INPUT_MESSAGES}.0.${MESSAGE_ROLE}, ${LLM_INPUT_MESSAGES}.0.${MESSAGE_CONTENT}, ...`, { hint: 1 });
     checkMessageList(checks, span, LLM_INPUT_MESSAGES, request.messages, { role: 1, content: 2 });

@@ -1,4 +1,4 @@
-// What lesson 7 taught, checked on any later lesson's run of a conversation: each turn is its
+// What the sessions lesson taught, checked on any later lesson's run of a conversation: each turn is its
 // own trace whose root span holds the question and the reply as text (what Phoenix's Sessions
 // view shows as the chat); every span of every turn carries the session and the user; each root
 // also the metadata (a JSON string) and the tags (a list of strings); and each turn's model
@@ -43,7 +43,7 @@ const NOT_IN_CONTEXT =
 
 /** Each turn is its own trace, in order, rooted in a span with the question and the reply as text: returns the roots. */
 export function checkTurnTraces(lessonChecks: SpanChecks, turns: SessionTurn[]): ReadableSpan[] {
-  const checks = lessonChecks.taughtIn(7);
+  const checks = lessonChecks.taughtIn("sessions");
   const spans = checks.spans;
   const traces = new Set(spans.map((span) => span.spanContext().traceId));
   checks.that(spans.length > 0, { headline: "The conversation produced no spans.", expected: `spans for ${turns.length} turns`, got: "no spans at all", hint: 2 });
@@ -74,7 +74,7 @@ export function checkTurnTraces(lessonChecks: SpanChecks, turns: SessionTurn[]):
 
 /** Every turn's root span names the one session and the user: Phoenix groups the traces by it. */
 export function checkSessionOnRoots(lessonChecks: SpanChecks, roots: ReadableSpan[], session: SessionIdentity): void {
-  const checks = lessonChecks.taughtIn(7);
+  const checks = lessonChecks.taughtIn("sessions");
   for (const root of roots) {
     checks.attribute(root, SESSION_ID, session.sessionId, { hint: 2, usualMistake: NOT_IN_CONTEXT });
     if (session.userId !== undefined) checks.attribute(root, USER_ID, session.userId, { hint: 2, usualMistake: NOT_IN_CONTEXT });
@@ -83,7 +83,7 @@ export function checkSessionOnRoots(lessonChecks: SpanChecks, roots: ReadableSpa
 
 /** Every span of every turn carries session.id and user.id, not only the root. */
 export function checkSessionOnEverySpan(lessonChecks: SpanChecks, roots: ReadableSpan[], session: SessionIdentity): void {
-  const checks = lessonChecks.taughtIn(7);
+  const checks = lessonChecks.taughtIn("sessions");
   for (const root of roots) {
     for (const span of checks.inTrace(root.spanContext().traceId).spans.sort(byStart)) {
       const rootHasThem = root.attributes[SESSION_ID] !== undefined;
@@ -99,7 +99,7 @@ export function checkSessionOnEverySpan(lessonChecks: SpanChecks, roots: Readabl
 
 /** Each root span holds the metadata as a JSON object and the tags as a list of strings; no span holds tags as text. */
 export function checkMetadataAndTags(lessonChecks: SpanChecks, roots: ReadableSpan[], session: SessionExpectation): void {
-  const checks = lessonChecks.taughtIn(7);
+  const checks = lessonChecks.taughtIn("sessions");
   roots.forEach((root, index) => {
     const wanted = session.metadata(index);
     checks.attribute(
@@ -126,7 +126,7 @@ export function checkMetadataAndTags(lessonChecks: SpanChecks, roots: ReadableSp
 
 /** From the second turn on, the model calls are sent every earlier question and reply. */
 export function checkHistorySent(lessonChecks: SpanChecks, roots: ReadableSpan[], turns: SessionTurn[]): void {
-  const checks = lessonChecks.taughtIn(7);
+  const checks = lessonChecks.taughtIn("sessions");
   roots.forEach((root, index) => {
     if (index === 0) return;
     const calls = checks.inTrace(root.spanContext().traceId).all({ kind: OpenInferenceSpanKind.LLM });

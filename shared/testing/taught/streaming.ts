@@ -1,4 +1,4 @@
-// What lesson 8 taught, checked on any later lesson's trace: a streamed model call's LLM span
+// What the streaming lesson taught, checked on any later lesson's trace: a streamed model call's LLM span
 // stays open while the stream is read, and records the answer assembled from the chunks the
 // chatbot really received (the stream tap's record): the text or the tool calls, assembled by
 // their index; the finish reason and the token counts of the last chunks; the first token as an
@@ -46,7 +46,7 @@ const CLOCK_SLACK_MS = 1.5;
  * chatbot read for it, and gives the call back (a finished stream as the response it stands for).
  */
 export function streamedCalls(lessonChecks: SpanChecks, tap: StreamTap): (span: ReadableSpan, request: ChatCompletionRequest) => RecordedCall {
-  const checks = lessonChecks.taughtIn(8);
+  const checks = lessonChecks.taughtIn("streaming");
   return (span, request) => {
     const stream = findStream(checks, tap, request);
     checkStreamRequest(checks, stream, request);
@@ -292,7 +292,7 @@ function checkProviderError(checks: SpanChecks, span: ReadableSpan, event: Strea
 
 /** The turn's reply tells the user the provider cut the answer off, in the provider's words. */
 export function checkToldProviderCutOff(lessonChecks: SpanChecks, reply: string, tap: StreamTap): void {
-  const checks = lessonChecks.taughtIn(8);
+  const checks = lessonChecks.taughtIn("streaming");
   const providerWords = String(tap.streams.find((stream) => stream.errorEvent)?.errorEvent?.error.message);
   checks.that(/cut (the answer )?off/i.test(reply) && reply.includes(providerWords), {
     headline: "The user is not told that the provider cut the answer off, and why.",

@@ -1,4 +1,4 @@
-// What lesson 5 taught, checked on any later lesson's trace: each LLM span lists the tools it
+// What the tools lesson taught, checked on any later lesson's trace: each LLM span lists the tools it
 // offered and the tool calls in its messages; each tool call the model made has a TOOL span
 // under the chat turn, linked by id, whose result goes back to the model in the next call.
 import {
@@ -33,13 +33,13 @@ import type { RecordedCall } from "./llm-spans.ts";
 export interface ToolRun {
   call: ToolCall;
   span: ReadableSpan;
-  /** the tool threw (lesson 6): ERROR, exception, and the error as its output */
+  /** the tool threw (the errors lesson): ERROR, exception, and the error as its output */
   failed: boolean;
 }
 
 /** Checks the tool layer; returns each tool call with its TOOL span. */
 export function checkTools(lessonChecks: SpanChecks, chain: ReadableSpan, calls: RecordedCall[]): ToolRun[] {
-  const checks = lessonChecks.taughtIn(5);
+  const checks = lessonChecks.taughtIn("tools");
   const runs: ToolRun[] = [];
   for (const { span, request, response } of calls) {
     checks.flattened(span, LLM_TOOLS, `${LLM_TOOLS}.0.${TOOL_JSON_SCHEMA}, ${LLM_TOOLS}.1.${TOOL_JSON_SCHEMA}`, { hint: 1 });
@@ -80,7 +80,7 @@ function checkToolFields(checks: SpanChecks, span: ReadableSpan, key: string, me
 
 function checkToolSpan(lessonChecks: SpanChecks, chain: ReadableSpan, call: ToolCall): ToolRun {
   // Typed, so that TypeScript knows checks.fail() never returns.
-  const checks: SpanChecks = lessonChecks.taughtIn(5);
+  const checks: SpanChecks = lessonChecks.taughtIn("tools");
   const tools = checks.all({ kind: OpenInferenceSpanKind.TOOL });
   const span = tools.find((candidate) => candidate.attributes[TOOL_ID] === call.id);
   if (!span) {
@@ -104,10 +104,10 @@ function checkToolSpan(lessonChecks: SpanChecks, chain: ReadableSpan, call: Tool
     checks.attribute(span, TOOL_DESCRIPTION, tool.description, { hint: 3 });
     checks.attribute(span, TOOL_PARAMETERS, expectations.json("JSON.stringify(tool.parameters)", (parsed) => JSON.stringify(parsed) === JSON.stringify(tool.parameters)), { hint: 3 });
   }
-  // A tool failed when it threw (lesson 6 records the exception) and told the model so: {"error": ...}.
+  // A tool failed when it threw (the errors lesson records the exception) and told the model so: {"error": ...}.
   const failed = span.events.some((event) => event.name === "exception") || toldAnError(span);
-  // The result of a tool that worked is lesson 5's; the error a failed tool reports is lesson 6's.
-  const outputChecks = failed ? lessonChecks.taughtIn(6) : checks;
+  // The result of a tool that worked is the tools lesson's; the error a failed tool reports is the errors lesson's.
+  const outputChecks = failed ? lessonChecks.taughtIn("errors") : checks;
   const outputOptions = failed ? { hint: 3, usualMistake: 'record the {"error": ...} the tool returns to the model as the TOOL span\'s output too.' } : { hint: 3 };
   outputChecks.attribute(span, OUTPUT_VALUE, expectations.json(failed ? 'the error told to the model, {"error": "..."}' : "the tool's result, as the model is sent it"), outputOptions);
   outputChecks.attribute(span, OUTPUT_MIME_TYPE, MimeType.JSON, outputOptions);

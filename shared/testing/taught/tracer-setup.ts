@@ -1,4 +1,4 @@
-// What lesson 1 taught, checked on any lesson's tracing.ts: setupTracing() registers a provider
+// What the tracer-setup lesson taught, checked on any lesson's tracing.ts: setupTracing() registers a provider
 // and a context manager globally, describes the service and the Phoenix project, sends every
 // span to every exporter, and phoenixExporter() speaks OTLP protobuf to Phoenix with its key.
 // Each check runs the learner's setup from an empty global registry and leaves it empty again.
@@ -8,12 +8,12 @@ import { context, propagation, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, type BasicTracerProvider, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { SEMRESATTRS_PROJECT_NAME } from "@arizeai/openinference-semantic-conventions";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
-import { loadCatalog, type Lesson } from "../../lessons/catalog.ts";
+import { lessonNamed, type Lesson } from "../../lessons/catalog.ts";
 import { hintReference } from "../../lessons/check-contract.ts";
 import { recordChecked } from "../checked-keys.ts";
 import { LessonFailure } from "../lesson-failure.ts";
 
-/** What a lesson's tracing.ts exports (lesson 1 writes it; later lessons keep it). */
+/** What a lesson's tracing.ts exports (the tracer-setup lesson writes it; later lessons keep it). */
 export interface TracingModule {
   SERVICE_NAME: string;
   PROJECT_NAME: string;
@@ -23,11 +23,11 @@ export interface TracingModule {
 
 export type TracerSetupCheck = "registers" | "everyExporter" | "resource" | "contextManager" | "phoenixExporter";
 
-/** The checks, bound to the lesson whose tests call them (a later lesson's failures say "Taught in lesson 1"). */
+/** The checks, bound to the lesson whose tests call them (a later lesson's failures say "Taught in lesson N"). */
 export function tracerSetupChecks(tracing: TracingModule, lesson: Pick<Lesson, "number">): Record<TracerSetupCheck, () => Promise<void>> {
-  const taughtBy = loadCatalog().find((each) => each.number === 1)!;
+  const taughtBy = lessonNamed("tracer-setup");
   const fail = (headline: string, expected: string, got: string, hint: number): never => {
-    const prefix = lesson.number > 1 ? `Taught in lesson 1 (${taughtBy.title}), in this lesson's tracing.ts: ` : "";
+    const prefix = lesson.number > taughtBy.number ? `Taught in lesson ${taughtBy.number} (${taughtBy.title}), in this lesson's tracing.ts: ` : "";
     throw new LessonFailure(`${prefix}${headline}\n  expected: ${expected}\n  got:      ${got}\n\n  Next: read ${hintReference(taughtBy, hint)}`);
   };
 
@@ -158,7 +158,7 @@ export function tracerSetupChecks(tracing: TracingModule, lesson: Pick<Lesson, "
 function resetGlobals(): void {
   trace.disable();
   context.disable();
-  // From lesson 9 on, setupTracing also registers propagators.
+  // From the http-boundary lesson on, setupTracing also registers propagators.
   propagation.disable();
 }
 
