@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { findLesson, lessonDir, lessonFile, lessonName, lessonNamed, lessonPath, previousLesson, type Lesson } from "./catalog.ts";
 import { lessonGroupTitles } from "./check-contract.ts";
 
-const lesson = (number: number, slug: string): Lesson => ({ number, slug, title: slug, files: ["chatbot.ts"], run: "chatbot.ts", test: "chatbot.test.ts" });
+const lesson = (number: number, slug: string): Lesson => ({ number, slug, title: slug, files: ["chatbot.ts"], run: "chatbot.ts", runs: "turn", ask: ["Hello"], test: "chatbot.test.ts" });
 const lessons = [lesson(1, "01-tracer-setup"), lesson(2, "02-first-span"), lesson(3, "03-llm-attributes"), lesson(4, "04-messages")];
 
 describe("a lesson is found by its name, wherever it is numbered", () => {
