@@ -13,14 +13,14 @@ export const SERVICE_NAME = "workbook-chatbot";
 export const PROJECT_NAME = process.env.PHOENIX_PROJECT_NAME || "openinference-workbook";
 
 export function setupTracing({ exporters }: { exporters: SpanExporter[] }): BasicTracerProvider {
-  // TODO: build a resource (resourceFromAttributes) naming the service (ATTR_SERVICE_NAME) and the Phoenix project (SEMRESATTRS_PROJECT_NAME).
+  // TODO 1: build a resource (resourceFromAttributes) naming the service (ATTR_SERVICE_NAME) and the Phoenix project (SEMRESATTRS_PROJECT_NAME).
 
-  // TODO: give the provider that resource and one SimpleSpanProcessor per exporter (constructor options: resource, spanProcessors).
+  // TODO 2: give the provider that resource and one SimpleSpanProcessor per exporter (constructor options: resource, spanProcessors).
   const provider = new BasicTracerProvider();
 
-  // TODO: register the provider globally (trace.setGlobalTracerProvider), so trace.getTracer() anywhere uses it.
+  // TODO 3: register the provider globally (trace.setGlobalTracerProvider), so trace.getTracer() anywhere uses it.
 
-  // TODO: register an AsyncLocalStorageContextManager (context.setGlobalContextManager), so child spans keep their parent across await.
+  // TODO 4: register an AsyncLocalStorageContextManager (context.setGlobalContextManager), so child spans keep their parent across await.
 
   return provider;
 }
@@ -31,7 +31,7 @@ export function setupTracing({ exporters }: { exporters: SpanExporter[] }): Basi
 export function phoenixExporter(env: NodeJS.ProcessEnv = process.env): SpanExporter | undefined {
   const endpoint = env.PHOENIX_COLLECTOR_ENDPOINT;
   if (!endpoint) return undefined;
-  // TODO: return an OTLPTraceExporter (the protobuf one, imported above) sending to `${endpoint}/v1/traces` (drop a trailing "/" from
+  // TODO 5: return an OTLPTraceExporter (the protobuf one, imported above) sending to `${endpoint}/v1/traces` (drop a trailing "/" from
   //       the endpoint first), with PHOENIX_API_KEY as a Bearer token (authorization header) when set.
   return undefined;
 }

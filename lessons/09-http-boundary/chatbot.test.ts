@@ -39,7 +39,11 @@ import { tracerSetupChecks } from "../../shared/testing/taught/tracer-setup.ts";
 
 // The harness first: it registers the span capture before the lesson's module gets its tracer.
 const harness = useLessonHarness(import.meta.url);
-const chatbot = await loadLesson<typeof import("./chatbot.ts")>(import.meta.url, "chatbot.ts");
+const chatbot = {
+  ...(await loadLesson<typeof import("./chatbot.ts")>(import.meta.url, "chatbot.ts")),
+  ...(await loadLesson<typeof import("./chat-server.ts")>(import.meta.url, "chat-server.ts")),
+  ...(await loadLesson<typeof import("./chat-client.ts")>(import.meta.url, "chat-client.ts")),
+};
 type Conversation = import("./chatbot.ts").Conversation;
 const checks = () => harness.checks;
 

@@ -33,7 +33,7 @@ export function setupTracing({ exporters }: { exporters: SpanExporter[] }): Basi
   // and every span becomes the root of its own trace.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 
-  // TODO: register a propagator for the W3C headers traceparent and baggage (propagation.setGlobalPropagator): BasicTracerProvider registers none, and inject/extract then do nothing.
+  // TODO 1: register a propagator for the W3C headers traceparent and baggage (propagation.setGlobalPropagator): BasicTracerProvider registers none, and inject/extract then do nothing.
 
   return provider;
 }

@@ -1,6 +1,8 @@
-// Lesson 2: the first span. One chat turn becomes one CHAIN span that records what the user
-// asked, what the bot answered, and how it went.
-// Run it: npx tsx lessons/02-first-span/chatbot.ts "Hello!"
+// The chatbot: one chat turn answers the user's message. The model may call tools (the weather,
+// a calculator) before it answers: the agent loop runs them and asks again. A model that fails
+// ends the turn with a reply that says what happened, not a crash. Lesson 2 traces the turn as a
+// CHAIN span: what the user asked, what the bot answered, and how it went.
+// Run it: npx tsx lessons/<lesson>/chatbot.ts "What's the weather in Paris?"  (no question: the lesson's own)
 import { SpanStatusCode, trace } from "@opentelemetry/api";
 import {
   INPUT_MIME_TYPE,
@@ -13,17 +15,21 @@ import {
 } from "@arizeai/openinference-semantic-conventions";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import type { ChatMessage } from "../../shared/openai/types.ts";
-import { isRunDirectly, runLesson } from "../../shared/lesson-runner/run-lesson.ts";
-import { phoenixExporter, setupTracing } from "./tracing.ts";
+import { isRunDirectly, runLessonEntry } from "../../shared/lesson-runner/run-entry.ts";
+import { explainModelFailure } from "./failure-replies.ts";
+import { callModel } from "./model-call.ts";
+import { runTool } from "./tool-call.ts";
 
-const SYSTEM_PROMPT = "You are a helpful assistant. Answer in one or two sentences.";
+const SYSTEM_PROMPT = "You are a helpful assistant. Use the tools when they help. Answer in one or two sentences.";
+/** A model that keeps calling tools must not loop forever. */
+const MAX_MODEL_CALLS = 5;
 
 // A tracer is cheap; get it once. Its spans go to whatever provider is registered globally.
 const tracer = trace.getTracer("workbook-chatbot");
 
 export async function chatTurn(model: ModelConnection, userMessage: string): Promise<string> {
   // startActiveSpan makes the span "current" inside the callback, so spans started there
-  // (the model call, in the next lesson) become its children.
+  // (model calls and tool runs, from lesson 3 on) become its children.
   return tracer.startActiveSpan(
     "chat_turn",
     {
@@ -34,17 +40,17 @@ export async function chatTurn(model: ModelConnection, userMessage: string): Pro
       },
     },
     async (span) => {
+      const messages: ChatMessage[] = [
+        { role: "system", content: SYSTEM_PROMPT },
+        { role: "user", content: userMessage },
+      ];
       try {
-        const messages: ChatMessage[] = [
-          { role: "system", content: SYSTEM_PROMPT },
-          { role: "user", content: userMessage },
-        ];
-        const response = await model.createChatCompletion({ model: model.model, messages, temperature: 0.2 });
-        const reply = response.choices[0]?.message.content ?? "";
-
+        const reply = await runAgentLoop(model, messages);
         span.setAttributes({ [OUTPUT_VALUE]: reply, [OUTPUT_MIME_TYPE]: MimeType.TEXT });
         span.setStatus({ code: SpanStatusCode.OK });
         return reply;
+      } catch (error) {
+        return explainModelFailure(error);
       } finally {
         // A span that is never ended is never exported. `finally` ends it on every path.
         span.end();
@@ -53,6 +59,19 @@ export async function chatTurn(model: ModelConnection, userMessage: string): Pro
   );
 }
 
-if (isRunDirectly(import.meta.url)) {
-  await runLesson({ setupTracing, phoenixExporter, chatTurn, defaultQuestion: "Hello! What can you do?" });
+/** Ask the model; if it calls tools, run them, add the results, ask again; until it answers. */
+async function runAgentLoop(model: ModelConnection, messages: ChatMessage[]): Promise<string> {
+  for (let call = 1; call <= MAX_MODEL_CALLS; call++) {
+    const response = await callModel(model, messages);
+    const answer = response.choices[0]?.message ?? { role: "assistant" as const, content: "" };
+    messages.push(answer);
+    if (!answer.tool_calls?.length) return answer.content ?? "";
+    for (const toolCall of answer.tool_calls) {
+      messages.push({ role: "tool", tool_call_id: toolCall.id, content: await runTool(toolCall) });
+    }
+  }
+  return `I could not finish the answer within ${MAX_MODEL_CALLS} steps.`;
 }
+
+// Run as a script (not imported by a test): the lesson runs as lessons/lessons.json says.
+if (isRunDirectly(import.meta.url)) void runLessonEntry(import.meta.url);

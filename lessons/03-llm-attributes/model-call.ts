@@ -1,0 +1,43 @@
+// One request to the model: the conversation so far, and the tools it may call, go in; its
+// answer comes back. Lesson 3 traces it as an LLM span, a child of the chat turn: which model was
+// asked what, with which parameters, what came back, and how many tokens it cost.
+import { SpanStatusCode, trace } from "@opentelemetry/api";
+import {
+  INPUT_MIME_TYPE,
+  INPUT_VALUE,
+  LLMSystem,
+  LLM_INVOCATION_PARAMETERS,
+  LLM_MODEL_NAME,
+  LLM_PROVIDER,
+  LLM_SYSTEM,
+  LLM_TOKEN_COUNT_COMPLETION,
+  LLM_TOKEN_COUNT_PROMPT,
+  LLM_TOKEN_COUNT_TOTAL,
+  MimeType,
+  OUTPUT_MIME_TYPE,
+  OUTPUT_VALUE,
+  OpenInferenceSpanKind,
+  SemanticConventions,
+} from "@arizeai/openinference-semantic-conventions";
+import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
+import { toolDefinitions } from "../../shared/chatbot/tools.ts";
+import type { ChatCompletion, ChatCompletionRequest, ChatMessage } from "../../shared/openai/types.ts";
+
+// The same tracer as the chat turn's: the name says which part of the program made a span.
+const tracer = trace.getTracer("workbook-chatbot");
+
+export async function callModel(model: ModelConnection, messages: ChatMessage[]): Promise<ChatCompletion> {
+  const tools = toolDefinitions();
+  const request: ChatCompletionRequest = { model: model.model, messages, tools, temperature: 0.2 };
+  // The invocation parameters are the request without its messages (model, temperature, tools, ...):
+  // copy every field but `messages`.
+  const { messages: _messages, ...invocationParameters } = request;
+
+  // TODO 1: wrap the call below in tracer.startActiveSpan("ChatCompletion", { attributes }, async (span) => { ... }), ending the span in `finally`.
+  // TODO 2: start it with: kind LLM, LLM_SYSTEM = LLMSystem.OPENAI, LLM_PROVIDER = model.provider, LLM_MODEL_NAME = request.model,
+  //         LLM_INVOCATION_PARAMETERS = JSON of invocationParameters, INPUT_VALUE = JSON of the request, INPUT_MIME_TYPE = MimeType.JSON.
+  const response = await model.createChatCompletion(request);
+  // TODO 3: record the response: LLM_MODEL_NAME = response.model, OUTPUT_VALUE = JSON of the response, OUTPUT_MIME_TYPE = MimeType.JSON.
+  // TODO 4: record response.usage as LLM_TOKEN_COUNT_PROMPT, LLM_TOKEN_COUNT_COMPLETION and LLM_TOKEN_COUNT_TOTAL, then set status OK.
+  return response;
+}
