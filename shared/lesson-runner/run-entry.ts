@@ -8,14 +8,27 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { loadCatalog, type Lesson } from "../lessons/catalog.ts";
 import { runConversationLesson, type ConversationProgram } from "./run-conversation.ts";
 import { runHttpLesson, type HttpLessonProgram } from "./run-http-lesson.ts";
-import { isRunDirectly, runLesson, type LessonProgram } from "./run-lesson.ts";
+import { isRunDirectly, runLesson as runTurnLesson, type LessonProgram } from "./run-lesson.ts";
 
 export { isRunDirectly };
 
 type Tracing = Pick<LessonProgram, "setupTracing" | "phoenixExporter">;
 
-/** Runs the lesson whose folder holds this entry, as lessons.json says it runs. */
+/**
+ * Runs the lesson whose folder holds this entry, as lessons.json says it runs. The entry calls it
+ * without `await`: it loads the entry module itself, which cannot finish loading while its own
+ * top level waits. It never rejects: what goes wrong is printed, with exit code 1.
+ */
 export async function runLessonEntry(entryUrl: string, argv = process.argv.slice(2)): Promise<void> {
+  try {
+    await runLesson(entryUrl, argv);
+  } catch (error) {
+    console.error(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    process.exitCode = 1;
+  }
+}
+
+async function runLesson(entryUrl: string, argv: string[]): Promise<void> {
   const folder = path.dirname(fileURLToPath(entryUrl));
   const lesson = lessonOfFolder(folder);
   const load = async <Module>(file: string) => (await import(pathToFileURL(path.join(folder, file)).href)) as Module;
@@ -24,7 +37,7 @@ export async function runLessonEntry(entryUrl: string, argv = process.argv.slice
   switch (lesson.runs) {
     case "turn": {
       const { chatTurn } = await load<Pick<LessonProgram, "chatTurn">>(path.basename(fileURLToPath(entryUrl)));
-      return runLesson({ ...tracing, chatTurn, defaultQuestion: questions[0]! }, argv);
+      return runTurnLesson({ ...tracing, chatTurn, defaultQuestion: questions[0]! }, argv);
     }
     case "conversation":
     case "streamed conversation": {
