@@ -5,6 +5,7 @@
 import { request as httpRequest } from "node:http";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
+import { ATTR_ERROR_TYPE, ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE } from "@opentelemetry/semantic-conventions";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -17,7 +18,7 @@ import { checkChainSpan } from "../../../shared/testing/taught/chain-span.ts";
 import { checkFailedModelCall, checkFailuresRecorded } from "../../../shared/testing/taught/errors.ts";
 import { checkLlmSpans } from "../../../shared/testing/taught/llm-spans.ts";
 import { checkMessages } from "../../../shared/testing/taught/messages.ts";
-import { FIRST_TOKEN_EVENT, STREAM_STOPPED_EVENT, streamedCalls } from "../../../shared/testing/taught/streaming.ts";
+import { checkToldProviderCutOff, FIRST_TOKEN_EVENT, STREAM_STOPPED_EVENT, streamedCalls } from "../../../shared/testing/taught/streaming.ts";
 import { checkTools } from "../../../shared/testing/taught/tools.ts";
 import type { ChatRequest, ChatResponse } from "../api.ts";
 import { CHAT_STREAM_PATH, ChatStreamError, readChatStream, streamChat } from "../chat-stream.ts";
@@ -28,6 +29,7 @@ import { closedPortUrl } from "./test-support/closed-port.ts";
 // The capture first, then the app: the app's tracers bind to the provider registered when they are made.
 const capture = installAppSpanCapture();
 const { buildServer } = await import("./server.ts");
+const { INTERNAL_ERROR_MESSAGE } = await import("./error-responses.ts");
 
 const THE_APP = { number: Number.POSITIVE_INFINITY, slug: "app" };
 const WEATHER_QUESTION = "What's the weather in Paris and in Tokyo?";
@@ -70,16 +72,35 @@ let tap: StreamTap;
 let app: FastifyInstance;
 let appUrl: string;
 
-function startApp(options: { stopping?: AbortSignal; maxConcurrentTurns?: number } = {}): Promise<FastifyInstance> {
+function startApp(options: { stopping?: AbortSignal; maxConcurrentTurns?: number; model?: ModelConnection; log?: (message: string) => void } = {}): Promise<FastifyInstance> {
   return closedPortUrl().then((phoenixUrl) =>
     buildServer({
       config: { phoenixUrl, phoenixApiKey: undefined, projectName: "chat-stream-tests", modelTimeoutMs: 5000, maxConcurrentTurns: options.maxConcurrentTurns },
-      model: tap.model,
+      model: options.model ?? tap.model,
       flushSpans: async () => {},
       stopping: options.stopping,
-      log: () => {},
+      log: options.log ?? (() => {}),
     }),
   );
+}
+
+/**
+ * The model connection with a bug in the app's side of it: its stream throws a TypeError (what
+ * reading a chunk that is not there throws) after `textPieces` pieces of text have been handed
+ * over. Not a model failure: the app has no sentence for it.
+ */
+function withBug(textPieces: number): ModelConnection {
+  return {
+    ...model,
+    async *streamChatCompletion(request, options) {
+      let handedOver = 0;
+      for await (const chunk of model.streamChatCompletion(request, options)) {
+        if (handedOver === textPieces) throw new TypeError("Cannot read properties of undefined (reading '0')");
+        yield chunk;
+        if (!isStreamError(chunk) && chunk.choices[0]?.delta.content) handedOver++;
+      }
+    },
+  };
 }
 
 beforeAll(async () => {
@@ -228,6 +249,97 @@ describe("POST /api/chat/stream", () => {
     expect(calls[0]!.span.attributes[SemanticConventions.OUTPUT_VALUE], "the part that arrived").toBe(pieces.join(""));
     expect(server.status).toEqual({ code: SpanStatusCode.ERROR, message });
     expect(server.attributes).toMatchObject({ [SemanticConventions.OUTPUT_VALUE]: message, "error.type": "ModelConnectionCutError", "http.response.status_code": 200 });
+  });
+
+  it("a provider's error event mid-answer (a gateway whose upstream failed): the error event says the provider cut the answer off, in its words, with the trace id; the LLM span is ERROR in those words with what arrived kept, and chat_turn's output is what the user was told", async () => {
+    const question = "Hello! [[fault:stream-error]]";
+    const pieces: string[] = [];
+    const error = await streamChat(appUrl, ask(question), { onText: (text) => pieces.push(text) }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ChatStreamError);
+    const { status, message, traceId } = error as ChatStreamError;
+    expect(status, "the 200 had gone out with the first piece").toBe(200);
+    expect(pieces.length).toBeGreaterThan(0);
+    const providerWords = tap.streams[0]!.errorEvent!.error.message;
+    expect(message).toBe(`The model's provider cut the answer off; please try again. It said: ${providerWords}`);
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+
+    const server = await serverSpanEnded(traceId!);
+    const { below } = belowServerSpan(traceId!);
+    const chain = checkChainSpan(below, { question, reply: message, status: "ERROR" }, { under: server });
+    // lesson 8's checks of a stream that ended with the provider's error event, against the chunks read
+    const calls = checkLlmSpans(below, chain, model, { streamed: streamedCalls(below, tap) });
+    checkFailedModelCall(below, calls, /ModelStreamError/);
+    checkToldProviderCutOff(below, message, tap);
+    const llm = calls[0]!.span;
+    const exception = llm.events.find((event) => event.name === "exception")!;
+    expect(exception.attributes?.[ATTR_EXCEPTION_TYPE]).toBe("ModelStreamError");
+    expect(String(exception.attributes?.[ATTR_EXCEPTION_MESSAGE]), "the provider's own words").toContain(providerWords);
+    expect(llm.attributes[SemanticConventions.OUTPUT_VALUE], "the part that arrived").toBe(pieces.join(""));
+    expect(server.status).toEqual({ code: SpanStatusCode.ERROR, message });
+    expect(server.attributes).toMatchObject({ [SemanticConventions.OUTPUT_VALUE]: message, [ATTR_ERROR_TYPE]: "ModelStreamError", [ATTR_HTTP_RESPONSE_STATUS_CODE]: 200 });
+  });
+
+  it("a provider's error event before any text (the model was calling tools): the same 502 JSON as /api/chat, with the provider's words and the trace id; the half-made tool call is kept on the LLM span and not run", async () => {
+    const question = `${WEATHER_QUESTION} [[fault:stream-error]]`;
+    const pieces: string[] = [];
+    const error = await streamChat(appUrl, ask(question), { onText: (text) => pieces.push(text) }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ChatStreamError);
+    const { status, message, traceId } = error as ChatStreamError;
+    expect(pieces, "no text came before the error").toEqual([]);
+    expect(status).toBe(502);
+    expect(message).toBe(`The model's provider cut the answer off; please try again. It said: ${tap.streams[0]!.errorEvent!.error.message}`);
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+
+    const server = await serverSpanEnded(traceId!);
+    const { below } = belowServerSpan(traceId!);
+    const chain = checkChainSpan(below, { question, reply: message, status: "ERROR" }, { under: server });
+    const calls = checkLlmSpans(below, chain, model, { streamed: streamedCalls(below, tap) });
+    checkFailedModelCall(below, calls, /ModelStreamError/);
+    expect(calls).toHaveLength(1);
+    const firstToolCall = `${SemanticConventions.LLM_OUTPUT_MESSAGES}.0.${SemanticConventions.MESSAGE_TOOL_CALLS}.0`;
+    expect(calls[0]!.span.attributes[`${firstToolCall}.${SemanticConventions.TOOL_CALL_FUNCTION_NAME}`], "what arrived: the tool call, half made").toBe("get_weather");
+    expect(below.spans.filter((span) => span.attributes[KIND] === "TOOL"), "a cut answer's tools are not run").toEqual([]);
+    expect(server.attributes).toMatchObject({ [SemanticConventions.OUTPUT_VALUE]: message, [ATTR_HTTP_RESPONSE_STATUS_CODE]: 502 });
+    expect(server.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  describe("a bug in the turn (no model failure the app has a sentence for): the answer still names the trace", () => {
+    const logged: string[] = [];
+    afterAll(() => void (logged.length = 0));
+
+    async function askBuggyApp(textPieces: number): Promise<ChatStreamError> {
+      const buggy = await startApp({ model: withBug(textPieces), log: (line) => logged.push(line) });
+      try {
+        const url = await buggy.listen({ host: "127.0.0.1", port: 0 });
+        const error = await streamChat(url, ask("Hello!"), { onText: () => {} }).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(ChatStreamError);
+        await serverSpanEnded((error as ChatStreamError).traceId!);
+        return error as ChatStreamError;
+      } finally {
+        await buggy.close();
+      }
+    }
+
+    it("before any text: a 500 with the app's sentence and the trace id, whose spans hold the exception", async () => {
+      const { status, message, traceId } = await askBuggyApp(0);
+      expect(status).toBe(500);
+      expect(message).toBe(INTERNAL_ERROR_MESSAGE);
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      const server = serverSpanOf(traceId!)!;
+      expect(server.status.code).toBe(SpanStatusCode.ERROR);
+      expect(server.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE]).toBe(500);
+      const turn = spansOf(traceId!).find((span) => span.name === "chat_turn")!;
+      expect(turn.events.find((event) => event.name === "exception")?.attributes?.[ATTR_EXCEPTION_TYPE], "the trace says what failed").toBe("TypeError");
+      expect(logged.some((line) => line.includes("TypeError: Cannot read properties of undefined")), "and so does the log").toBe(true);
+    });
+
+    it("mid-answer: the error event with the app's sentence and the trace id", async () => {
+      const { status, message, traceId } = await askBuggyApp(1);
+      expect(status).toBe(200);
+      expect(message).toBe(INTERNAL_ERROR_MESSAGE);
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(serverSpanOf(traceId!)!.attributes[ATTR_ERROR_TYPE]).toBe("TypeError");
+    });
   });
 
   it("a client that leaves mid-answer stops the turn: every span ends; the LLM span keeps what arrived and says the stream stopped, with no ERROR (lesson 8)", async () => {

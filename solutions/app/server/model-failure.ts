@@ -46,10 +46,10 @@ export function modelFailure(error: unknown): ModelFailure | undefined {
     return { statusCode: 502, message: "The model sent an answer that could not be read. Please try again." };
   }
   // The provider (a gateway whose upstream failed) ended the stream with an error event: its own
-  // words are the reason, so the user gets them (their first line), as for a rejected request.
+  // words are the reason, so the user gets them (their first line, last), as for a rejected request.
   if (error instanceof ModelStreamError) {
     const detail = shortDetail(error.providerMessage);
-    return { statusCode: 502, message: `The model's provider cut the answer off with an error${detail ? `: ${sentence(detail)}` : "."} Please try again.` };
+    return { statusCode: 502, message: `The model's provider cut the answer off; please try again.${detail ? ` It said: ${detail}` : ""}` };
   }
   // Reached, then cut off: not "could not be reached".
   if (error instanceof ModelConnectionCutError) {
@@ -65,11 +65,6 @@ export function modelFailure(error: unknown): ModelFailure | undefined {
 export function shortDetail(text: string): string {
   const firstLine = (text.split(/\r?\n/).find((line) => line.trim() !== "") ?? "").trim().replace(/^(error:?\s*)?HTTP \d{3}:?\s*/i, "");
   return firstLine.length > PROVIDER_DETAIL_MAX ? `${firstLine.slice(0, PROVIDER_DETAIL_MAX - 3)}...` : firstLine;
-}
-
-/** The text with a full stop at its end, unless it ends a sentence already. */
-function sentence(text: string): string {
-  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
 /** A one-line status message for a span (the exception event keeps the full text). */

@@ -4,10 +4,13 @@ import { createServer, request as httpRequest, type Server } from "node:http";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { OpenInferenceSpanKind, SemanticConventions } from "@arizeai/openinference-semantic-conventions";
+import { ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE } from "@opentelemetry/semantic-conventions";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { connectModel, type ModelConnection } from "../../../shared/chatbot/connect-model.ts";
-import type { ChatResponse } from "../api.ts";
+import { upstreamStreamError } from "../../../shared/model/faults.ts";
+import type { ChatResponse, ErrorResponse } from "../api.ts";
+import { INTERNAL_ERROR_MESSAGE } from "./error-responses.ts";
 import { buildServer } from "./server.ts";
 import { setupTracing } from "./tracing.ts";
 import { closedPortUrl } from "./test-support/closed-port.ts";
@@ -279,6 +282,22 @@ describe("model failures", () => {
     expect(turn.status.code).toBe(SpanStatusCode.ERROR);
   });
 
+  it("a gateway's upstream failure, asked without streaming (its HTTP 500, in the words its stream error event would carry): 502 with the reason and the trace id; the LLM span's exception keeps the provider's words", async () => {
+    const response = await ask({ messages: [{ role: "user", content: "hello [[fault:stream-error]]" }] });
+    expect(response.statusCode).toBe(502);
+    const { error, traceId } = response.json<ErrorResponse>();
+    expect(error).toBe("The model service had an error (HTTP 500). Please try again in a moment.");
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    const trace = spansOfTrace(traceId!);
+    const llm = trace.find((span) => span.attributes[KIND] === "LLM")!;
+    expect(llm.status.code).toBe(SpanStatusCode.ERROR);
+    const exception = llm.events.find((event) => event.name === "exception")!;
+    expect(exception.attributes?.[ATTR_EXCEPTION_TYPE]).toBe("ModelApiError");
+    expect(String(exception.attributes?.[ATTR_EXCEPTION_MESSAGE]), "the provider's own words").toContain(upstreamStreamError().error.message);
+    const turn = trace.find((span) => span.name === "chat_turn")!;
+    expect(turn.attributes[SemanticConventions.OUTPUT_VALUE], "the failed turn says what the user was told").toBe(error);
+  });
+
   it("chat_turn records the exception that failed it, with its real message", async () => {
     await ask({ messages: [{ role: "user", content: "hello [[fault:http-500]]" }] });
     const turn = spans.getFinishedSpans().find((span) => span.name === "chat_turn")!;
@@ -287,6 +306,49 @@ describe("model failures", () => {
     const exception = turn.events.find((event) => event.name === "exception");
     expect(exception?.attributes?.["exception.type"]).toBe("ModelApiError");
     expect(exception?.attributes?.["exception.message"]).toBe(turn.status.message);
+  });
+});
+
+describe("a bug in the turn (no model failure the app has a sentence for)", () => {
+  const logged: string[] = [];
+  let buggy: FastifyInstance;
+  beforeAll(async () => {
+    // The model client with a bug in it: what reading a field that is not there throws.
+    const withBug: ModelConnection = {
+      ...model,
+      createChatCompletion: async () => {
+        throw new TypeError("Cannot read properties of undefined (reading '0')");
+      },
+    };
+    buggy = await buildServer({
+      config: { phoenixUrl: await closedPortUrl(), phoenixApiKey: undefined, projectName: "app-tests", modelTimeoutMs: 1000 },
+      model: withBug,
+      flushSpans: async () => {},
+      log: (line) => logged.push(line),
+    });
+  });
+  afterAll(() => buggy.close());
+
+  it("a 500 with the app's sentence and the trace id, whose spans and the log hold the exception", async () => {
+    const response = await buggy.inject({ method: "POST", url: "/api/chat", payload: { messages: [{ role: "user", content: "hello" }] } });
+    expect(response.statusCode).toBe(500);
+    const { error, traceId } = response.json<ErrorResponse>();
+    expect(error).toBe(INTERNAL_ERROR_MESSAGE);
+    expect(traceId, "the failed turn's trace id, as for a model failure").toMatch(/^[0-9a-f]{32}$/);
+    const trace = spansOfTrace(traceId!);
+    const server = trace.find((span) => span.kind === SpanKind.SERVER)!;
+    expect(server.status.code).toBe(SpanStatusCode.ERROR);
+    expect(server.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE]).toBe(500);
+    expect(server.events.find((event) => event.name === "exception")?.attributes?.[ATTR_EXCEPTION_TYPE]).toBe("TypeError");
+    const turn = trace.find((span) => span.name === "chat_turn")!;
+    expect(turn.status.code).toBe(SpanStatusCode.ERROR);
+    expect(logged.some((line) => line.startsWith("POST /api/chat failed: TypeError: Cannot read properties of undefined"))).toBe(true);
+  });
+
+  it("a request that fails before any turn (a 4xx) gets no trace id: there is no turn to look at", async () => {
+    const response = await buggy.inject({ method: "POST", url: "/api/chat", payload: { messages: [{ role: "robot", content: "hello" }] } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json<ErrorResponse>().traceId).toBeUndefined();
   });
 });
 
