@@ -1,5 +1,8 @@
 // `npm run verify`: the project's own checks, green on a fresh clone.
-//  1. typecheck;  2. every lesson is well formed;  3. every solution passes its lesson's tests;
+//  1. typecheck;  2. every lesson is well formed: its README, hints and TODOs; the modules it does
+//     not edit carried byte for byte from the previous solution; the files it edits short, their
+//     TODOs numbered in reading order; its README's "What to edit" naming them;
+//  3. every solution passes its lesson's tests;
 //  3b. every row of a lesson README's "Expected spans" table is a key its tests assert;
 //  4. every starter fails them, by assertions of its own lesson (not an import error, and no
 //     test of the lesson's new skill passes unsolved);  5. the project's unit tests.
@@ -8,9 +11,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import chalk from "chalk";
-import { loadCatalog, projectRoot } from "../shared/lessons/catalog.ts";
+import { lessonFile, lessonPath, loadCatalog, previousLesson, projectRoot } from "../shared/lessons/catalog.ts";
 import { WarmLessonRunner, type LessonCheck } from "./lib/warm-lesson-runner.ts";
+import { checkCarriedModules } from "./lib/carried-modules.ts";
+import { checkEditedFiles, FIRST_TODO_BY, MAX_LINES } from "./lib/edited-files.ts";
 import { checkLessonStructure } from "./lib/lesson-structure.ts";
+import { checkWhatToEdit } from "./lib/what-to-edit.ts";
 import { expectedRows, uncheckedKeys } from "./lib/readme-expectations.ts";
 import { CHECKED_KEYS_VARIABLE, LESSON_FAILURE, SOURCE_VARIABLE, SUITE_VARIABLE, isOwnLessonGroup, lessonGroupTitle } from "../shared/lessons/check-contract.ts";
 
@@ -50,7 +56,24 @@ runStep("typecheck", bin("tsc"), ["--noEmit"]);
 console.log(chalk.bold("\nlesson structure"));
 for (const lesson of lessons) {
   const problems = checkLessonStructure(lesson);
-  report(problems.length === 0, `${lesson.slug}: README with hints, TODOs, test, mirrored solution`, problems);
+  report(problems.length === 0, `${lesson.slug}: README with hints, TODOs, test, solution without TODOs`, problems);
+}
+
+console.log(chalk.bold("\nmodules a lesson does not edit are the previous solution's, byte for byte (and its solution's)"));
+for (const lesson of lessons) {
+  const previous = previousLesson(lesson, lessons);
+  const from = previous ? `carried from ${lessonPath(previous, "solutions")}` : "the first lesson: the same in its solution";
+  report(...checked(`${lesson.slug}: every module but ${lesson.files.join(", ")} ${from}`, checkCarriedModules(lesson, lessons)));
+}
+
+console.log(chalk.bold(`\nfiles the learner edits: at most ${MAX_LINES} lines, the first TODO within ${FIRST_TODO_BY}, TODO 1...n in reading order`));
+for (const lesson of lessons) {
+  report(...checked(`${lesson.slug}: ${lesson.files.join(", ")}`, checkEditedFiles(lesson)));
+}
+
+console.log(chalk.bold('\neach README\'s "What to edit" names the files the lesson edits'));
+for (const lesson of lessons) {
+  report(...checked(`${lessonPath(lesson, "lessons", "README.md")} names ${lesson.files.join(", ")}`, checkWhatToEdit(lesson)));
 }
 
 console.log(chalk.bold("\nsolutions pass their lessons' tests"));
@@ -61,7 +84,7 @@ const solutionChecks = await checkLessons("solutions");
 delete process.env[CHECKED_KEYS_VARIABLE];
 for (const result of solutionChecks) {
   const failing = result.tests.filter((test) => !test.passed);
-  report(result.passed, `solutions/${result.lesson.slug}: ${result.tests.length} tests pass`, [
+  report(result.passed, `${lessonPath(result.lesson, "solutions")}: ${result.tests.length} tests pass`, [
     ...(result.timedOutAfterMs ? [`timed out after ${result.timedOutAfterMs} ms`] : []),
     ...result.fileErrors.map((error) => firstLine(describeError(error))),
     ...failing.map((test) => `${test.title}: ${firstLine(test.errors[0] ? describeError(test.errors[0]) : "")}`),
@@ -70,7 +93,7 @@ for (const result of solutionChecks) {
 
 console.log(chalk.bold("\nevery row of each README's \"Expected spans\" table is checked by the lesson's tests"));
 for (const lesson of lessons) {
-  const readme = path.join(projectRoot, "lessons", lesson.slug, "README.md");
+  const readme = lessonFile(lesson, "lessons", "README.md");
   const rows = expectedRows(readFileSync(readme, "utf8"));
   const keysFile = path.join(checkedKeysDir, `${lesson.slug}.json`);
   const checked = existsSync(keysFile) ? (JSON.parse(readFileSync(keysFile, "utf8")) as string[]) : [];
@@ -80,7 +103,7 @@ for (const lesson of lessons) {
     const unchecked = uncheckedKeys(row, checked);
     if (unchecked.length > 0) problems.push(`no test checks ${unchecked.join(", ")}: ${row.text.slice(0, 120)}`);
   }
-  report(problems.length === 0, `lessons/${lesson.slug}/README.md: ${rows.length} expected rows, each checked`, problems);
+  report(problems.length === 0, `${lessonPath(lesson, "lessons", "README.md")}: ${rows.length} expected rows, each checked`, problems);
 }
 rmSync(checkedKeysDir, { recursive: true, force: true });
 
@@ -97,7 +120,7 @@ process.exitCode = failed === 0 ? 0 : 1;
 
 /** A starter must load, fail, and fail every test of its own lesson by an assertion. */
 function judgeStarter(result: LessonCheck): [boolean, string, string[]] {
-  const what = `lessons/${result.lesson.slug} (starter) fails its tests`;
+  const what = `${lessonPath(result.lesson, "lessons")} (starter) fails its tests`;
   if (result.timedOutAfterMs) return [false, what, [`the check timed out after ${result.timedOutAfterMs} ms`]];
   if (result.fileErrors.length > 0) return [false, what, [`the test file itself failed: ${firstLine(describeError(result.fileErrors[0]!))}`]];
   const ownGroup = lessonGroupTitle(result.lesson, "...");
@@ -111,6 +134,11 @@ function judgeStarter(result: LessonCheck): [boolean, string, string[]] {
     }
   }
   return [problems.length === 0, `${what} (${skillTests.length} of the lesson's own tests fail)`, problems];
+}
+
+/** A check's verdict for report(): passed when it found no problem. */
+function checked(what: string, problems: string[]): [boolean, string, string[]] {
+  return [problems.length === 0, what, problems];
 }
 
 function firstLine(text: string): string {

@@ -1,48 +1,34 @@
 // The shape every lesson must have, checked by `npm run verify`: a README with hints, TODO
-// markers in the files the learner edits, a test file, and a solution that mirrors the lesson.
-import { existsSync, readFileSync, readdirSync } from "node:fs";
-import path from "node:path";
-import { lessonDir, projectRoot, type Lesson } from "../../shared/lessons/catalog.ts";
+// markers in the files the learner edits, a test file, a run file, and a solution without TODOs.
+// (That the solution has the lesson's modules, and what is carried from the lesson before, is
+// carried-modules.ts; the files the learner edits, edited-files.ts and what-to-edit.ts.)
+import { existsSync, readFileSync } from "node:fs";
+import { lessonDir, lessonFile, lessonPath, projectRoot, type Lesson } from "../../shared/lessons/catalog.ts";
 import { parseHints } from "../../shared/lessons/hints.ts";
+import { lessonModules } from "./lesson-modules.ts";
 
 /** Problems found, in words; empty when the lesson is well formed. */
 export function checkLessonStructure(lesson: Lesson, root = projectRoot): string[] {
   const problems: string[] = [];
-  const starterDir = lessonDir(lesson, "lessons", root);
-  const solutionDir = lessonDir(lesson, "solutions", root);
-  const readme = path.join(starterDir, "README.md");
+  const starter = (file: string) => lessonFile(lesson, "lessons", file, root);
+  const readme = starter("README.md");
   if (!existsSync(readme)) {
-    problems.push(`${rel(readme, root)} is missing`);
+    problems.push(`${lessonPath(lesson, "lessons", "README.md")} is missing`);
   } else {
     const hints = parseHints(readFileSync(readme, "utf8"));
-    if (hints.length < 2) problems.push(`${rel(readme, root)} has ${hints.length} hint(s) under "## Hints"; at least 2 are needed`);
+    if (hints.length < 2) problems.push(`${lessonPath(lesson, "lessons", "README.md")} has ${hints.length} hint(s) under "## Hints"; at least 2 are needed`);
   }
-  if (!existsSync(path.join(starterDir, lesson.test))) problems.push(`the test file ${lesson.slug}/${lesson.test} is missing`);
+  if (!existsSync(starter(lesson.test))) problems.push(`the test file ${lessonPath(lesson, "lessons", lesson.test)} is missing`);
   for (const file of lesson.files) {
-    const starter = path.join(starterDir, file);
-    if (!existsSync(starter)) {
-      problems.push(`${rel(starter, root)} is missing`);
+    if (!existsSync(starter(file))) {
+      problems.push(`${lessonPath(lesson, "lessons", file)} is missing`);
       continue;
     }
-    if (!/\bTODO\b/.test(readFileSync(starter, "utf8"))) problems.push(`${rel(starter, root)} has no TODO marker`);
+    if (!/\bTODO\b/.test(readFileSync(starter(file), "utf8"))) problems.push(`${lessonPath(lesson, "lessons", file)} has no TODO marker`);
   }
-  const starterFiles = sourceFiles(starterDir).filter((file) => file !== lesson.test);
-  const solutionFiles = existsSync(solutionDir) ? sourceFiles(solutionDir) : [];
-  for (const file of starterFiles) {
-    if (!solutionFiles.includes(file)) problems.push(`solutions/${lesson.slug}/${file} is missing (solutions mirror lessons)`);
+  for (const file of lessonModules(lessonDir(lesson, "solutions", root))) {
+    if (/\bTODO\b/.test(readFileSync(lessonFile(lesson, "solutions", file, root), "utf8"))) problems.push(`${lessonPath(lesson, "solutions", file)} still has a TODO`);
   }
-  for (const file of solutionFiles) {
-    if (!starterFiles.includes(file)) problems.push(`solutions/${lesson.slug}/${file} has no counterpart in lessons/`);
-    else if (/\bTODO\b/.test(readFileSync(path.join(solutionDir, file), "utf8"))) problems.push(`solutions/${lesson.slug}/${file} still has a TODO`);
-  }
-  if (!existsSync(path.join(starterDir, lesson.run))) problems.push(`the run file ${lesson.slug}/${lesson.run} is missing`);
+  if (!existsSync(starter(lesson.run))) problems.push(`the run file ${lessonPath(lesson, "lessons", lesson.run)} is missing`);
   return problems;
-}
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).filter((file) => file.endsWith(".ts")).sort();
-}
-
-function rel(file: string, root: string): string {
-  return path.relative(root, file);
 }
