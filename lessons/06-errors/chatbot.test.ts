@@ -74,7 +74,15 @@ function expectReturned(outcome: Outcome) {
 
 function expectAnswered(outcome: Outcome, pattern: RegExp, hint: number) {
   expectReturned(outcome);
-  checks().that(pattern.test(outcome.reply!), { headline: "The reply does not explain what went wrong.", expected: `a reply matching ${pattern}`, got: outcome.reply!, hint });
+  // A catch in callModel that forgets to rethrow returns undefined, and the agent loop trips over it.
+  const swallowed = /Cannot read properties of undefined \(reading 'choices'\)/.test(outcome.reply!);
+  checks().that(pattern.test(outcome.reply!), {
+    headline: "The reply does not explain what went wrong.",
+    expected: `a reply matching ${pattern}`,
+    got: outcome.reply!,
+    hint: swallowed ? 1 : hint,
+    mistake: swallowed ? "callModel returned undefined: its catch block must rethrow the error (throw error;) after recording it, so the chat turn can explain it." : undefined,
+  });
 }
 
 /** The model call failed: ERROR and the exception on its LLM span, ERROR and the apology on the turn. */

@@ -40,8 +40,10 @@ interface Outcome {
 }
 
 interface ConverseOptions {
-  /** stop the answer (abort the turn's signal) once this much text has been printed */
+  /** stop the answer (abort the turn's signal) once some text has been printed */
   stopAfterText?: boolean;
+  /** stop the answer once the chatbot has read this many chunks of its first stream (a tool-call answer prints no text) */
+  stopAfterChunks?: number;
   /** an offline model that leaves this long between chunks (to time the first token) */
   streamChunkDelayMs?: number;
 }
@@ -49,9 +51,9 @@ interface ConverseOptions {
 /** Runs the questions as one conversation through a tapped model connection, on a clean slate of spans. */
 async function converse(questions: string[], options: ConverseOptions = {}): Promise<Outcome> {
   const connection = await harness.connect(options.streamChunkDelayMs === undefined ? {} : { streamChunkDelayMs: options.streamChunkDelayMs });
-  const tap = tapStreams(connection);
-  const printed: Outcome["printed"] = [];
   const stop = new AbortController();
+  const tap = tapStreams(connection, { afterChunk: (stream) => stream.chunks.length === options.stopAfterChunks && stop.abort() });
+  const printed: Outcome["printed"] = [];
   const conversation: Conversation = { sessionId: SESSION.sessionId, userId: SESSION.userId, metadata: { channel: "tests" }, tags: [...SESSION.tags], messages: [] };
   const onText = (text: string) => {
     printed.push({ text, chunksRead: tap.streams.reduce((sum, stream) => sum + stream.chunks.length, 0) });
@@ -208,6 +210,22 @@ describe("lesson 8: the answer streams, and the LLM span stays right", () => {
       hint: 4,
     });
     checkTurn(turnTraces()[0]!, turn!, outcome);
+  });
+
+  it("the user stops an answer while it calls tools: the half-made calls are not run, the turn ends with what arrived", async () => {
+    // Two chunks of the first answer: the role, and the start of the first tool call.
+    const outcome = await converse(["What's the weather in Paris and in Tokyo?"], { stopAfterChunks: 2 });
+    threw(outcome);
+    const trace = turnTraces()[0]!;
+    const tools = trace.all({ kind: OpenInferenceSpanKind.TOOL });
+    checks().that(tools.length === 0 && outcome.tap.streams.length === 1, {
+      headline: "The tools of a stopped answer were run.",
+      expected: "no TOOL span and no second model call: a stopped answer is over, its half-made tool calls are not run",
+      got: `${tools.length} TOOL span(s), ${outcome.tap.streams.length} model call(s)`,
+      hint: 4,
+      mistake: "the agent loop goes on after a stop: when streamed.stopped, return what arrived (TODO 6 in chatbot.ts).",
+    });
+    checkTurn(trace, outcome.turns[0]!, outcome);
   });
 });
 

@@ -31,7 +31,8 @@ export interface StreamTap {
   reset(): void;
 }
 
-export function tapStreams(model: ModelConnection): StreamTap {
+/** `afterChunk` is called each time a chunk has been handed over (a test can stop the answer there). */
+export function tapStreams(model: ModelConnection, { afterChunk }: { afterChunk?: (stream: TappedStream) => void } = {}): StreamTap {
   const tap: StreamTap = {
     model: {
       ...model,
@@ -51,6 +52,7 @@ export function tapStreams(model: ModelConnection): StreamTap {
               stream.chunkTimes.push(performance.now());
             }
             yield event;
+            if (!isStreamError(event)) afterChunk?.(stream);
           }
           stream.ending = "done";
         } catch (error) {

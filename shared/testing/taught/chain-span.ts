@@ -29,6 +29,25 @@ export interface ChainPlacement {
   under?: ReadableSpan;
 }
 
+/**
+ * A turn that failed with a tool's own error (the TOOL span's status message inside the turn's):
+ * the tool's error escaped runTool, where it should have gone back to the model as its result.
+ */
+function escapedToolError(lessonChecks: SpanChecks, chain: ReadableSpan): string | undefined {
+  const failure = chain.status.code === SpanStatusCode.ERROR ? chain.status.message : undefined;
+  if (!failure) return undefined;
+  const tool = lessonChecks.spans.find(
+    (span) =>
+      span.attributes[SemanticConventions.OPENINFERENCE_SPAN_KIND] === OpenInferenceSpanKind.TOOL &&
+      span.status.code === SpanStatusCode.ERROR &&
+      Boolean(span.status.message) &&
+      failure.includes(span.status.message!),
+  );
+  return tool
+    ? `the tool's error escaped runTool and failed the whole turn: in its catch, return JSON.stringify({ error: message }) to the model instead of rethrowing.`
+    : undefined;
+}
+
 /** The chat turn's CHAIN span, checked as the first-span lesson taught; returned for further checks. */
 export function checkChainSpan(lessonChecks: SpanChecks, turn: TurnOutcome, { under }: ChainPlacement = {}): ReadableSpan {
   const checks = lessonChecks.taughtIn("first-span");
@@ -41,14 +60,14 @@ export function checkChainSpan(lessonChecks: SpanChecks, turn: TurnOutcome, { un
   checks.attribute(chain, OUTPUT_VALUE, turn.reply, { hint: 3 });
   checks.attribute(chain, OUTPUT_MIME_TYPE, MimeType.TEXT, { hint: 3 });
   // A failed turn's ERROR status is the errors lesson's; the OK of a turn that went well is the first-span lesson's.
-  if ((turn.status ?? "OK") === "OK") checks.status(chain, "OK", { hint: 3 });
+  if ((turn.status ?? "OK") === "OK") checks.status(chain, "OK", { hint: 3, mistake: escapedToolError(lessonChecks, chain) });
   else {
     const failed = lessonChecks.taughtIn("errors");
     failed.status(chain, "ERROR", {
       hint: 2,
       mistake:
         chain.status.code === SpanStatusCode.OK
-          ? "the turn ends OK though the model call failed. Set ERROR in chatTurn's catch and return the apology right away: an OK set later (after the loop) overrides ERROR, because OK is final."
+          ? "the turn ends OK though the model call failed. Set ERROR in the chat turn's catch and return the apology right away: an OK set later (after the catch, or in finally) overrides ERROR, because OK is final."
           : "the turn's status was never set: in chatTurn's catch, call span.setStatus({ code: SpanStatusCode.ERROR, message }) before returning the apology.",
     });
     failed.that(Boolean(chain.status.message), { headline: "The chat turn's ERROR status has no message.", expected: 'a message saying what failed, e.g. "model call failed: ..."', got: "none", hint: 2 });
