@@ -4,10 +4,12 @@
 // LLM span carries is on ours too, with the same value.
 import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { pathToFileURL } from "node:url";
 import type * as openaiModule from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectModel, type ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import { toolDefinitions } from "../../shared/chatbot/tools.ts";
+import { lessonFile, lessonNamed } from "../../shared/lessons/catalog.ts";
 import type { ChatCompletionRequest } from "../../shared/openai/types.ts";
 import { startOfflineModel, type OfflineModel } from "../../shared/model/offline-model.ts";
 import { installSpanCapture } from "../../shared/testing/capture-spans.ts";
@@ -16,6 +18,11 @@ import { instrumentOfficially, isLlmSpan as isLlm, type OfficialInstrumentation 
 const capture = installSpanCapture();
 
 type ChatTurn = (model: ModelConnection, question: string) => Promise<string>;
+/** What the chatbot.ts of a lesson that runs conversations (sessions on) exports. */
+interface ConversationChatbot {
+  newConversation(userId?: string): object;
+  runConversation(model: ModelConnection, conversation: object, questions: string[]): Promise<string[]>;
+}
 let offline: OfflineModel;
 let model: ModelConnection;
 let official: OfficialInstrumentation;
@@ -33,17 +40,22 @@ afterAll(async () => {
   await capture.uninstall();
 });
 
+/** A lesson's solution chatbot.ts, the lesson named as in lessons.json without its number. */
+async function solution<Module>(lesson: string): Promise<Module> {
+  return (await import(pathToFileURL(lessonFile(lessonNamed(lesson), "solutions", "chatbot.ts")).href)) as Module;
+}
+
 /** Our solution's LLM spans for one question, in order. */
-async function ourLlmSpans(solution: string, question: string): Promise<ReadableSpan[]> {
-  const { chatTurn } = (await import(`../../solutions/${solution}/chatbot.ts`)) as { chatTurn: ChatTurn };
+async function ourLlmSpans(lesson: string, question: string): Promise<ReadableSpan[]> {
+  const { chatTurn } = await solution<{ chatTurn: ChatTurn }>(lesson);
   capture.reset();
   await chatTurn(model, question);
   return capture.finished().filter(isLlm);
 }
 
-/** Lesson 7's solution: the LLM spans of every turn of one conversation, each call sent with the history. */
+/** The sessions lesson's solution: the LLM spans of every turn of one conversation, each call sent with the history. */
 async function conversationLlmSpans(questions: string[]): Promise<ReadableSpan[]> {
-  const lesson = (await import("../../solutions/07-sessions/chatbot.ts")) as typeof import("../../solutions/07-sessions/chatbot.ts");
+  const lesson = await solution<ConversationChatbot>("sessions");
   capture.reset();
   await lesson.runConversation(model, lesson.newConversation("parity-check"), questions);
   return capture.finished().filter(isLlm);
@@ -52,21 +64,23 @@ async function conversationLlmSpans(questions: string[]): Promise<ReadableSpan[]
 const expectParity = (ours: ReadableSpan) => official.expectParity(ours);
 
 describe("our LLM spans carry every key the official OpenAI instrumentation sets", () => {
-  it("lesson 4's solution, for a plain answer", async () => {
-    const [plain] = await ourLlmSpans("04-messages", "Hello there!");
+  // The chatbot offers its tools from the first lesson on; the tools lesson is the first to record
+  // them (llm.tools), so the first whose LLM span holds all its request does, as the official one's does.
+  it("the tools lesson's solution, for a plain answer", async () => {
+    const [plain] = await ourLlmSpans("tools", "Hello there!");
     await expectParity(plain!);
   });
 
-  for (const solution of ["05-tools", "06-errors"]) {
-    it(`lesson ${solution.slice(0, 2)}'s solution, for a tool-call answer and for the answer after the tool results`, async () => {
-      const spans = await ourLlmSpans(solution, "What's the weather in Paris and in Tokyo?");
+  for (const lesson of ["tools", "errors"]) {
+    it(`the ${lesson} lesson's solution, for a tool-call answer and for the answer after the tool results`, async () => {
+      const spans = await ourLlmSpans(lesson, "What's the weather in Paris and in Tokyo?");
       expect(spans).toHaveLength(2);
       await expectParity(spans[0]!);
       await expectParity(spans[1]!);
     });
   }
 
-  it("lesson 7's solution, for every call of a three-turn conversation sent with its history", async () => {
+  it("the sessions lesson's solution, for every call of a three-turn conversation sent with its history", async () => {
     const spans = await conversationLlmSpans(["What's the weather in Paris?", "And in London?", "What did I ask first?"]);
     // Paris: tool call and answer; London (from the history): tool call and answer; the recall: one answer.
     expect(spans).toHaveLength(5);
@@ -74,10 +88,10 @@ describe("our LLM spans carry every key the official OpenAI instrumentation sets
   });
 });
 
-// Lesson 8's README says where the official instrumentation goes wrong on a streamed call. These
-// hold it to what it says (if a new version fixes a gap, this fails: update the README), and show
-// lesson 8's solution right where it is wrong.
-describe("streamed calls: the official instrumentation's gaps, which lesson 8's solution does not have", () => {
+// The streaming lesson's README says where the official instrumentation goes wrong on a streamed
+// call. These hold it to what it says (if a new version fixes a gap, this fails: update the
+// README), and show the streaming lesson's solution right where it is wrong.
+describe("streamed calls: the official instrumentation's gaps, which the streaming lesson's solution does not have", () => {
   const twoTools: ChatCompletionRequest = {
     model: "workbook-offline",
     messages: [{ role: "user", content: "What's the weather in Paris and in Tokyo?" }],
@@ -104,7 +118,7 @@ describe("streamed calls: the official instrumentation's gaps, which lesson 8's 
   }
 
   async function ourStream(question: string): Promise<ReadableSpan[]> {
-    const lesson = (await import("../../solutions/08-streaming/chatbot.ts")) as typeof import("../../solutions/08-streaming/chatbot.ts");
+    const lesson = await solution<ConversationChatbot>("streaming");
     capture.reset();
     await lesson.runConversation(model, lesson.newConversation("parity-check"), [question]);
     return capture.finished().filter(isLlm);
