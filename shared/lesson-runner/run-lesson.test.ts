@@ -100,7 +100,7 @@ describe("the phoenix: line of a lesson run", () => {
   });
 });
 
-describe("the phoenix: line of a conversation run (lessons 7 and 8)", () => {
+describe("the phoenix: line of a conversation run", () => {
   const conversation = {
     setupTracing: program.setupTracing,
     phoenixExporter: program.phoenixExporter,
