@@ -59,6 +59,10 @@ const DIAGNOSES = {
   errorEventAsChunk: /the provider's error event was read as a chunk of the answer/,
   errorEventSkipped: /the provider's error event was skipped like a chunk without a choice/,
   errorEventNotModelStreamError: /the error thrown for the error event is not a ModelStreamError/,
+  numberAsText: /holds the number as text/,
+  listJoined: /the list joined into one string/,
+  droppedValue: /was set, but to a value OpenTelemetry drops/,
+  jsonInJson: /JSON text inside JSON text/,
   badRequestAsError: /a 400 is the caller's mistake, not a failure of the server/,
 } as const;
 type Diagnosis = keyof typeof DIAGNOSES;
@@ -91,6 +95,30 @@ const MISTAKES: Record<string, Mistake> = {
     file: "model-call.ts",
     edits: [['    "ChatCompletion",', '    "ChatCompletion",'], [/(\[INPUT_MIME_TYPE\]: MimeType\.JSON,\n      },\n    },)/, "$1\n    ROOT_CONTEXT,"], ["import { SpanStatusCode, trace }", "import { ROOT_CONTEXT, SpanStatusCode, trace }"]],
     says: "lostParent",
+  },
+  "lesson 3: a token count sent as text": {
+    lesson: 3,
+    file: "model-call.ts",
+    edits: [["[LLM_TOKEN_COUNT_PROMPT]: response.usage.prompt_tokens,", "[LLM_TOKEN_COUNT_PROMPT]: String(response.usage.prompt_tokens),"]],
+    says: "numberAsText",
+  },
+  "lesson 3: the invocation parameters as an object (OpenTelemetry drops it)": {
+    lesson: 3,
+    file: "model-call.ts",
+    edits: [["[LLM_INVOCATION_PARAMETERS]: JSON.stringify(invocationParameters),", "[LLM_INVOCATION_PARAMETERS]: invocationParameters as never,"]],
+    says: "droppedValue",
+  },
+  "lesson 3: the request stringified twice": {
+    lesson: 3,
+    file: "model-call.ts",
+    edits: [["[INPUT_VALUE]: JSON.stringify(request),", "[INPUT_VALUE]: JSON.stringify(JSON.stringify(request)),"]],
+    says: "jsonInJson",
+  },
+  "lesson 7: the tags joined into one string": {
+    lesson: 7,
+    file: "context-attributes.ts",
+    edits: [["if (tags) attributes[TAG_TAGS] = tags;", "if (tags) attributes[TAG_TAGS] = tags.join(\",\");"]],
+    says: "listJoined",
   },
   "lesson 4: message indices counted from 1": { lesson: 4, file: "message-attributes.ts", edits: [["const key = `${prefix}.${index}.`;", "const key = `${prefix}.${index + 1}.`;"]], says: "indexFromOne" },
   "lesson 5: null content written as the text \"null\"": {

@@ -2,7 +2,7 @@
 // exporter, registered globally together with the context manager and the W3C propagators,
 // exactly as a learner's own setup would be (lesson 9 adds the propagators to it). It also remembers spans that were started but never ended, which an
 // exporter alone can never see, so the failure can name that classic mistake.
-import { context, propagation, trace, type Context, type TextMapPropagator } from "@opentelemetry/api";
+import { DiagLogLevel, context, diag, propagation, trace, type Context, type DiagLogger, type TextMapPropagator } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import {
@@ -32,6 +32,11 @@ export interface SpanCapture {
    * performance.now() clock without mixing in Date.now().
    */
   startedAt?(span: ReadableSpan): number | undefined;
+  /**
+   * Keys whose value OpenTelemetry dropped since the last reset: setAttribute with an object (or a
+   * list mixing types) sets nothing and only logs a warning, so the key then looks never set.
+   */
+  droppedValueKeys?(): ReadonlySet<string>;
   /** forget every span captured so far */
   reset(): void;
   /** unregister the provider, context manager and propagator */
@@ -70,6 +75,8 @@ export function installSpanCapture(): SpanCapture {
   trace.setGlobalTracerProvider(provider);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(w3cPropagator());
+  const dropped = new Set<string>();
+  diag.setLogger(droppedValueLogger(dropped), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
 
   return {
     finished: () => exporter.getFinishedSpans(),
@@ -79,7 +86,9 @@ export function installSpanCapture(): SpanCapture {
     },
     openAtReturn: () => openAtReturn,
     startedAt: (span) => started.startedAt.get(span.spanContext().spanId),
+    droppedValueKeys: () => dropped,
     reset() {
+      dropped.clear();
       exporter.reset();
       started.open.clear();
       started.startedAt.clear();
@@ -90,6 +99,17 @@ export function installSpanCapture(): SpanCapture {
       trace.disable();
       context.disable();
       propagation.disable();
+      diag.disable();
     },
   };
+}
+
+/** Notes the key of each attribute value the SDK refused ("Invalid attribute value set for key: <key>"). */
+function droppedValueLogger(dropped: Set<string>): DiagLogger {
+  const note = (message: string) => {
+    const key = /^Invalid attribute value set for key: (.*)$/.exec(message)?.[1];
+    if (key !== undefined) dropped.add(key);
+  };
+  const ignore = () => {};
+  return { error: ignore, warn: note, info: ignore, debug: ignore, verbose: ignore };
 }

@@ -8,6 +8,7 @@ import { lessonNamed, type Lesson } from "../lessons/catalog.ts";
 import { hintReference } from "../lessons/check-contract.ts";
 import type { SpanCapture } from "./capture-spans.ts";
 import { recordChecked } from "./checked-keys.ts";
+import { droppedValueMistake, jsonInJsonMistake, shapeMistake } from "./value-shapes.ts";
 import { LessonFailure, formatFailure, type FailureReport } from "./lesson-failure.ts";
 
 const KIND = SemanticConventions.OPENINFERENCE_SPAN_KIND;
@@ -186,6 +187,8 @@ export class SpanChecks {
     if (ok) return;
     const shifted = value === undefined ? findShiftedIndexKey(span, key) : undefined;
     const nearMiss = value === undefined && !shifted ? findNearMissKey(span, key) : undefined;
+    const dropped = value === undefined && this.capture.droppedValueKeys?.().has(key);
+    const shape = isExpectation(expected) ? jsonInJsonMistake(key, value) : shapeMistake(key, expected, value);
     this.fail({
       headline: `${capitalize(describeSpan(span))} ${value === undefined ? "is missing" : "has the wrong value for"} "${key}".`,
       expected: isExpectation(expected) ? expected.describe : show(expected),
@@ -199,7 +202,9 @@ export class SpanChecks {
             ? separatorsDiffer(nearMiss, key)
               ? `you set "${nearMiss}": the same words with other separators. A flattened key is prefix.index.field with a dot between every part (\`\${prefix}.\${index}.\${MESSAGE_ROLE}\`); a single key comes whole from its constant.`
               : `you set "${nearMiss}", which is not the OpenInference key. Use the constant from @arizeai/openinference-semantic-conventions instead of typing the string.`
-            : undefined),
+            : dropped
+              ? droppedValueMistake(key)
+              : shape),
     });
   }
 

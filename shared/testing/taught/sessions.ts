@@ -115,8 +115,9 @@ export function checkMetadataAndTags(lessonChecks: SpanChecks, roots: ReadableSp
       const value = span.attributes[TAG_TAGS];
       checks.attribute(span, TAG_TAGS, session.tags, {
         hint: 4,
+        // Other shapes (a list joined into one string, say) are named by the attribute check itself.
         mistake:
-          typeof value === "string"
+          value === JSON.stringify(session.tags)
             ? `"${TAG_TAGS}" is a JSON string, as openinference-core's setTags + getAttributesFromContext give it: the spec wants a list of strings (an array attribute), which Phoenix filters by. Set it to getTags(context.active()), the list itself.`
             : undefined,
       });
