@@ -85,6 +85,21 @@ function expectAnswered(outcome: Outcome, pattern: RegExp, hint: number) {
   });
 }
 
+/** The tool's failure went back to the model: the tool message of the next LLM call holds it. */
+function expectToolFailureSentOn() {
+  const followUp = checks().atLeast(2, { kind: OpenInferenceSpanKind.LLM }, "LLM spans (the call after the failed tool)", { hint: 3 })[1]!;
+  const toolMessage = Object.keys(followUp.attributes).find(
+    (key) => key.startsWith(`${LLM_INPUT_MESSAGES}.`) && key.endsWith(`.${MESSAGE_ROLE}`) && followUp.attributes[key] === "tool",
+  );
+  const content = toolMessage ? followUp.attributes[toolMessage.replace(MESSAGE_ROLE, MESSAGE_CONTENT)] : undefined;
+  checks().that(typeof content === "string" && /Unknown city/.test(content), {
+    headline: "The model was not told that the tool failed.",
+    expected: 'a tool message like {"error":"Unknown city: Atlantis. ..."}',
+    got: content === undefined ? "no tool message" : String(content),
+    hint: 3,
+  });
+}
+
 /** The model call failed: ERROR and the exception on its LLM span, ERROR and the apology on the turn. */
 function expectFailedModelCall(outcome: Outcome, exception: RegExp) {
   const { calls } = checkEarlierLessons(outcome, "ERROR");
@@ -96,9 +111,10 @@ describe("lesson 6: the model fails with HTTP 500", () => {
   beforeAll(async () => {
     outcome = await turn("Hello there!", { faults: [{ kind: "http-500" }] });
   });
-  it("still answers, saying the model had an error", () => expectAnswered(outcome, /error|try again/i, 2));
-  it("ends the LLM span with status ERROR and the exception recorded; the CHAIN span is ERROR with the apology as its output", () =>
-    expectFailedModelCall(outcome, /ModelApiError.*500/));
+  it("the LLM span ends ERROR with the exception recorded; the CHAIN span is ERROR with the apology (the model had an error) as its output", () => {
+    expectAnswered(outcome, /error|try again/i, 2);
+    expectFailedModelCall(outcome, /ModelApiError.*500/);
+  });
 });
 
 describe("lesson 6: the model is rate limited (HTTP 429)", () => {
@@ -106,8 +122,10 @@ describe("lesson 6: the model is rate limited (HTTP 429)", () => {
   beforeAll(async () => {
     outcome = await turn("Hello there!", { faults: [{ kind: "http-429" }] });
   });
-  it("still answers, asking to try again later", () => expectAnswered(outcome, /try again/i, 2));
-  it("ends the LLM span with status ERROR and the 429 recorded; the turn is ERROR", () => expectFailedModelCall(outcome, /ModelApiError.*429/));
+  it("the LLM span ends ERROR with the 429 recorded; the turn is ERROR, its reply asking to try again later", () => {
+    expectAnswered(outcome, /try again/i, 2);
+    expectFailedModelCall(outcome, /ModelApiError.*429/);
+  });
 });
 
 describe("lesson 6: the model answers with a malformed body", () => {
@@ -115,8 +133,10 @@ describe("lesson 6: the model answers with a malformed body", () => {
   beforeAll(async () => {
     outcome = await turn("Hello there!", { faults: [{ kind: "malformed" }] });
   });
-  it("still answers, saying the answer could not be read", () => expectAnswered(outcome, /could not read|try again/i, 2));
-  it("ends the LLM span with status ERROR and the parse error recorded; the turn is ERROR", () => expectFailedModelCall(outcome, /ModelResponseError/));
+  it("the LLM span ends ERROR with the parse error recorded; the turn is ERROR, its reply saying the answer could not be read", () => {
+    expectAnswered(outcome, /could not read|try again/i, 2);
+    expectFailedModelCall(outcome, /ModelResponseError/);
+  });
 });
 
 describe("lesson 6: the model is too slow", () => {
@@ -125,8 +145,10 @@ describe("lesson 6: the model is too slow", () => {
     const impatient = await harness.connect({ timeoutMs: 300 });
     outcome = await turn("Hello there!", { faults: [{ kind: "slow", ms: 3000 }], model: impatient });
   });
-  it("still answers, saying the model took too long", () => expectAnswered(outcome, /too long|try again/i, 2));
-  it("ends the LLM span with status ERROR and the timeout recorded; the turn is ERROR", () => expectFailedModelCall(outcome, /ModelTimeoutError/));
+  it("the LLM span ends ERROR with the timeout recorded; the turn is ERROR, its reply saying the model took too long", () => {
+    expectAnswered(outcome, /too long|try again/i, 2);
+    expectFailedModelCall(outcome, /ModelTimeoutError/);
+  });
 });
 
 describe("lesson 6: a tool throws (a city the weather tool does not know)", () => {
@@ -134,30 +156,20 @@ describe("lesson 6: a tool throws (a city the weather tool does not know)", () =
   beforeAll(async () => {
     outcome = await turn("What's the weather in Atlantis?");
   });
-  it("still answers the user, passing on what went wrong", () => expectAnswered(outcome, /Unknown city/i, 3));
-
-  it("ends the TOOL span with status ERROR and the exception recorded, its output the error told to the model", () => {
+  it("the TOOL span ends ERROR with the exception recorded, its output the error told to the model; the turn goes on and answers", () => {
+    expectAnswered(outcome, /Unknown city/i, 3);
     const { runs } = checkEarlierLessons(outcome, "OK");
     checkFailedTool(checks(), runs, /Unknown city/);
+    expectToolFailureSentOn();
   });
-
-  it("tells the model what failed, in the tool message of the next LLM call", () => {
-    const followUp = checks().atLeast(2, { kind: OpenInferenceSpanKind.LLM }, "LLM spans (the call after the failed tool)", { hint: 3 })[1]!;
-    const toolMessage = Object.keys(followUp.attributes).find(
-      (key) => key.startsWith(`${LLM_INPUT_MESSAGES}.`) && key.endsWith(`.${MESSAGE_ROLE}`) && followUp.attributes[key] === "tool",
-    );
-    const content = toolMessage ? followUp.attributes[toolMessage.replace(MESSAGE_ROLE, MESSAGE_CONTENT)] : undefined;
-    checks().that(typeof content === "string" && /Unknown city/.test(content), {
-      headline: "The model was not told that the tool failed.",
-      expected: 'a tool message like {"error":"Unknown city: Atlantis. ..."}',
-      got: content === undefined ? "no tool message" : String(content),
-      hint: 3,
-    });
-  });
-
 });
 
 describe("still true from lessons 1 to 5", () => {
+  it("lesson 1's chatbot: a failed tool is told to the model, in the tool message of the next LLM call", async () => {
+    await turn("What's the weather in Atlantis?");
+    expectToolFailureSentOn();
+  });
+
   it("lessons 2 to 5: a question that needs two tools still yields LLM, TOOL, TOOL, LLM, every span as taught", async () => {
     const outcome = await turn("What's the weather in Paris and in Tokyo?");
     checks().that(/Paris/.test(outcome.reply ?? "") && /Tokyo/.test(outcome.reply ?? ""), { headline: "The happy path broke.", expected: "a reply about Paris and Tokyo", got: String(outcome.reply ?? outcome.thrown) });
