@@ -24,7 +24,8 @@ export interface ChatResponse {
   message: { role: "assistant"; content: string };
   sessionId: string;
   /**
-   * the turn's trace: open it with GET /api/traces/{traceId} (redirects to Phoenix).
+   * the turn's trace: open it with GET /api/traces/{traceId} (redirects to Phoenix; a 404 that
+   * says why when the trace's spans did not get there: Phoenix refused them, or was down).
    * Absent when the turn was not recorded (tracing off: OTEL_SDK_DISABLED, OTEL_TRACES_EXPORTER=none).
    */
   traceId?: string;

@@ -2,7 +2,7 @@
 // its chat page. Prints where to chat and where the traces go; flushes the spans on Ctrl-C.
 import { connectModel } from "../../../shared/chatbot/connect-model.ts";
 import { redactUrlCredentials } from "../../../shared/chatbot/url-credentials.ts";
-import { parseHeaderList } from "../../../shared/phoenix/headers.ts";
+import { phoenixAuthAdvice } from "../../../shared/phoenix/headers.ts";
 import { probeOtlpEndpoint } from "../../../shared/phoenix/probe.ts";
 import { TurnCancelledError } from "./cancellation.ts";
 import { exposedHostWarning, readConfig } from "./config.ts";
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const target = otlpTarget(config);
   const tracingOff = tracingOffReason();
   const warn = (message: string) => console.warn(`[tracing] ${redactUrlCredentials(message)}`);
-  const exporter = new WarnOnceExporter(createOtlpExporter(config), target.url, warn, target.sendsToPhoenix);
+  const exporter = new WarnOnceExporter(createOtlpExporter(config), target.url, warn, target.sendsToPhoenix, target.sentHeaders);
   const provider = setupTracing({ projectName: config.projectName, exporter, warn });
   const flushSpans = () => atMost(2000, provider.forceFlush()).then(() => undefined);
   // Aborted when the app stops with answers still running: they end at once, spans included.
@@ -47,7 +47,8 @@ async function main(): Promise<void> {
   // The offline model's POST /_offline/faults lets any local process make the app's answers
   // fail: off unless APP_OFFLINE_FAULTS=1 (in-process markers and injectFaults() still work).
   const model = await connectModel({ timeoutMs: config.modelTimeoutMs, faultRoute: config.offlineFaultRoute });
-  const app = await buildServer({ config, model, flushSpans, stopping: stopping.signal, draining: draining.signal });
+  // The exporter knows which answers' spans did not get through: their trace links say so.
+  const app = await buildServer({ config, model, flushSpans, spanDelivery: exporter, stopping: stopping.signal, draining: draining.signal });
   let openConnections = 0;
   app.server.on("connection", (socket) => {
     openConnections += 1;
@@ -112,10 +113,7 @@ async function main(): Promise<void> {
   // through: an empty export to the traces URL, with the exporter's headers, answers for any
   // collector (Phoenix or not) and tells a missing key apart from a server that is down.
   if (!tracingOff) {
-    const probe = await probeOtlpEndpoint(target.url, {
-      protocol: target.protocol,
-      headers: { ...parseHeaderList(process.env.OTEL_EXPORTER_OTLP_HEADERS), ...parseHeaderList(process.env.OTEL_EXPORTER_OTLP_TRACES_HEADERS), ...target.headers },
-    });
+    const probe = await probeOtlpEndpoint(target.url, { protocol: target.protocol, headers: target.sentHeaders });
     if (!probe.ok) {
       const where = target.sendsToPhoenix ? `Phoenix is not answering at ${config.phoenixUrl}` : `The collector at ${target.url} is not answering`;
       if (probe.reason === "unreachable") {
@@ -124,9 +122,12 @@ async function main(): Promise<void> {
             ? `${where}. The app works without it (spans are dropped); start it with \`npm run phoenix\` in another terminal to see the traces.`
             : `${where} (${probe.message}). The app works without it (spans are dropped); start it or fix OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT.`,
         );
+      } else if ((probe.status === 401 || probe.status === 403) && target.sendsToPhoenix) {
+        // "set PHOENIX_API_KEY" when no key was sent; "the key sent was not accepted" when one was.
+        warn(`Phoenix at ${target.url} refuses the spans. ${phoenixAuthAdvice(probe.status, target.sentHeaders)} The app works meanwhile; spans are dropped.`);
       } else if (probe.status === 401 || probe.status === 403) {
         warn(
-          `${target.sendsToPhoenix ? "Phoenix" : "The collector"} at ${target.url} refuses the spans (HTTP ${probe.status}): set PHOENIX_API_KEY ` +
+          `The collector at ${target.url} refuses the spans (HTTP ${probe.status}): set PHOENIX_API_KEY ` +
             "(or PHOENIX_CLIENT_HEADERS / OTEL_EXPORTER_OTLP_HEADERS). The app works meanwhile; spans are dropped.",
         );
       } else {

@@ -7,8 +7,15 @@ import { createOtlpExporter, otlpTarget } from "./otlp-exporter.ts";
 describe("where the spans go", () => {
   it("by default: Phoenix on localhost:6006, as protobuf (the only OTLP encoding Phoenix accepts)", () => {
     const config = readConfig({});
-    expect(otlpTarget(config, {})).toEqual({ url: "http://localhost:6006/v1/traces", headers: {}, protocol: "http/protobuf", sendsToPhoenix: true });
+    expect(otlpTarget(config, {})).toEqual({ url: "http://localhost:6006/v1/traces", headers: {}, sentHeaders: {}, protocol: "http/protobuf", sendsToPhoenix: true });
     expect(createOtlpExporter(config, { env: {} })).toBeInstanceOf(OTLPProtoTraceExporter);
+  });
+
+  it("sentHeaders are all the spans go with: OTEL_EXPORTER_OTLP_(TRACES_)HEADERS as the exporter reads them, then Phoenix's (a refusal says whether a key was sent)", () => {
+    const env = { PHOENIX_API_KEY: "key", OTEL_EXPORTER_OTLP_HEADERS: "x-a=1,authorization=Bearer otel", OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-b=2" };
+    expect(otlpTarget(readConfig(env), env).sentHeaders).toEqual({ "x-a": "1", "x-b": "2", authorization: "Bearer key" });
+    const elsewhere = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318", OTEL_EXPORTER_OTLP_HEADERS: "api-key=collector-key", PHOENIX_API_KEY: "key" };
+    expect(otlpTarget(readConfig(elsewhere), elsewhere).sentHeaders, "another collector gets its own headers, not Phoenix's key").toEqual({ "api-key": "collector-key" });
   });
 
   it("PHOENIX_COLLECTOR_ENDPOINT moves it; OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT win over it", () => {

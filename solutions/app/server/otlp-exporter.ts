@@ -5,6 +5,7 @@ import { OTLPTraceExporter as OTLPProtoTraceExporter } from "@opentelemetry/expo
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { splitUrlCredentials } from "../../../shared/chatbot/url-credentials.ts";
+import { parseHeaderList } from "../../../shared/phoenix/headers.ts";
 import type { AppConfig } from "./config.ts";
 
 export interface OtlpTarget {
@@ -12,6 +13,8 @@ export interface OtlpTarget {
   url: string;
   /** headers to send with the spans besides OTEL_EXPORTER_OTLP_HEADERS (which the exporter reads itself) */
   headers: Record<string, string>;
+  /** every header the spans go with: OTEL_EXPORTER_OTLP_(TRACES_)HEADERS as the exporter reads them, then `headers` */
+  sentHeaders: Record<string, string>;
   protocol: AppConfig["otlpProtocol"];
   /**
    * true when the spans go to the Phoenix of PHOENIX_URL (same origin): only then does Phoenix's
@@ -35,7 +38,8 @@ export function otlpTarget(config: AppConfig, env: NodeJS.ProcessEnv = process.e
   // Phoenix's headers (key, PHOENIX_CLIENT_HEADERS) go with spans bound for Phoenix, not to another collector.
   const headers: Record<string, string> = !overridden || sendsToPhoenix ? { ...config.phoenixHeaders } : {};
   if (authorization) headers.authorization = authorization;
-  return { url: bareUrl, headers, protocol: config.otlpProtocol, sendsToPhoenix };
+  const sentHeaders = { ...parseHeaderList(env.OTEL_EXPORTER_OTLP_HEADERS), ...parseHeaderList(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS), ...headers };
+  return { url: bareUrl, headers, sentHeaders, protocol: config.otlpProtocol, sendsToPhoenix };
 }
 
 function sameOrigin(a: string, b: string): boolean {

@@ -1,10 +1,12 @@
 // Phoenix down: the app exports with the real OTLP exporter and batch processor to a port where
-// nothing listens. It must keep answering and say so once. (That it does not hold on to the
+// nothing listens. It must keep answering and say so once, and an answer's trace link must say
+// that its trace never got to Phoenix (as for a Phoenix that refuses the key: phoenix-refuses.test.ts). (That it does not hold on to the
 // spans meanwhile: phoenix-stuck.test.ts.)
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import type { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { connectModel, type ModelConnection } from "../../../shared/chatbot/connect-model.ts";
+import type { ChatResponse, ErrorResponse } from "../api.ts";
 import { readConfig } from "./config.ts";
 import { createOtlpExporter, otlpTarget } from "./otlp-exporter.ts";
 import { buildServer } from "./server.ts";
@@ -22,7 +24,7 @@ beforeAll(async () => {
   const exporter = new WarnOnceExporter(createOtlpExporter(config, { env: {}, timeoutMillis: 500 }), otlpTarget(config, {}).url, (message) => warnings.push(message));
   provider = setupTracing({ projectName: config.projectName, exporter });
   model = await connectModel({ env: {} });
-  app = await buildServer({ config, model, flushSpans: () => provider.forceFlush(), log: () => {} });
+  app = await buildServer({ config, model, flushSpans: () => provider.forceFlush(), spanDelivery: exporter, log: () => {} });
 });
 afterAll(async () => {
   await app.close();
@@ -49,4 +51,15 @@ it("feedback with Phoenix down: 503, after a flush that fails quietly", async ()
   const response = await app.inject({ method: "POST", url: "/api/feedback", payload: { spanId: "08c93f1fde572617", score: 1 } });
   expect(response.statusCode).toBe(503);
   expect(warnings).toHaveLength(1);
+});
+
+it("the trace link of an answer given with Phoenix down says its trace is not in Phoenix, and how to start it", async () => {
+  const answer = await app.inject({ method: "POST", url: "/api/chat", payload: { messages: [{ role: "user", content: "hello" }] } });
+  const { traceId } = answer.json<ChatResponse>();
+  const link = await app.inject({ method: "GET", url: `/api/traces/${traceId}`, headers: { accept: "application/json" } });
+  expect(link.statusCode).toBe(404);
+  expect(link.json<ErrorResponse>()).toEqual({
+    error: expect.stringMatching(/^This answer's trace is not in Phoenix: its spans could not be sent \(.*ECONNREFUSED.*\)\. .*npm run phoenix/),
+    traceId,
+  });
 });

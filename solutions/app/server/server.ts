@@ -9,6 +9,7 @@ import { BODY_LIMIT_BYTES } from "./limits.ts";
 import { chatExchangeText, chatRoute } from "./routes/chat.ts";
 import { feedbackRoute } from "./routes/feedback.ts";
 import { traceLinkRoute } from "./routes/trace-link.ts";
+import type { SpanDelivery } from "./warn-once-exporter.ts";
 import { buildWebPage, webPageRoutes } from "./web-page.ts";
 
 export { BODY_LIMIT_BYTES };
@@ -19,6 +20,8 @@ export interface ServerOptions {
   model: ModelConnection;
   /** sends the spans still held by the batch processor (before feedback and trace links) */
   flushSpans: () => Promise<void>;
+  /** which traces' spans did not get through, and why (the exporter knows): their trace links say so */
+  spanDelivery?: SpanDelivery;
   /** aborted when the app stops: chat turns still running are cancelled (see main.ts) */
   stopping?: AbortSignal;
   /**
@@ -39,7 +42,7 @@ export const PAGE_SECURITY_HEADERS: Record<string, string> = {
   "referrer-policy": "no-referrer",
 };
 
-export async function buildServer({ config, model, flushSpans, stopping, draining, log }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer({ config, model, flushSpans, spanDelivery, stopping, draining, log }: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
     // A URL Fastify cannot even decode (/%ff) gets the same { error } answer as every other mistake.
@@ -89,7 +92,7 @@ export async function buildServer({ config, model, flushSpans, stopping, drainin
 
   chatRoute(app, { model, modelTimeoutMs: config.modelTimeoutMs, stopping, maxConcurrentTurns: config.maxConcurrentTurns, log });
   feedbackRoute(app, { phoenix, flushSpans });
-  traceLinkRoute(app, { phoenix, projectName: config.projectName, flushSpans });
+  traceLinkRoute(app, { phoenix, projectName: config.projectName, flushSpans, spanDelivery, pageHeaders: PAGE_SECURITY_HEADERS });
   app.get("/healthz", async () => ({ ok: true, model: model.model, provider: model.provider }));
   webPageRoutes(app, await buildWebPage(), PAGE_SECURITY_HEADERS);
 

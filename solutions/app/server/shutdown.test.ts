@@ -260,13 +260,29 @@ describe("credentials in the URLs", () => {
   });
 });
 
-describe("a collector that refuses the spans (401)", () => {
-  it("is reported at start-up as a refusal, naming PHOENIX_API_KEY", async () => {
+describe("a Phoenix that refuses the spans (401)", () => {
+  it("without a key: is reported at start-up as a refusal, saying to set PHOENIX_API_KEY", async () => {
     const collector = await startCollector("locked");
     running.push({ collector });
     const app = await startApp({ PHOENIX_COLLECTOR_ENDPOINT: collector.url });
-    await expect.poll(() => app.output(), { timeout: 5000 }).toMatch(/refuses the spans \(HTTP 401\): set PHOENIX_API_KEY/);
+    await expect.poll(() => app.output(), { timeout: 5000 }).toMatch(/Phoenix at http:\/\/127\.0\.0\.1:\d+\/v1\/traces refuses the spans\. Phoenix asks for an API key \(HTTP 401\): set PHOENIX_API_KEY/);
     expect(app.output()).not.toContain("not answering");
+    expect((await stopApp(app)).code).toBe(0);
+  });
+
+  it("with a key it does not know: says the key sent was not accepted, and the answer's trace link says its trace is not in Phoenix", async () => {
+    const collector = await startCollector("locked");
+    running.push({ collector });
+    const app = await startApp({ PHOENIX_COLLECTOR_ENDPOINT: collector.url, PHOENIX_API_KEY: "not-a-key-it-knows" });
+    await expect.poll(() => app.output(), { timeout: 5000 }).toMatch(/refuses the spans\. Phoenix asks for an API key \(HTTP 401\): the key sent was not accepted: check PHOENIX_API_KEY/);
+    expect(app.output()).not.toMatch(/set PHOENIX_API_KEY|not-a-key-it-knows/);
+    const { traceId } = (await (await chat(app, "hello")).json()) as ChatResponse;
+    // The link sends the turn's spans first (batches wait 60 s here): Phoenix refuses them, and the app knows it.
+    const link = await fetch(`${app.url}/api/traces/${traceId}`, { headers: { accept: "application/json" }, redirect: "manual" });
+    expect(link.status).toBe(404);
+    const { error } = (await link.json()) as ErrorResponse;
+    expect(error).toMatch(/^This answer's trace is not in Phoenix: .*the key sent was not accepted: check PHOENIX_API_KEY/);
+    expect(collector.authorizations.at(-1)).toBe("Bearer not-a-key-it-knows");
     expect((await stopApp(app)).code).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { expect, it } from "vitest";
-import { WarnOnceExporter } from "./warn-once-exporter.ts";
+import { describe, expect, it } from "vitest";
+import { MAX_UNDELIVERED_TRACES, WarnOnceExporter } from "./warn-once-exporter.ts";
 
 /** An exporter whose next results we choose. */
 function scriptedExporter(results: ExportResult[]): SpanExporter {
@@ -11,9 +11,16 @@ function scriptedExporter(results: ExportResult[]): SpanExporter {
   };
 }
 
-function exportOnce(exporter: SpanExporter): Promise<ExportResult> {
-  return new Promise((resolve) => exporter.export([] as ReadableSpan[], resolve));
+function exportOnce(exporter: SpanExporter, spans: ReadableSpan[] = []): Promise<ExportResult> {
+  return new Promise((resolve) => exporter.export(spans, resolve));
 }
+
+/** A span of the trace `traceId` (an exporter that only passes spans on reads nothing else of them). */
+function spanOf(traceId: string): ReadableSpan {
+  return { spanContext: () => ({ traceId, spanId: "00f067aa0ba902b7", traceFlags: 1 }) } as ReadableSpan;
+}
+
+const traceIds = (count: number, from = 0) => Array.from({ length: count }, (_, i) => (from + i).toString(16).padStart(32, "0"));
 
 const refused: ExportResult = { code: ExportResultCode.FAILED, error: new Error("connect ECONNREFUSED 127.0.0.1:6006") };
 
@@ -57,4 +64,50 @@ it("knows while the destination is failing (the app then waits less for it on ex
   expect(exporter.isFailing).toBe(true);
   await exportOnce(exporter);
   expect(exporter.isFailing).toBe(false);
+});
+
+describe("a Phoenix that refuses the spans (401, 403)", () => {
+  const unauthorized = (code: number): ExportResult => ({ code: ExportResultCode.FAILED, error: Object.assign(new Error(code === 401 ? "Unauthorized" : "Forbidden"), { code }) });
+
+  it("with a key sent: says the key was not accepted", async () => {
+    const warnings: string[] = [];
+    const exporter = new WarnOnceExporter(scriptedExporter([unauthorized(401)]), "Phoenix", (m) => warnings.push(m), true, { authorization: "Bearer not-this-one" });
+    await exportOnce(exporter);
+    expect(warnings[0]).toMatch(/^Could not send spans to Phoenix \(Unauthorized\)\. Phoenix refused the spans\. Phoenix asks for an API key \(HTTP 401\): the key sent was not accepted: check PHOENIX_API_KEY/);
+    expect(warnings[0]).not.toContain("not-this-one");
+  });
+
+  it("with no key sent: says to set PHOENIX_API_KEY; a 403 says the key has no access", async () => {
+    const warnings: string[] = [];
+    await exportOnce(new WarnOnceExporter(scriptedExporter([unauthorized(401)]), "Phoenix", (m) => warnings.push(m), true, {}));
+    await exportOnce(new WarnOnceExporter(scriptedExporter([unauthorized(403)]), "Phoenix", (m) => warnings.push(m), true, { api_key: "k" }));
+    expect(warnings[0]).toMatch(/HTTP 401\): set PHOENIX_API_KEY/);
+    expect(warnings[1]).toMatch(/Phoenix refused access \(HTTP 403\): the key sent was not accepted/);
+  });
+});
+
+describe("which traces did not get through", () => {
+  it("remembers the traces of each failed batch with the warning's reason and advice; a delivered trace has none", async () => {
+    const exporter = new WarnOnceExporter(scriptedExporter([refused, { code: ExportResultCode.SUCCESS }, refused]), "Phoenix", () => {});
+    const [first, second, third] = traceIds(3);
+    await exportOnce(exporter, [spanOf(first!), spanOf(first!)]);
+    await exportOnce(exporter, [spanOf(second!)]);
+    // Said once, but every failed batch is remembered: Phoenix still down.
+    await exportOnce(exporter, [spanOf(third!)]);
+    expect(exporter.whyNotDelivered(first!)).toEqual({ detail: "connect ECONNREFUSED 127.0.0.1:6006", advice: expect.stringMatching(/npm run phoenix/) });
+    expect(exporter.whyNotDelivered(second!)).toBeUndefined();
+    expect(exporter.whyNotDelivered(third!)?.detail).toBe("connect ECONNREFUSED 127.0.0.1:6006");
+    expect(exporter.whyNotDelivered("ffffffffffffffffffffffffffffffff"), "a trace it never saw").toBeUndefined();
+  });
+
+  it(`keeps the latest ${MAX_UNDELIVERED_TRACES} only: memory stays bounded however long the outage`, async () => {
+    const exporter = new WarnOnceExporter(scriptedExporter([refused, refused]), "Phoenix", () => {});
+    const older = traceIds(MAX_UNDELIVERED_TRACES);
+    const newer = traceIds(10, MAX_UNDELIVERED_TRACES);
+    await exportOnce(exporter, older.map(spanOf));
+    await exportOnce(exporter, newer.map(spanOf));
+    expect(exporter.whyNotDelivered(older[0]!), "the oldest is forgotten").toBeUndefined();
+    expect(exporter.whyNotDelivered(older[10]!)).toBeDefined();
+    expect(exporter.whyNotDelivered(newer.at(-1)!)).toBeDefined();
+  });
 });

@@ -187,7 +187,8 @@ function feedbackButton(message: ShownMessage, score: 0 | 1, icon: string, title
 
 function traceLink(traceId: string): HTMLAnchorElement {
   const link = document.createElement("a");
-  // The server sends the spans to Phoenix, then redirects to the trace there.
+  // The server sends the spans to Phoenix, then redirects to the trace there (or, when Phoenix
+  // refused them or was down, answers with a page that says so).
   link.href = `/api/traces/${traceId}`;
   link.target = "_blank";
   link.rel = "noopener";
