@@ -56,11 +56,11 @@ export async function runConversationLesson<Conversation extends { sessionId: st
       }
     }
   } catch (error) {
-    console.log(chalk.red(`The chat turn threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`));
+    console.error(chalk.red(`The chat turn threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`));
     process.exitCode = 1;
   } finally {
     // Shutting the provider down flushes every pending span to every exporter.
-    await provider.shutdown().catch((error: unknown) => console.log(chalk.yellow(`Flushing spans failed: ${String(error)}`)));
+    await provider.shutdown().catch((error: unknown) => console.error(chalk.yellow(`Flushing spans failed: ${String(error)}`)));
     await model.close();
   }
 

@@ -38,12 +38,12 @@ export async function runHttpLesson(program: HttpLessonProgram, argv = process.a
     const reply = await program.askChatServer(server.url, sessionId, question);
     console.log(`${chalk.bold("bot:")} ${reply}`);
   } catch (error) {
-    console.log(chalk.red(`The request threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`));
+    console.error(chalk.red(`The request threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`));
     process.exitCode = 1;
   } finally {
-    await server?.close().catch((error: unknown) => console.log(chalk.yellow(`Stopping the server failed: ${String(error)}`)));
+    await server?.close().catch((error: unknown) => console.error(chalk.yellow(`Stopping the server failed: ${String(error)}`)));
     // Shutting the provider down flushes every pending span to every exporter.
-    await provider.shutdown().catch((error: unknown) => console.log(chalk.yellow(`Flushing spans failed: ${String(error)}`)));
+    await provider.shutdown().catch((error: unknown) => console.error(chalk.yellow(`Flushing spans failed: ${String(error)}`)));
     await model.close();
   }
 

@@ -1,6 +1,6 @@
 // What a lesson run says about Phoenix, from what the export itself reported: a link when the
-// spans arrived (looked up with the key), a refusal and what to set when Phoenix said 401, and
-// no polling of a collector that is not Phoenix.
+// spans arrived (looked up with the key), a refusal and what to set when Phoenix said 401 (an
+// error: on stderr, exit code 1), and no polling of a collector that is not Phoenix.
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
@@ -58,44 +58,62 @@ const program: LessonProgram = {
   defaultQuestion: "hello",
 };
 
-async function run(env: Record<string, string>): Promise<string> {
+/** What a run printed: stdout (console.log) and stderr (console.error), each as one text. */
+interface Printed {
+  stdout: string;
+  stderr: string;
+}
+
+function capturePrinted(): () => Printed {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void out.push(args.join(" ")));
+  vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => void err.push(args.join(" ")));
+  return () => ({ stdout: out.join("\n"), stderr: err.join("\n") });
+}
+
+async function run(env: Record<string, string>): Promise<Printed> {
   vi.stubEnv("PHOENIX_COLLECTOR_ENDPOINT", phoenixUrl);
   vi.stubEnv("PHOENIX_PROJECT_NAME", "runner-test");
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  const lines: string[] = [];
-  vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void lines.push(args.join(" ")));
+  const printed = capturePrinted();
   await runLesson(program, ["hello"]);
-  return lines.join("\n");
+  return printed();
 }
 
 describe("the phoenix: line of a lesson run", () => {
   it("with the right key: the trace link, looked up with the key", async () => {
     mode = "locked";
-    const output = await run({ PHOENIX_API_KEY: "right-key" });
-    expect(output).toMatch(new RegExp(`phoenix:.*${phoenixUrl}/projects/UHJvamVjdDo5/traces/[0-9a-f]{32}`));
+    const { stdout, stderr } = await run({ PHOENIX_API_KEY: "right-key" });
+    expect(stdout).toMatch(new RegExp(`phoenix:.*${phoenixUrl}/projects/UHJvamVjdDo5/traces/[0-9a-f]{32}`));
+    expect(stderr).toBe("");
     const lookup = seen.find((request) => request.url?.startsWith("/v1/projects"));
     expect(lookup?.headers.authorization).toBe("Bearer right-key");
     expect(process.exitCode).toBeUndefined();
   });
 
-  it("without a key against a locked Phoenix: says Phoenix refused the spans and what to set, exit code 1, no lookup", async () => {
+  it("without a key against a locked Phoenix: says on stderr that Phoenix refused the spans and what to set, exit code 1, no lookup", async () => {
     mode = "locked";
-    const output = await run({ PHOENIX_API_KEY: "" });
-    expect(output).toMatch(/Phoenix refused the spans\. Phoenix asks for an API key \(HTTP 401\): set PHOENIX_API_KEY/);
-    expect(output).not.toMatch(/phoenix:.*\/projects\//);
+    const { stdout, stderr } = await run({ PHOENIX_API_KEY: "" });
+    expect(stderr).toMatch(/phoenix:.*Phoenix refused the spans\. Phoenix asks for an API key \(HTTP 401\): set PHOENIX_API_KEY/);
+    expect(stdout, "stdout keeps the reply and the spans, not the error").not.toMatch(/refused|phoenix:/);
+    expect(stdout).toMatch(/bot:.*hi/);
     expect(seen.filter((request) => request.url?.startsWith("/v1/projects")), "no polling of /v1/projects").toHaveLength(0);
     expect(process.exitCode).toBe(1);
   });
 
-  it("with a wrong key: says the key was not accepted", async () => {
+  it("with a wrong key: says on stderr that the key was not accepted, exit code 1", async () => {
     mode = "locked";
-    expect(await run({ PHOENIX_API_KEY: "wrong" })).toMatch(/the key sent was not accepted: check PHOENIX_API_KEY/);
+    const { stdout, stderr } = await run({ PHOENIX_API_KEY: "wrong" });
+    expect(stderr).toMatch(/the key sent was not accepted: check PHOENIX_API_KEY/);
+    expect(stdout).not.toMatch(/not accepted/);
+    expect(process.exitCode).toBe(1);
   });
 
   it("a collector that is not Phoenix: asked once, then the trace id without a link", async () => {
     mode = "other";
-    const output = await run({ PHOENIX_API_KEY: "", PHOENIX_PROJECT_NAME: "elsewhere" });
-    expect(output).toMatch(/phoenix:.*\(project "elsewhere", trace [0-9a-f]{32}\)/);
+    const { stdout } = await run({ PHOENIX_API_KEY: "", PHOENIX_PROJECT_NAME: "elsewhere" });
+    expect(stdout).toMatch(/phoenix:.*\(project "elsewhere", trace [0-9a-f]{32}\)/);
     expect(seen.filter((request) => request.url?.startsWith("/v1/projects"))).toHaveLength(1);
   });
 });
@@ -112,26 +130,27 @@ describe("the phoenix: line of a conversation run", () => {
     defaultQuestions: ["hello"],
   };
 
-  async function converse(env: Record<string, string>): Promise<string> {
+  async function converse(env: Record<string, string>): Promise<Printed> {
     vi.stubEnv("PHOENIX_COLLECTOR_ENDPOINT", phoenixUrl);
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-    const lines: string[] = [];
-    vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void lines.push(args.join(" ")));
+    const printed = capturePrinted();
     await runConversationLesson(conversation, ["hello"]);
-    return lines.join("\n");
+    return printed();
   }
 
   it("the spans arrived: where to find the session", async () => {
     mode = "locked";
-    expect(await converse({ PHOENIX_API_KEY: "right-key" })).toMatch(/phoenix:.*Sessions tab, session runner-session/);
+    const { stdout, stderr } = await converse({ PHOENIX_API_KEY: "right-key" });
+    expect(stdout).toMatch(/phoenix:.*Sessions tab, session runner-session/);
+    expect(stderr).toBe("");
     expect(process.exitCode).toBeUndefined();
   });
 
-  it("refused: says so and what to set, not where the session would be, exit code 1", async () => {
+  it("refused: says so on stderr and what to set, not where the session would be, exit code 1", async () => {
     mode = "locked";
-    const output = await converse({ PHOENIX_API_KEY: "" });
-    expect(output).toMatch(/Phoenix refused the spans\. Phoenix asks for an API key \(HTTP 401\): set PHOENIX_API_KEY/);
-    expect(output).not.toMatch(/Sessions tab/);
+    const { stdout, stderr } = await converse({ PHOENIX_API_KEY: "" });
+    expect(stderr).toMatch(/phoenix:.*Phoenix refused the spans\. Phoenix asks for an API key \(HTTP 401\): set PHOENIX_API_KEY/);
+    expect(stdout).not.toMatch(/refused|Sessions tab/);
     expect(process.exitCode).toBe(1);
   });
 });

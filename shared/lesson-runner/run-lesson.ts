@@ -40,11 +40,11 @@ export async function runLesson(program: LessonProgram, argv = process.argv.slic
     const reply = await program.chatTurn(model, question);
     console.log(`${chalk.bold("bot:")} ${reply}`);
   } catch (error) {
-    console.log(chalk.red(`The chat turn threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`));
+    console.error(chalk.red(`The chat turn threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`));
     process.exitCode = 1;
   } finally {
     // Shutting the provider down flushes every pending span to every exporter.
-    await provider.shutdown().catch((error: unknown) => console.log(chalk.yellow(`Flushing spans failed: ${String(error)}`)));
+    await provider.shutdown().catch((error: unknown) => console.error(chalk.yellow(`Flushing spans failed: ${String(error)}`)));
     await model.close();
   }
 
@@ -96,7 +96,8 @@ export function reportRefusedExport(phoenix: ReportingExporter): boolean {
       : typeof status === "number"
         ? `Phoenix answered HTTP ${status} to the spans (${detail}): check PHOENIX_COLLECTOR_ENDPOINT.`
         : `The spans could not be sent to ${redactUrlCredentials(rawBaseUrl)} (${detail}): is Phoenix running (\`npm run phoenix\`)?`;
-  console.log(`\n${chalk.bold.red("phoenix:")} ${chalk.red(why)}`);
+  // An error, on stderr with the others: stdout keeps the run's reply and spans.
+  console.error(`\n${chalk.bold.red("phoenix:")} ${chalk.red(why)}`);
   process.exitCode = 1;
   return true;
 }
