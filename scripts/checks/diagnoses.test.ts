@@ -59,6 +59,7 @@ const DIAGNOSES = {
   errorEventAsChunk: /the provider's error event was read as a chunk of the answer/,
   errorEventSkipped: /the provider's error event was skipped like a chunk without a choice/,
   errorEventNotModelStreamError: /the error thrown for the error event is not a ModelStreamError/,
+  askedModel: /"workbook-offline-2024-07-18" answered/,
   numberAsText: /holds the number as text/,
   listJoined: /the list joined into one string/,
   droppedValue: /was set, but to a value OpenTelemetry drops/,
@@ -95,6 +96,12 @@ const MISTAKES: Record<string, Mistake> = {
     file: "model-call.ts",
     edits: [['    "ChatCompletion",', '    "ChatCompletion",'], [/(\[INPUT_MIME_TYPE\]: MimeType\.JSON,\n      },\n    },)/, "$1\n    ROOT_CONTEXT,"], ["import { SpanStatusCode, trace }", "import { ROOT_CONTEXT, SpanStatusCode, trace }"]],
     says: "lostParent",
+  },
+  "lesson 3: the model asked for recorded, not the one that answered": {
+    lesson: 3,
+    file: "model-call.ts",
+    edits: [["          [LLM_MODEL_NAME]: response.model,\n", ""]],
+    says: "askedModel",
   },
   "lesson 3: a token count sent as text": {
     lesson: 3,

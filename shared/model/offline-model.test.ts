@@ -1,6 +1,7 @@
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatCompletion, ChatCompletionRequest, ChatMessage } from "../openai/types.ts";
+import { answeringModel } from "./completion.ts";
 import { MAX_BODY_BYTES, requestPath } from "./http.ts";
 import { startOfflineModel, type OfflineModel } from "./offline-model.ts";
 import { ask, postChat, TOOLS, user } from "./test-support.ts";
@@ -34,6 +35,14 @@ describe("startOfflineModel", () => {
   });
 });
 
+describe("the answering model's name", () => {
+  it("is a dated snapshot of an alias, as OpenAI's gpt-4o-mini answers as gpt-4o-mini-2024-07-18; a dated name is kept", () => {
+    expect(answeringModel("gpt-4o-mini")).toBe("gpt-4o-mini-2024-07-18");
+    expect(answeringModel("workbook-offline")).toBe("workbook-offline-2024-07-18");
+    expect(answeringModel("gpt-4o-2024-08-06")).toBe("gpt-4o-2024-08-06");
+  });
+});
+
 describe("POST /v1/chat/completions", () => {
   it("answers in the OpenAI shape", async () => {
     const completion = await complete({ model: "any-model-name", messages: [user("Tell me a joke")] });
@@ -41,7 +50,7 @@ describe("POST /v1/chat/completions", () => {
       id: expect.stringMatching(/^chatcmpl-[0-9a-f]{24}$/),
       object: "chat.completion",
       created: expect.any(Number),
-      model: "any-model-name",
+      model: "any-model-name-2024-07-18", // a dated snapshot of the name asked for, as OpenAI answers
       choices: [
         {
           index: 0,

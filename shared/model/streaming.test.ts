@@ -42,7 +42,7 @@ describe("streaming text", () => {
     expect(pieces.join("")).toBe(whole.choices[0]?.message.content);
 
     for (const chunk of chunks) {
-      expect(chunk).toMatchObject({ id: whole.id, object: "chat.completion.chunk", model: "test-model" });
+      expect(chunk).toMatchObject({ id: whole.id, object: "chat.completion.chunk", model: "test-model-2024-07-18" });
       expect(chunk.created).toBe(chunks[0]?.created);
       expect(chunk).not.toHaveProperty("usage"); // no include_usage: no usage at all
     }

@@ -93,7 +93,7 @@ export function checkLlmSpans(lessonChecks: SpanChecks, chain: ReadableSpan, mod
       hint: 3,
     });
     checks.attribute(span, OUTPUT_MIME_TYPE, MimeType.JSON, { hint: 3 });
-    checks.attribute(span, LLM_MODEL_NAME, response.model ?? model.model, { hint: 2 });
+    checks.attribute(span, LLM_MODEL_NAME, response.model ?? model.model, { hint: 2, mistake: askedNotAnswered(span, request, response) });
     if (response.usage) {
       checks.attribute(span, LLM_TOKEN_COUNT_PROMPT, response.usage.prompt_tokens, { hint: 3 });
       checks.attribute(span, LLM_TOKEN_COUNT_COMPLETION, response.usage.completion_tokens, { hint: 3 });
@@ -114,4 +114,10 @@ function sortKeys(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortKeys(v)]));
   }
   return value;
+}
+
+/** llm.model_name left at the model asked for, when the response names another (a dated snapshot) that answered. */
+function askedNotAnswered(span: ReadableSpan, request: ChatCompletionRequest, response: ChatCompletion): string | undefined {
+  if (span.attributes[LLM_MODEL_NAME] !== request.model || !response.model || response.model === request.model) return undefined;
+  return `llm.model_name is the model asked for (request.model, "${request.model}"), but "${response.model}" answered: providers answer an alias with a dated snapshot. Once the response is in, set llm.model_name to response.model.`;
 }
