@@ -45,7 +45,7 @@ const DIAGNOSES = {
   firstChunkSkipped: /the first chunk is skipped/,
   toolCallFirstToken: /the first piece of a tool call \(delta\.tool_calls\) is the first token too/,
   noStreamTrue: /the span should show the request as it was sent: put stream: true in it/,
-  noPropagator: /no propagator is registered/,
+  noPropagator: /setupTracing registers no propagator, and BasicTracerProvider/,
   noBaggagePropagator: /which needs the W3CBaggagePropagator too/,
   injectOutsideSpan: /propagation\.inject ran outside the CLIENT span's context/,
   notInjected: /the request carried neither traceparent nor baggage/,
@@ -64,6 +64,7 @@ const DIAGNOSES = {
   listJoined: /the list joined into one string/,
   droppedValue: /was set, but to a value OpenTelemetry drops/,
   jsonInJson: /JSON text inside JSON text/,
+  headersByHand: /traceparent \(and baggage\) written by hand/,
   badRequestAsError: /a 400 is the caller's mistake, not a failure of the server/,
 } as const;
 type Diagnosis = keyof typeof DIAGNOSES;
@@ -330,6 +331,17 @@ const MISTAKES: Record<string, Mistake> = {
     file: "chat-client.ts",
     edits: [['        const headers: Record<string, string> = { "content-type": "application/json" };', '        const headers = new Headers({ "content-type": "application/json" });']],
     says: "notInjected",
+  },
+  "lesson 9: traceparent and baggage written by hand": {
+    lesson: 9,
+    file: "chat-client.ts",
+    edits: [
+      [
+        "        propagation.inject(context.active(), headers);",
+        "        const { traceId, spanId } = span.spanContext();\n        headers.traceparent = `00-${traceId}-${spanId}-01`;\n        headers.baggage = `${SESSION_ID}=${encodeURIComponent(propagation.getActiveBaggage()?.getEntry(SESSION_ID)?.value ?? \"\")}`;",
+      ],
+    ],
+    says: "headersByHand",
   },
   "lesson 9: the injected headers not sent with fetch": {
     lesson: 9,

@@ -2,7 +2,7 @@
 // exporter, registered globally together with the context manager and the W3C propagators,
 // exactly as a learner's own setup would be (lesson 9 adds the propagators to it). It also remembers spans that were started but never ended, which an
 // exporter alone can never see, so the failure can name that classic mistake.
-import { DiagLogLevel, context, diag, propagation, trace, type Context, type DiagLogger, type TextMapPropagator } from "@opentelemetry/api";
+import { DiagLogLevel, context, diag, propagation, trace, type Context, type DiagLogger, type TextMapPropagator, type TextMapSetter } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import {
@@ -60,7 +60,27 @@ class StartedSpans implements SpanProcessor {
 
 /** What propagation.inject/extract use in the tests: W3C `traceparent` and `baggage`, as lesson 9's setup registers them. */
 export function w3cPropagator(): TextMapPropagator {
-  return new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
+  return new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator(), new InjectedMark()] });
+}
+
+/** The header the tests' propagator adds to whatever propagation.inject writes: headers without it were written some other way. */
+export const INJECTED_MARK_HEADER = "x-workbook-injected";
+
+/**
+ * Marks the headers propagation.inject wrote. A team's propagators may write more than the two
+ * W3C headers (tracestate, B3, a vendor's own): code that writes traceparent by hand sends none
+ * of it, and the mark's absence shows that.
+ */
+class InjectedMark implements TextMapPropagator {
+  inject(_context: Context, carrier: unknown, setter: TextMapSetter): void {
+    setter.set(carrier, INJECTED_MARK_HEADER, "1");
+  }
+  extract(context: Context): Context {
+    return context;
+  }
+  fields(): string[] {
+    return [INJECTED_MARK_HEADER];
+  }
 }
 
 export function installSpanCapture(): SpanCapture {

@@ -31,7 +31,7 @@ import {
 } from "@opentelemetry/semantic-conventions";
 import { lessonNamed, type Lesson } from "../../lessons/catalog.ts";
 import { hintReference } from "../../lessons/check-contract.ts";
-import { w3cPropagator } from "../capture-spans.ts";
+import { INJECTED_MARK_HEADER, w3cPropagator } from "../capture-spans.ts";
 import { recordChecked } from "../checked-keys.ts";
 import type { ChatAnswer } from "../http-requests.ts";
 import { LessonFailure } from "../lesson-failure.ts";
@@ -90,7 +90,7 @@ export async function checkPropagatorsRegistered(tracing: Pick<TracingModule, "s
   const composite = "propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] })) in setupTracing";
   if (written.traceparent === undefined && written.baggage === undefined) {
     fail(
-      "After setupTracing(), propagation.inject writes no header at all: no propagator is registered.",
+      "After setupTracing(), propagation.inject writes no header at all: setupTracing registers no propagator.",
       `traceparent: ${traceparentOf(caller)} and baggage: ${SESSION_ID}=propagation-check`,
       "no headers",
       `setupTracing registers no propagator, and BasicTracerProvider registers none by itself: inject and extract then silently do nothing, and client and server never share a trace. Register ${composite} (inside setupTracing: a registration when the module is imported is undone by whatever sets tracing up again, as the tests do).`,
@@ -231,6 +231,14 @@ export function checkHeadersSent(lessonChecks: SpanChecks, client: ReadableSpan,
         : traceparent === undefined
           ? "the request carried neither traceparent nor baggage: call propagation.inject(context.active(), headers) inside the CLIENT span's callback and send those same headers with fetch. (Into a Headers object, inject needs a setter as its third argument: { set: (carrier, key, value) => carrier.set(key, value) }.)"
           : `the traceparent names span ${traceparent.split("-")[2]}, not the CLIENT span ${client.spanContext().spanId}: inject inside the CLIENT span's callback, where it is the active span.`,
+    hint: 2,
+  });
+  checks.that(headers![INJECTED_MARK_HEADER] !== undefined, {
+    headline: "The request's trace headers were not written by propagation.inject.",
+    expected: "the headers propagation.inject(context.active(), headers) writes, inside the CLIENT span",
+    got: `${Object.keys(headers!).filter((name) => name === "traceparent" || name === "baggage").join(" and ")} written some other way`,
+    mistake:
+      "traceparent (and baggage) written by hand: they look right, but they send only what you wrote. propagation.inject writes what the registered propagators say: tracestate, another format a team adds (B3), every baggage entry. Let it write the headers.",
     hint: 2,
   });
   const carried = baggage === undefined ? undefined : propagation.getBaggage(new W3CBaggagePropagator().extract(ROOT_CONTEXT, { baggage }, defaultTextMapGetter))?.getEntry(SESSION_ID)?.value;
