@@ -65,6 +65,7 @@ const DIAGNOSES = {
   droppedValue: /was set, but to a value OpenTelemetry drops/,
   jsonInJson: /JSON text inside JSON text/,
   headersByHand: /traceparent \(and baggage\) written by hand/,
+  chunksCounted: /the completion count is the number of chunks/,
   badRequestAsError: /a 400 is the caller's mistake, not a failure of the server/,
 } as const;
 type Diagnosis = keyof typeof DIAGNOSES;
@@ -204,6 +205,16 @@ const MISTAKES: Record<string, Mistake> = {
     file: "model-call.ts",
     edits: [["if (choice.finish_reason) answer.finishReason = choice.finish_reason;", "answer.finishReason = choice.finish_reason ?? undefined;"]],
     says: "finishOverwritten",
+  },
+  "lesson 8: the completion tokens counted one per chunk of text": {
+    lesson: 8,
+    file: "model-call.ts",
+    edits: [
+      ["            answer.text += content;\n", "            answer.text += content;\n            pieces++;\n"],
+      ["      let firstToken = true;\n", "      let firstToken = true;\n      let pieces = 0;\n"],
+      ["        const message = recordAnswer(span, answer, request);\n        span.setStatus({ code: SpanStatusCode.OK });", "        const message = recordAnswer(span, answer, request);\n        span.setAttribute(LLM_TOKEN_COUNT_COMPLETION, pieces);\n        span.setStatus({ code: SpanStatusCode.OK });"],
+    ],
+    says: "chunksCounted",
   },
   "lesson 8: the first-token event added for every piece": { lesson: 8, file: "model-call.ts", edits: [["            firstToken = false;\n", ""]], says: "eventEveryChunk" },
   "lesson 8: the first-token event added at the first chunk, a role-only one": {

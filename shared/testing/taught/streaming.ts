@@ -218,7 +218,13 @@ function checkFinished(checks: SpanChecks, span: ReadableSpan, stream: TappedStr
   }
   if (assembled.usage) {
     const skipped = span.attributes[LLM_TOKEN_COUNT_TOTAL] === undefined;
-    const mistake = skipped ? "the usage comes in the last chunk, which often has no choices at all (choices: []): read chunk.usage before skipping chunks without a choice." : undefined;
+    const counted = span.attributes[LLM_TOKEN_COUNT_COMPLETION];
+    const chunksCounted = typeof counted === "number" && counted !== assembled.usage.completion_tokens && [stream.chunks.length, stream.chunks.filter((chunk) => chunk.choices?.[0]?.delta?.content || chunk.choices?.[0]?.delta?.tool_calls?.length).length].includes(counted);
+    const mistake = skipped
+      ? "the usage comes in the last chunk, which often has no choices at all (choices: []): read chunk.usage before skipping chunks without a choice."
+      : chunksCounted
+        ? `the completion count is the number of chunks (${counted}): a chunk is not a token (a chunk may hold several tokens, or none). Take the counts from the usage of the last chunk (stream_options: { include_usage: true }).`
+        : undefined;
     const hint = skipped ? 1 : 3;
     checks.attribute(span, LLM_TOKEN_COUNT_PROMPT, assembled.usage.prompt_tokens, { hint, mistake });
     checks.attribute(span, LLM_TOKEN_COUNT_COMPLETION, assembled.usage.completion_tokens, { hint, mistake });
