@@ -74,6 +74,21 @@ export async function chatTurn(model: ModelConnection, conversation: Conversatio
   return reply;
 }
 
+/** Ask the model; if it calls tools, run them, add the results, ask again; until it answers (or is stopped). */
+async function runAgentLoop(model: ModelConnection, messages: ChatMessage[], options: TurnOptions): Promise<string> {
+  for (let call = 1; call <= MAX_MODEL_CALLS; call++) {
+    const streamed = await callModel(model, messages, options);
+    const answer = streamed.message;
+    messages.push(answer);
+    // Stopped by the user: the reply is what arrived, and the tools of a cut answer are not run.
+    if (streamed.stopped || !answer.tool_calls?.length) return answer.content ?? "";
+    for (const toolCall of answer.tool_calls) {
+      messages.push({ role: "tool", tool_call_id: toolCall.id, content: await runTool(toolCall) });
+    }
+  }
+  return `I could not finish the answer within ${MAX_MODEL_CALLS} steps.`;
+}
+
 /**
  * The turn's work, traced: its CHAIN span and the agent loop inside it. chatTurn calls it in the
  * conversation's context; a caller that sets the context itself (a server, say) can call it too.
@@ -113,21 +128,6 @@ export async function answer(model: ModelConnection, history: ChatMessage[], use
       }
     },
   );
-}
-
-/** Ask the model; if it calls tools, run them, add the results, ask again; until it answers (or is stopped). */
-async function runAgentLoop(model: ModelConnection, messages: ChatMessage[], options: TurnOptions): Promise<string> {
-  for (let call = 1; call <= MAX_MODEL_CALLS; call++) {
-    const streamed = await callModel(model, messages, options);
-    const answer = streamed.message;
-    messages.push(answer);
-    // Stopped by the user: the reply is what arrived, and the tools of a cut answer are not run.
-    if (streamed.stopped || !answer.tool_calls?.length) return answer.content ?? "";
-    for (const toolCall of answer.tool_calls) {
-      messages.push({ role: "tool", tool_call_id: toolCall.id, content: await runTool(toolCall) });
-    }
-  }
-  return `I could not finish the answer within ${MAX_MODEL_CALLS} steps.`;
 }
 
 // Run as a script (not imported by a test): the lesson runs as lessons/lessons.json says.
