@@ -1,25 +1,22 @@
 // `npm run verify:mutants`: proves the lesson tests catch mistakes. For each lesson, every
-// mutant of its solution (one instrumentation line removed or altered: see mutants.ts) is run
-// against the lesson's tests; a mutant the tests pass is a mistake a learner would be told
+// mutant of every module of its solution (one instrumentation line removed or altered: see
+// mutants.ts) is run against the lesson's tests: the modules the lesson edits and the ones it
+// carries from the lesson before, since a carried module broken in lesson 9 must fail lesson 9's
+// tests, whatever lesson 8's did. A mutant the tests pass is a mistake a learner would be told
 // "done" for. Fails on any survivor not explained in allowed-survivors.json, and on an entry
 // there that no longer survives (so the list stays short and true). Prints score and time.
 //   npm run verify:mutants [-- --lesson 3] [--workers 2]
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import chalk from "chalk";
-import { findLesson, loadCatalog, projectRoot, type Lesson } from "../../shared/lessons/catalog.ts";
+import { findLesson, lessonDir, lessonFile, lessonPath, loadCatalog, projectRoot, type Lesson } from "../../shared/lessons/catalog.ts";
+import { lessonModules } from "../lib/lesson-modules.ts";
+import { checkAllowList, judgeSurvivors, type AllowedSurvivor } from "./allowed-survivors.ts";
 import { mutantsOf, type Mutant } from "./mutants.ts";
 import type { MutantJob, MutantVerdict } from "./protocol.ts";
-
-interface AllowedSurvivor {
-  /** a lesson's slug, or the slugs of every lesson the same reason holds for */
-  lesson: string | string[];
-  mutant: string;
-  why: string;
-}
 
 const { values: options } = parseArgs({
   options: { lesson: { type: "string", multiple: true }, workers: { type: "string" } },
@@ -32,13 +29,14 @@ const lessons: Lesson[] = options.lesson
 const workerCount = Math.max(1, Number(options.workers) || Math.min(2, os.availableParallelism()));
 const allowListFile = path.join(projectRoot, "scripts", "mutation", "allowed-survivors.json");
 const allowed = JSON.parse(readFileSync(allowListFile, "utf8")) as AllowedSurvivor[];
-for (const entry of allowed) if (!entry.why?.trim()) fail(`${path.relative(projectRoot, allowListFile)}: the entry for "${entry.mutant}" gives no reason`);
+const solutionModules = (lesson: Lesson) => lessonModules(lessonDir(lesson, "solutions"));
+const listProblems = checkAllowList(allowed, catalog, solutionModules);
+if (listProblems.length > 0) fail(listProblems.map((problem) => `${path.relative(projectRoot, allowListFile)}: ${problem}`).join("\n"));
 
 const mutantsByLesson = new Map<string, Mutant[]>();
 for (const lesson of lessons) {
-  const dir = path.join(projectRoot, "solutions", lesson.slug);
-  const files = readdirSync(dir).filter((file) => file.endsWith(".ts") && !file.endsWith(".test.ts")).sort();
-  mutantsByLesson.set(lesson.slug, files.flatMap((file) => mutantsOf(file, readFileSync(path.join(dir, file), "utf8"))));
+  const files = solutionModules(lesson);
+  mutantsByLesson.set(lesson.slug, files.flatMap((file) => mutantsOf(file, readFileSync(lessonFile(lesson, "solutions", file), "utf8"))));
 }
 const jobs: MutantJob[] = lessons.flatMap((lesson) => [
   { id: `baseline:${lesson.slug}`, slug: lesson.slug },
@@ -62,20 +60,28 @@ for (const lesson of lessons) {
   }
   const mutants = mutantsByLesson.get(lesson.slug)!;
   const survivors = mutants.filter((mutant) => verdicts.get(`${lesson.slug}/${mutant.id}`)!.passed);
-  const explained = survivors.filter((mutant) => allowed.some((entry) => covers(entry, lesson) && entry.mutant === mutant.id));
-  const unexplained = survivors.filter((mutant) => !explained.includes(mutant));
-  const stale = allowed.filter((entry) => covers(entry, lesson) && !survivors.some((mutant) => mutant.id === entry.mutant));
+  const { explained, unexplained, stale } = judgeSurvivors(lesson, mutants, survivors, allowed);
   const killed = mutants.length - survivors.length;
   killedTotal += killed;
   mutantTotal += mutants.length;
   const ok = unexplained.length === 0 && stale.length === 0;
   if (!ok) problems++;
-  console.log(`${ok ? chalk.green("✓") : chalk.red("✗")} ${lesson.slug}: ${killed} of ${mutants.length} mutants killed${explained.length ? `, ${explained.length} allowed to survive` : ""}`);
-  for (const mutant of unexplained) console.log(chalk.red(`    survived: solutions/${lesson.slug}/${mutant.file}:${mutant.line} ${mutant.id}`));
-  for (const entry of stale) console.log(chalk.red(`    allowed-survivors.json lists "${entry.mutant}", which no longer survives (or no longer exists): remove the entry`));
+  const edited = mutants.filter((mutant) => lesson.files.includes(mutant.file));
+  const carried = mutants.filter((mutant) => !lesson.files.includes(mutant.file));
+  const killedOf = (some: Mutant[]) => `${some.filter((mutant) => !survivors.includes(mutant)).length} of ${some.length}`;
+  const ms = mutants.map((mutant) => verdicts.get(`${lesson.slug}/${mutant.id}`)!.ms);
+  const perMutant = ms.length ? ` ${(ms.reduce((sum, each) => sum + each, 0) / ms.length / 1000).toFixed(2)} s each` : "";
+  console.log(
+    `${ok ? chalk.green("✓") : chalk.red("✗")} ${lesson.slug}: ${killed} of ${mutants.length} mutants killed${explained.length ? `, ${explained.length} allowed to survive` : ""}` +
+      chalk.dim(` (edited ${lesson.files.join(", ")}: ${killedOf(edited)}; carried modules: ${killedOf(carried)};${perMutant})`),
+  );
+  for (const mutant of unexplained) console.log(chalk.red(`    survived: ${lessonPath(lesson, "solutions", mutant.file)}:${mutant.line} ${mutant.id}`));
+  for (const entry of stale) console.log(chalk.red(`    ${entry}`));
 }
 const score = mutantTotal ? ((100 * killedTotal) / mutantTotal).toFixed(1) : "0";
 console.log(chalk.bold(`\nscore: ${killedTotal} of ${mutantTotal} mutants killed (${score}%), in ${seconds.toFixed(1)} s with ${workerCount} worker(s)`));
+const slowest = [...verdicts.values()].sort((a, b) => b.ms - a.ms).slice(0, 3);
+console.log(chalk.dim(`slowest checks: ${slowest.map((verdict) => `${(verdict.ms / 1000).toFixed(1)} s ${verdict.id}${verdict.killedBy?.startsWith("timed out") ? " (timed out)" : ""}`).join("; ")}`));
 if (problems > 0) console.log(chalk.red(`${problems} lesson(s) with unexplained survivors or stale allow-list entries: add a check that kills the mutant, or list it in ${path.relative(projectRoot, allowListFile)} with the reason it cannot be killed`));
 process.exitCode = problems > 0 ? 1 : 0;
 
@@ -112,10 +118,6 @@ async function runAll(queue: MutantJob[], count: number): Promise<Map<string, Mu
   if (process.stdout.isTTY) process.stdout.write("\r\u001b[K");
   rmSync(root, { recursive: true, force: true });
   return results;
-}
-
-function covers(entry: AllowedSurvivor, lesson: Lesson): boolean {
-  return Array.isArray(entry.lesson) ? entry.lesson.includes(lesson.slug) : entry.lesson === lesson.slug;
 }
 
 function fail(message: string): never {
