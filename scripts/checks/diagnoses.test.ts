@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { findLesson, loadCatalog, projectRoot } from "../../shared/lessons/catalog.ts";
+import { lessonFile, lessonNamed, lessonPath, loadCatalog, projectRoot } from "../../shared/lessons/catalog.ts";
 import { writeLessonCopy } from "../lib/lesson-copy.ts";
 import { WarmLessonRunner } from "../lib/warm-lesson-runner.ts";
 
@@ -71,7 +71,8 @@ const DIAGNOSES = {
 type Diagnosis = keyof typeof DIAGNOSES;
 
 interface Mistake {
-  lesson: number;
+  /** the lesson, by its name in lessons.json (the slug without its number) */
+  lesson: string;
   file: string;
   /** what the learner wrote instead: [the solution's text, the mistaken text] */
   edits: Array<[string | RegExp, string]>;
@@ -79,90 +80,90 @@ interface Mistake {
 }
 
 const MISTAKES: Record<string, Mistake> = {
-  "lesson 2: the callback's promise is not returned from startActiveSpan": {
-    lesson: 2,
+  "first-span: the callback's promise is not returned from startActiveSpan": {
+    lesson: "first-span",
     file: "chatbot.ts",
     edits: [["return tracer.startActiveSpan(", "let reply = \"\";\n  tracer.startActiveSpan("], ["        const reply = await runAgentLoop", "        reply = await runAgentLoop"], ["        return reply;\n", ""], [/\n  \);\n\}/, "\n  );\n  return reply;\n}"]],
     says: "returnedEarly",
   },
-  "lesson 2: span.end() left out": { lesson: 2, file: "chatbot.ts", edits: [["span.end();", ""]], says: "neverEnded" },
-  "lesson 3: a key typed as a string, with a typo": {
-    lesson: 3,
+  "first-span: span.end() left out": { lesson: "first-span", file: "chatbot.ts", edits: [["span.end();", ""]], says: "neverEnded" },
+  "llm-attributes: a key typed as a string, with a typo": {
+    lesson: "llm-attributes",
     file: "model-call.ts",
     edits: [["[LLM_TOKEN_COUNT_PROMPT]:", '["llm.token_count.prompt_tokens"]:']],
     says: "wrongKey",
   },
-  "lesson 3: the kind in lower case": { lesson: 3, file: "model-call.ts", edits: [["OpenInferenceSpanKind.LLM,", '"llm",']], says: "lowerCaseKind" },
-  "lesson 3: the LLM span started outside the chat turn's context": {
-    lesson: 3,
+  "llm-attributes: the kind in lower case": { lesson: "llm-attributes", file: "model-call.ts", edits: [["OpenInferenceSpanKind.LLM,", '"llm",']], says: "lowerCaseKind" },
+  "llm-attributes: the LLM span started outside the chat turn's context": {
+    lesson: "llm-attributes",
     file: "model-call.ts",
     edits: [['    "ChatCompletion",', '    "ChatCompletion",'], [/(\[INPUT_MIME_TYPE\]: MimeType\.JSON,\n      },\n    },)/, "$1\n    ROOT_CONTEXT,"], ["import { SpanStatusCode, trace }", "import { ROOT_CONTEXT, SpanStatusCode, trace }"]],
     says: "lostParent",
   },
-  "lesson 3: the model asked for recorded, not the one that answered": {
-    lesson: 3,
+  "llm-attributes: the model asked for recorded, not the one that answered": {
+    lesson: "llm-attributes",
     file: "model-call.ts",
     edits: [["          [LLM_MODEL_NAME]: response.model,\n", ""]],
     says: "askedModel",
   },
-  "lesson 3: a token count sent as text": {
-    lesson: 3,
+  "llm-attributes: a token count sent as text": {
+    lesson: "llm-attributes",
     file: "model-call.ts",
     edits: [["[LLM_TOKEN_COUNT_PROMPT]: response.usage.prompt_tokens,", "[LLM_TOKEN_COUNT_PROMPT]: String(response.usage.prompt_tokens),"]],
     says: "numberAsText",
   },
-  "lesson 3: the invocation parameters as an object (OpenTelemetry drops it)": {
-    lesson: 3,
+  "llm-attributes: the invocation parameters as an object (OpenTelemetry drops it)": {
+    lesson: "llm-attributes",
     file: "model-call.ts",
     edits: [["[LLM_INVOCATION_PARAMETERS]: JSON.stringify(invocationParameters),", "[LLM_INVOCATION_PARAMETERS]: invocationParameters as never,"]],
     says: "droppedValue",
   },
-  "lesson 3: the request stringified twice": {
-    lesson: 3,
+  "llm-attributes: the request stringified twice": {
+    lesson: "llm-attributes",
     file: "model-call.ts",
     edits: [["[INPUT_VALUE]: JSON.stringify(request),", "[INPUT_VALUE]: JSON.stringify(JSON.stringify(request)),"]],
     says: "jsonInJson",
   },
-  "lesson 7: the tags joined into one string": {
-    lesson: 7,
+  "sessions: the tags joined into one string": {
+    lesson: "sessions",
     file: "context-attributes.ts",
     edits: [["if (tags) attributes[TAG_TAGS] = tags;", "if (tags) attributes[TAG_TAGS] = tags.join(\",\");"]],
     says: "listJoined",
   },
-  "lesson 4: message indices counted from 1": { lesson: 4, file: "message-attributes.ts", edits: [["const key = `${prefix}.${index}.`;", "const key = `${prefix}.${index + 1}.`;"]], says: "indexFromOne" },
-  "lesson 5: null content written as the text \"null\"": {
-    lesson: 5,
+  "messages: message indices counted from 1": { lesson: "messages", file: "message-attributes.ts", edits: [["const key = `${prefix}.${index}.`;", "const key = `${prefix}.${index + 1}.`;"]], says: "indexFromOne" },
+  "tools: null content written as the text \"null\"": {
+    lesson: "tools",
     file: "message-attributes.ts",
     edits: [["if (message.content !== null) attributes[key + MESSAGE_CONTENT] = message.content;", "attributes[key + MESSAGE_CONTENT] = String(message.content);"]],
     says: "nullContent",
   },
-  "lesson 6: the apology returned without an ERROR status": {
-    lesson: 6,
+  "errors: the apology returned without an ERROR status": {
+    lesson: "errors",
     file: "chatbot.ts",
     edits: [["        span.setStatus({ code: SpanStatusCode.ERROR, message: `model call failed: ${errorMessage(error)}` });\n", ""]],
     says: "statusNeverSet",
   },
-  "lesson 6: the OK status set in finally, where it overrides ERROR": {
-    lesson: 6,
+  "errors: the OK status set in finally, where it overrides ERROR": {
+    lesson: "errors",
     file: "chatbot.ts",
     edits: [["        span.setStatus({ code: SpanStatusCode.OK });\n        return reply;", "        return reply;"], ["      } finally {\n", "      } finally {\n        span.setStatus({ code: SpanStatusCode.OK });\n"]],
     says: "okAfterError",
   },
-  "lesson 6: callModel's catch does not rethrow": { lesson: 6, file: "model-call.ts", edits: [["        throw error;", ""]], says: "noRethrow" },
-  "lesson 6: a string passed to recordException": {
-    lesson: 6,
+  "errors: callModel's catch does not rethrow": { lesson: "errors", file: "model-call.ts", edits: [["        throw error;", ""]], says: "noRethrow" },
+  "errors: a string passed to recordException": {
+    lesson: "errors",
     file: "model-call.ts",
     edits: [["        // Record what went wrong on the span, then let the caller decide what to do about it.\n        span.recordException(error as Error);", "        span.recordException(errorMessage(error));"]],
     says: "stringException",
   },
-  "lesson 6: a failing tool's span without output.value": {
-    lesson: 6,
+  "errors: a failing tool's span without output.value": {
+    lesson: "errors",
     file: "tool-call.ts",
     edits: [["        span.setAttributes({ [OUTPUT_VALUE]: failure, [OUTPUT_MIME_TYPE]: MimeType.JSON });\n", ""]],
     says: "toolOutputMissing",
   },
-  "lesson 7: a span around the whole conversation, so the turns share one trace": {
-    lesson: 7,
+  "sessions: a span around the whole conversation, so the turns share one trace": {
+    lesson: "sessions",
     file: "chatbot.ts",
     edits: [
       [
@@ -172,21 +173,21 @@ const MISTAKES: Record<string, Mistake> = {
     ],
     says: "oneTrace",
   },
-  "lesson 7: the context attributes not copied onto the TOOL spans": {
-    lesson: 7,
+  "sessions: the context attributes not copied onto the TOOL spans": {
+    lesson: "sessions",
     file: "tool-call.ts",
     edits: [["        [INPUT_MIME_TYPE]: MimeType.JSON,\n        ...contextAttributes(),\n", "        [INPUT_MIME_TYPE]: MimeType.JSON,\n"]],
     says: "contextNotCopied",
   },
-  "lesson 7: tag.tags left as getAttributesFromContext gives it (JSON text)": {
-    lesson: 7,
+  "sessions: tag.tags left as getAttributesFromContext gives it (JSON text)": {
+    lesson: "sessions",
     file: "context-attributes.ts",
     edits: [["  const tags = getTags(context.active());\n  if (tags) attributes[TAG_TAGS] = tags;\n", ""]],
     says: "tagsAsString",
   },
-  "lesson 7: the history kept but not sent": { lesson: 7, file: "chatbot.ts", edits: [["...history, { role: \"user\"", "{ role: \"user\""]], says: "historyNotSent" },
-  "lesson 8: tool-call pieces put at their position in the chunk, not at their index": {
-    lesson: 8,
+  "sessions: the history kept but not sent": { lesson: "sessions", file: "chatbot.ts", edits: [["...history, { role: \"user\"", "{ role: \"user\""]], says: "historyNotSent" },
+  "streaming: tool-call pieces put at their position in the chunk, not at their index": {
+    lesson: "streaming",
     file: "model-call.ts",
     edits: [
       ["for (const delta of toolCallDeltas ?? []) {", "for (const [position, delta] of (toolCallDeltas ?? []).entries()) {"],
@@ -194,20 +195,20 @@ const MISTAKES: Record<string, Mistake> = {
     ],
     says: "callsByPosition",
   },
-  "lesson 8: chunks without a choice skipped before their usage is read": {
-    lesson: 8,
+  "streaming: chunks without a choice skipped before their usage is read": {
+    lesson: "streaming",
     file: "model-call.ts",
     edits: [["          if (chunk.usage) answer.usage = chunk.usage;\n          const choice = chunk.choices[0];\n          if (!choice) continue;\n", "          const choice = chunk.choices[0];\n          if (!choice) continue;\n          if (chunk.usage) answer.usage = chunk.usage;\n"]],
     says: "usageSkipped",
   },
-  "lesson 8: the finish reason taken from every chunk": {
-    lesson: 8,
+  "streaming: the finish reason taken from every chunk": {
+    lesson: "streaming",
     file: "model-call.ts",
     edits: [["if (choice.finish_reason) answer.finishReason = choice.finish_reason;", "answer.finishReason = choice.finish_reason ?? undefined;"]],
     says: "finishOverwritten",
   },
-  "lesson 8: the completion tokens counted one per chunk of text": {
-    lesson: 8,
+  "streaming: the completion tokens counted one per chunk of text": {
+    lesson: "streaming",
     file: "model-call.ts",
     edits: [
       ["            answer.text += content;\n", "            answer.text += content;\n            pieces++;\n"],
@@ -216,120 +217,120 @@ const MISTAKES: Record<string, Mistake> = {
     ],
     says: "chunksCounted",
   },
-  "lesson 8: the first-token event added for every piece": { lesson: 8, file: "model-call.ts", edits: [["            firstToken = false;\n", ""]], says: "eventEveryChunk" },
-  "lesson 8: the first-token event added at the first chunk, a role-only one": {
-    lesson: 8,
+  "streaming: the first-token event added for every piece": { lesson: "streaming", file: "model-call.ts", edits: [["            firstToken = false;\n", ""]], says: "eventEveryChunk" },
+  "streaming: the first-token event added at the first chunk, a role-only one": {
+    lesson: "streaming",
     file: "model-call.ts",
     edits: [["if (firstToken && (content || toolCallDeltas?.length)) {", "if (firstToken) {"]],
     says: "eventAtRoleChunk",
   },
-  "lesson 8: each piece of text replaces the text so far": { lesson: 8, file: "model-call.ts", edits: [["answer.text += content;", "answer.text = content;"]], says: "lastPieceOnly" },
-  "lesson 8: a stop recorded as a failure": {
-    lesson: 8,
+  "streaming: each piece of text replaces the text so far": { lesson: "streaming", file: "model-call.ts", edits: [["answer.text += content;", "answer.text = content;"]], says: "lastPieceOnly" },
+  "streaming: a stop recorded as a failure": {
+    lesson: "streaming",
     file: "model-call.ts",
     edits: [[/        if \(signal\?\.aborted\) \{[\s\S]*?return \{ message, stopped: true \};\n        \}\n/, ""]],
     says: "stopAsError",
   },
-  "lesson 8: nothing recorded when the stream is cut off": {
-    lesson: 8,
+  "streaming: nothing recorded when the stream is cut off": {
+    lesson: "streaming",
     file: "model-call.ts",
     edits: [["        const message = recordAnswer(span, answer, request);\n        if (signal?.aborted) {", "        const message: ChatMessage = { role: \"assistant\", content: answer.text };\n        if (signal?.aborted) {"]],
     says: "nothingKeptOnCut",
   },
-  "lesson 8: no stream_options asking for the usage": {
-    lesson: 8,
+  "streaming: no stream_options asking for the usage": {
+    lesson: "streaming",
     file: "model-call.ts",
     edits: [["    stream_options: { include_usage: true },\n", ""]],
     says: "noUsageAsked",
   },
-  "lesson 8: output.value as JSON of the assembled message": {
-    lesson: 8,
+  "streaming: output.value as JSON of the assembled message": {
+    lesson: "streaming",
     file: "model-call.ts",
     edits: [["? { [OUTPUT_VALUE]: message.content, [OUTPUT_MIME_TYPE]: MimeType.TEXT }", "? { [OUTPUT_VALUE]: JSON.stringify(message), [OUTPUT_MIME_TYPE]: MimeType.TEXT }"]],
     says: "outputAsJson",
   },
-  "lesson 8: onText given the text so far instead of the new piece": {
-    lesson: 8,
+  "streaming: onText given the text so far instead of the new piece": {
+    lesson: "streaming",
     file: "model-call.ts",
     edits: [["            answer.text += content;\n            onText?.(content);", "            answer.text += content;\n            onText?.(answer.text);"]],
     says: "runningTotals",
   },
-  "lesson 8: the first chunk skipped as \"just the role\"": {
-    lesson: 8,
+  "streaming: the first chunk skipped as \"just the role\"": {
+    lesson: "streaming",
     file: "model-call.ts",
     edits: [["          if (!choice) continue;\n", "          if (!choice || choice.delta.role) continue;\n"]],
     says: "firstChunkSkipped",
   },
-  "lesson 8: the first-token event for text only, not for a tool call": {
-    lesson: 8,
+  "streaming: the first-token event for text only, not for a tool call": {
+    lesson: "streaming",
     file: "model-call.ts",
     edits: [["if (firstToken && (content || toolCallDeltas?.length)) {", "if (firstToken && content) {"]],
     says: "toolCallFirstToken",
   },
-  "lesson 8: stream: true left out of the request (the client adds it on the wire)": {
-    lesson: 8,
+  "streaming: stream: true left out of the request (the client adds it on the wire)": {
+    lesson: "streaming",
     file: "model-call.ts",
     edits: [["    stream: true,\n    // Without this", "    // Without this"]],
     says: "noStreamTrue",
   },
-  "lesson 8: the agent loop goes on after the user stopped an answer that calls tools": {
-    lesson: 8,
+  "streaming: the agent loop goes on after the user stopped an answer that calls tools": {
+    lesson: "streaming",
     file: "chatbot.ts",
     edits: [["    if (streamed.stopped || !answer.tool_calls?.length)", "    if (!answer.tool_calls?.length)"]],
     says: "stoppedToolsRun",
   },
-  "lesson 8: every event read as a chunk (the provider's error event has no choices)": {
-    lesson: 8,
+  "streaming: every event read as a chunk (the provider's error event has no choices)": {
+    lesson: "streaming",
     file: "model-call.ts",
     edits: [["          if (isStreamError(chunk)) throw new ModelStreamError(chunk);\n", ""]],
     says: "errorEventAsChunk",
   },
-  "lesson 8: the provider's error event skipped like a chunk without a choice": {
-    lesson: 8,
+  "streaming: the provider's error event skipped like a chunk without a choice": {
+    lesson: "streaming",
     file: "model-call.ts",
     edits: [["          if (isStreamError(chunk)) throw new ModelStreamError(chunk);\n", "          if (isStreamError(chunk)) continue;\n"]],
     says: "errorEventSkipped",
   },
-  "lesson 8: the provider's error event thrown as a plain Error": {
-    lesson: 8,
+  "streaming: the provider's error event thrown as a plain Error": {
+    lesson: "streaming",
     file: "model-call.ts",
     edits: [["          if (isStreamError(chunk)) throw new ModelStreamError(chunk);\n", "          if (isStreamError(chunk)) throw new Error(chunk.error.message);\n"]],
     says: "errorEventNotModelStreamError",
   },
-  "lesson 5: a TOOL span never ended": {
-    lesson: 5,
+  "tools: a TOOL span never ended": {
+    lesson: "tools",
     file: "tool-call.ts",
     edits: [[/(return result;\n      \} catch \(error\) \{\n        return JSON\.stringify[^\n]*\n      \} finally \{\n)        span\.end\(\);/, "$1"]],
     says: "neverEnded",
   },
-  "lesson 5: the TOOL kind in lower case": { lesson: 5, file: "tool-call.ts", edits: [["OpenInferenceSpanKind.TOOL,", '"tool",']], says: "lowerCaseKind" },
-  "lesson 4: a dot missing between the index and the field": {
-    lesson: 4,
+  "tools: the TOOL kind in lower case": { lesson: "tools", file: "tool-call.ts", edits: [["OpenInferenceSpanKind.TOOL,", '"tool",']], says: "lowerCaseKind" },
+  "messages: a dot missing between the index and the field": {
+    lesson: "messages",
     file: "message-attributes.ts",
     edits: [["const key = `${prefix}.${index}.`;", "const key = `${prefix}.${index}`;"]],
     says: "separators",
   },
-  "lesson 6: runTool rethrows the tool's error": { lesson: 6, file: "tool-call.ts", edits: [["        return failure;", "        throw error;"]], says: "toolRethrows" },
-  "lesson 6: a string passed to recordException in runTool": {
-    lesson: 6,
+  "errors: runTool rethrows the tool's error": { lesson: "errors", file: "tool-call.ts", edits: [["        return failure;", "        throw error;"]], says: "toolRethrows" },
+  "errors: a string passed to recordException in runTool": {
+    lesson: "errors",
     file: "tool-call.ts",
     edits: [["        span.recordException(error as Error);", "        span.recordException(errorMessage(error));"]],
     says: "stringException",
   },
-  "lesson 9: no propagator registered in setupTracing": {
-    lesson: 9,
+  "http-boundary: no propagator registered in setupTracing": {
+    lesson: "http-boundary",
     file: "tracing.ts",
     edits: [[/\n  propagation\.setGlobalPropagator\([\s\S]*?\n  \);\n/, "\n"]],
     says: "noPropagator",
   },
-  "lesson 9: only the trace-context propagator, no baggage": {
-    lesson: 9,
+  "http-boundary: only the trace-context propagator, no baggage": {
+    lesson: "http-boundary",
     file: "tracing.ts",
     edits: [["new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] })", "new W3CTraceContextPropagator()"]],
     says: "noBaggagePropagator",
   },
-  "lesson 9: inject before the CLIENT span starts": {
-    lesson: 9,
+  "http-boundary: inject before the CLIENT span starts": {
+    lesson: "http-boundary",
     file: "chat-client.ts",
     edits: [
       ["async function postQuestion(url: URL, question: string): Promise<string> {\n", 'async function postQuestion(url: URL, question: string): Promise<string> {\n  const headers: Record<string, string> = { "content-type": "application/json" };\n  propagation.inject(context.active(), headers);\n'],
@@ -337,14 +338,14 @@ const MISTAKES: Record<string, Mistake> = {
     ],
     says: "injectOutsideSpan",
   },
-  "lesson 9: the headers injected into a Headers object without a setter": {
-    lesson: 9,
+  "http-boundary: the headers injected into a Headers object without a setter": {
+    lesson: "http-boundary",
     file: "chat-client.ts",
     edits: [['        const headers: Record<string, string> = { "content-type": "application/json" };', '        const headers = new Headers({ "content-type": "application/json" });']],
     says: "notInjected",
   },
-  "lesson 9: traceparent and baggage written by hand": {
-    lesson: 9,
+  "http-boundary: traceparent and baggage written by hand": {
+    lesson: "http-boundary",
     file: "chat-client.ts",
     edits: [
       [
@@ -354,40 +355,40 @@ const MISTAKES: Record<string, Mistake> = {
     ],
     says: "headersByHand",
   },
-  "lesson 9: the injected headers not sent with fetch": {
-    lesson: 9,
+  "http-boundary: the injected headers not sent with fetch": {
+    lesson: "http-boundary",
     file: "chat-client.ts",
     edits: [['fetch(url, { method: "POST", headers, body', 'fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body']],
     says: "notInjected",
   },
-  "lesson 9: the client puts no baggage in the call's context": {
-    lesson: 9,
+  "http-boundary: the client puts no baggage in the call's context": {
+    lesson: "http-boundary",
     file: "chat-client.ts",
     edits: [[/\n  callContext = propagation\.setBaggage\([^\n]*\n/, "\n"]],
     says: "noBaggageSent",
   },
-  "lesson 9: the SERVER span left with the default SpanKind": { lesson: 9, file: "chat-server.ts", edits: [["        kind: SpanKind.SERVER,\n", ""]], says: "wrongSpanKind" },
-  "lesson 9: the CLIENT span left with the default SpanKind": { lesson: 9, file: "chat-client.ts", edits: [["      kind: SpanKind.CLIENT,\n", ""]], says: "wrongSpanKind" },
-  "lesson 9: the SERVER span started outside the extracted context": {
-    lesson: 9,
+  "http-boundary: the SERVER span left with the default SpanKind": { lesson: "http-boundary", file: "chat-server.ts", edits: [["        kind: SpanKind.SERVER,\n", ""]], says: "wrongSpanKind" },
+  "http-boundary: the CLIENT span left with the default SpanKind": { lesson: "http-boundary", file: "chat-client.ts", edits: [["      kind: SpanKind.CLIENT,\n", ""]], says: "wrongSpanKind" },
+  "http-boundary: the SERVER span started outside the extracted context": {
+    lesson: "http-boundary",
     file: "chat-server.ts",
     edits: [["await context.with(requestContext, () =>", "await context.with(context.active(), () =>"]],
     says: "notInCallersTrace",
   },
-  "lesson 9: the caller's context extracted into the active context": {
-    lesson: 9,
+  "http-boundary: the caller's context extracted into the active context": {
+    lesson: "http-boundary",
     file: "chat-server.ts",
     edits: [["propagation.extract(ROOT_CONTEXT, request.headers)", "propagation.extract(context.active(), request.headers)"]],
     says: "extractIntoActive",
   },
-  "lesson 9: the session id in the baggage never read on the server": {
-    lesson: 9,
+  "http-boundary: the session id in the baggage never read on the server": {
+    lesson: "http-boundary",
     file: "chat-server.ts",
     edits: [["  if (sessionId) requestContext = setSession(requestContext, { sessionId });\n", ""]],
     says: "baggageNotRead",
   },
-  "lesson 9: a session id invented when the request brought none": {
-    lesson: 9,
+  "http-boundary: a session id invented when the request brought none": {
+    lesson: "http-boundary",
     file: "chat-server.ts",
     edits: [
       ["  if (sessionId) requestContext = setSession(requestContext, { sessionId });", "  requestContext = setSession(requestContext, { sessionId: sessionId ?? randomUUID() });"],
@@ -395,15 +396,15 @@ const MISTAKES: Record<string, Mistake> = {
     ],
     says: "sessionInvented",
   },
-  "lesson 9: a 400 made an ERROR of the SERVER span": { lesson: 9, file: "chat-server.ts", edits: [["if (status >= 500) {", "if (status >= 400) {"]], says: "badRequestAsError" },
-  "lesson 1: the key sent without the Bearer prefix": {
-    lesson: 1,
+  "http-boundary: a 400 made an ERROR of the SERVER span": { lesson: "http-boundary", file: "chat-server.ts", edits: [["if (status >= 500) {", "if (status >= 400) {"]], says: "badRequestAsError" },
+  "tracer-setup: the key sent without the Bearer prefix": {
+    lesson: "tracer-setup",
     file: "tracing.ts",
     edits: [["{ authorization: `Bearer ${env.PHOENIX_API_KEY}` }", "{ authorization: env.PHOENIX_API_KEY }"]],
     says: "bearerFormat",
   },
-  "lesson 1: PHOENIX_API_KEY not sent as a bearer token": {
-    lesson: 1,
+  "tracer-setup: PHOENIX_API_KEY not sent as a bearer token": {
+    lesson: "tracer-setup",
     file: "tracing.ts",
     edits: [[/\n\s*\/\/ Phoenix Cloud[^\n]*\n\s*headers:[^\n]*\n/, "\n"]],
     says: "noBearer",
@@ -421,11 +422,11 @@ afterAll(async () => {
 
 /** The message the learner reads for the first failing check of the lesson with this mistake. */
 async function firstFailure(mistake: Mistake): Promise<string> {
-  const lesson = findLesson(catalog, String(mistake.lesson))!;
-  let text = readFileSync(path.join(projectRoot, "solutions", lesson.slug, mistake.file), "utf8");
+  const lesson = lessonNamed(mistake.lesson, catalog);
+  let text = readFileSync(lessonFile(lesson, "solutions", mistake.file), "utf8");
   for (const [from, to] of mistake.edits) {
     const next = text.replace(from, to);
-    if (next === text && String(from) !== to) throw new Error(`the mistake's edit no longer applies to solutions/${lesson.slug}/${mistake.file}: ${String(from)}`);
+    if (next === text && String(from) !== to) throw new Error(`the mistake's edit no longer applies to ${lessonPath(lesson, "solutions", mistake.file)}: ${String(from)}`);
     text = next;
   }
   writeLessonCopy(sourceDir, lesson.slug, { file: mistake.file, text });
