@@ -8,9 +8,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page, type Response as PageResponse } from "playwright-core";
+import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
+import { ATTR_ERROR_TYPE, ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_TYPE } from "@opentelemetry/semantic-conventions";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { freePort } from "../../../scripts/lib/free-port.ts";
 import { startPhoenix, type RunningPhoenix } from "../../../scripts/lib/phoenix-server.ts";
+import { answeringModel } from "../../../shared/model/completion.ts";
 import type { ChatResponse, ChatStreamEvent, ErrorResponse } from "../api.ts";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -35,6 +38,7 @@ interface PhoenixSpan {
   start_time: string;
   end_time: string;
   status_code: string;
+  status_message: string;
   attributes: Record<string, unknown>;
   events: Array<{ name: string; attributes: Record<string, unknown> }>;
 }
@@ -243,7 +247,7 @@ describe("the chat page, with Phoenix", () => {
       expect(llm.attributes["llm.token_count.prompt"], "prompt tokens").toBeGreaterThan(0);
       expect(llm.attributes["llm.token_count.completion"], "completion tokens").toBeGreaterThan(0);
       expect(llm.attributes["llm.token_count.total"]).toBe(Number(llm.attributes["llm.token_count.prompt"]) + Number(llm.attributes["llm.token_count.completion"]));
-      expect(llm.attributes["llm.model_name"]).toBe("workbook-offline");
+      expect(llm.attributes[SemanticConventions.LLM_MODEL_NAME], "the model that answered, as its chunks name it (a dated snapshot of the one asked for)").toBe(answeringModel("workbook-offline"));
       expect(llm.events.filter((event) => event.name === "First Token Stream Event"), "one first-token event on each streamed call").toHaveLength(1);
       expect(JSON.parse(String(llm.attributes["llm.invocation_parameters"]))).toMatchObject({ stream: true, stream_options: { include_usage: true } });
     }
@@ -444,6 +448,36 @@ describe("when things go wrong", () => {
     expect(root?.attributes["output.value"]).toBe(error!.error);
   });
 
+  it("a provider's error event mid-stream (a gateway whose upstream failed): the page says the provider cut the answer off, in its words, with the trace link; Phoenix has the LLM span as ERROR with the ModelStreamError in those words, and what arrived", async () => {
+    const question = "Hello! [[fault:stream-error]]";
+    const answersBefore = await page.locator(".message.assistant").count();
+    const { response, error, pieces } = await askInPage(question);
+    expect(response.status(), "the stream had begun: its 200 was sent").toBe(200);
+    expect(pieces.length).toBeGreaterThan(0);
+    expect(error?.error).toMatch(/^The model's provider cut the answer off; please try again\. It said: litellm\.APIConnectionError: .*Connection error\./);
+    await expect.poll(() => page.locator("#error").innerText()).toContain(error!.error);
+    expect(await page.locator("#error .trace-link").getAttribute("href")).toBe(`/api/traces/${error!.traceId}`);
+    expect(await page.locator("#input").inputValue(), "the question is given back to resend").toBe(question);
+    await expect.poll(() => page.locator(".message.assistant").count(), { message: "the cut answer is taken back out of the conversation" }).toBe(answersBefore);
+
+    const spans = await spansOfTrace(error!.traceId!, 3);
+    const llm = spans.find((span) => span.span_kind === "LLM");
+    expect(llm?.status_code).toBe("ERROR");
+    expect(llm?.status_message).toMatch(/^The model's provider ended the stream with an error: litellm\.APIConnectionError: /);
+    const exception = llm?.events.find((event) => event.name === "exception");
+    expect(exception?.attributes[ATTR_EXCEPTION_TYPE]).toBe("ModelStreamError");
+    expect(String(exception?.attributes[ATTR_EXCEPTION_MESSAGE]), "the provider's own words").toMatch(/^The model's provider ended the stream with an error: litellm\.APIConnectionError: .*Connection error\./);
+    expect(llm?.attributes[SemanticConventions.OUTPUT_VALUE], "the part that arrived is kept").toBe(pieces.join(""));
+    const turn = spans.find((span) => span.name === "chat_turn");
+    expect(turn?.status_code).toBe("ERROR");
+    expect(turn?.attributes[SemanticConventions.OUTPUT_VALUE], "the turn reads as what the user was told").toBe(error!.error);
+    const root = spans.find((span) => span.parent_id === null);
+    expect(root?.status_code).toBe("ERROR");
+    expect(root?.attributes[ATTR_ERROR_TYPE]).toBe("ModelStreamError");
+    expect(root?.attributes[SemanticConventions.INPUT_VALUE]).toBe(question);
+    expect(root?.attributes[SemanticConventions.OUTPUT_VALUE]).toBe(error!.error);
+  });
+
   it("with Phoenix stopped mid-run, the app still answers, and warns once", async () => {
     await phoenix!.stop();
     for (const question of ["calculate 6 * 7", "What's the weather in London?"]) {
@@ -458,6 +492,18 @@ describe("when things go wrong", () => {
     await new Promise((resolve) => setTimeout(resolve, 3000)); // more failed batches: still one warning
     expect(appOutput.match(/Could not send spans/g)).toHaveLength(1);
     expect((await fetch(`${appUrl}/healthz`)).status).toBe(200);
+  });
+
+  it("with Phoenix stopped, an answer's trace link opens a page that says its trace is not in Phoenix, and why, instead of leading there", async () => {
+    const link = page.locator(".message.assistant").last().locator(".trace-link");
+    const [tab] = await Promise.all([browser!.waitForEvent("page"), link.click()]);
+    try {
+      await tab.waitForLoadState();
+      expect(await tab.title()).toBe("Trace not recorded");
+      expect(await tab.locator("p").first().innerText()).toMatch(/^This answer's trace is not in Phoenix: its spans could not be sent \(.+\)\. .*npm run phoenix/);
+    } finally {
+      await tab.close();
+    }
   });
 });
 
