@@ -54,6 +54,13 @@ describe("a lesson test file's group titles", () => {
     expect(lessonGroupTitles(moved, renumbered).stillTrue()).toBe("still true from lessons 1 to 3");
   });
 
+  it("titles a test of what an earlier lesson, or a run of them, taught, named without numbers", () => {
+    const titles = lessonGroupTitles(lessons[3]!, lessons);
+    expect(titles.taught("tracer-setup", "tracing.ts sets up the provider")).toBe("lesson 1: tracing.ts sets up the provider");
+    expect(titles.taught(["first-span", "llm-attributes"], "every span as taught")).toBe("lessons 2 to 3: every span as taught");
+    expect(() => titles.taught("sessions", "x")).toThrow(/No lesson is named "sessions"/);
+  });
+
   it("has no earlier block for the first lesson", () => {
     expect(() => lessonGroupTitles(lessons[0]!, lessons).stillTrue()).toThrow(/first lesson/);
   });

@@ -3,7 +3,7 @@
 // else ties them together, so a rename here is a rename everywhere.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { lessonPath, loadCatalog, projectRoot, sourceFolder, type Lesson, type LessonSource } from "./catalog.ts";
+import { lessonNamed, lessonPath, loadCatalog, projectRoot, sourceFolder, type Lesson, type LessonSource } from "./catalog.ts";
 
 export type { LessonSource };
 
@@ -60,13 +60,19 @@ export interface LessonGroupTitles {
   own(subject: string): string;
   /** the block of checks of what the earlier lessons taught: "still true from lessons 1 to 7" */
   stillTrue(): string;
+  /** a test in that block, of what one earlier lesson taught, by name: taught("llm-attributes", ...) is "lesson 3: ..." */
+  taught(lesson: string, subject: string): string;
+  /** a test of what a run of earlier lessons taught: taught(["first-span", "tools"], ...) is "lessons 2 to 5: ..." */
+  taught(lessons: [first: string, last: string], subject: string): string;
 }
 
 /**
- * What a lesson test file titles its blocks with, so that no test file writes its own number:
+ * What a lesson test file titles its blocks with, so that no test file writes a lesson number:
  *   const titles = lessonGroupTitles(harness.lesson);
  *   describe(titles.own("one chat turn is one CHAIN span"), () => { ... });
- *   describe(titles.stillTrue(), () => { ... });
+ *   describe(titles.stillTrue(), () => {
+ *     it(titles.taught("tracer-setup", "tracing.ts sets up the provider ..."), ...);
+ *   });
  */
 export function lessonGroupTitles(lesson: Pick<Lesson, "number" | "slug">, lessons = loadCatalog()): LessonGroupTitles {
   return {
@@ -77,6 +83,11 @@ export function lessonGroupTitles(lesson: Pick<Lesson, "number" | "slug">, lesso
       const [first, last] = [earlier[0]!, earlier.at(-1)!];
       if (earlier.length === 1) return `still true from lesson ${first}`;
       return earlier.length === 2 ? `still true from lessons ${first} and ${last}` : `still true from lessons ${first} to ${last}`;
+    },
+    taught(names: string | [string, string], subject: string) {
+      if (typeof names === "string") return `lesson ${lessonNamed(names, lessons).number}: ${subject}`;
+      const [first, last] = names.map((name) => lessonNamed(name, lessons).number);
+      return `lessons ${first} to ${last}: ${subject}`;
     },
   };
 }
