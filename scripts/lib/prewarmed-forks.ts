@@ -51,6 +51,8 @@ export class PrewarmedForks {
   /** what tests imported natively, in first-seen order: the next spare preloads these */
   private readonly nativeImports = new Set<string>();
   private readonly preloadable: Set<string>;
+  /** workers running a test file now (what a cancelled check kills) */
+  private readonly active = new Set<ChildProcess>();
 
   constructor(root: string, stats: PrewarmStats = { prewarmed: 0, forkedOnDemand: 0 }) {
     this.stats = stats;
@@ -60,6 +62,18 @@ export class PrewarmedForks {
       name: "workbook-prewarmed-forks",
       createPoolWorker: (options: PoolOptions): PoolWorker => new PrewarmedForksWorker(options, owner),
     };
+  }
+
+  /** The processes running test files now, spares aside. */
+  activeWorkerPids(): number[] {
+    return [...this.active].filter((child) => child.exitCode === null && child.signalCode === null).map((child) => child.pid!);
+  }
+
+  /** @internal a worker's process started, or stopped, running a test file */
+  setActive(child: ChildProcess | undefined, active: boolean): void {
+    if (!child) return;
+    if (active) this.active.add(child);
+    else this.active.delete(child);
   }
 
   /** Kills the idle spare; no new one is forked after this. */
@@ -144,6 +158,7 @@ class PrewarmedForksWorker extends ForksPoolWorker {
     if (spare) self._fork = spare;
     await super.start();
     this.started = true;
+    this.owner.setActive(self._fork, true);
     if (spare && self._fork !== spare) {
       // vitest forked its own after all (its internals changed): the spare is not used.
       spare.kill("SIGKILL");
@@ -163,6 +178,8 @@ class PrewarmedForksWorker extends ForksPoolWorker {
   }
 
   override async stop(): Promise<void> {
+    const self = this as unknown as { _fork?: ChildProcess };
+    this.owner.setActive(self._fork, false);
     if (this.started) this.owner.replenish({ entrypoint: this.entrypoint, execArgv: this.execArgv, env: this.env }, this.key);
     await super.stop();
   }

@@ -5,11 +5,14 @@
 // Every test file still runs in a fresh worker process, as with vitest's default pool; the
 // next one is forked ahead of time and preloads the OpenTelemetry packages while the learner
 // edits (prewarmed-forks.ts), which takes a save from ~500 ms to ~250 ms to a verdict.
+// Each test's result is handed on as soon as it ends (a failure can be on screen before the
+// rest of the file has run), and a check can be cancelled at once: its worker is killed, so
+// the next save never waits for a verdict nobody needs any more.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import type { TestError } from "vitest";
-import type { Vitest } from "vitest/node";
+import type { Reporter, TestCase, TestModule, Vitest } from "vitest/node";
 import type { PrewarmedForks, PrewarmStats } from "./prewarmed-forks.ts";
 import { lessonFile, lessonPath, projectRoot, sourceFolder, type Lesson } from "../../shared/lessons/catalog.ts";
 import { lessonSourceDir, lessonSuiteEnv, type LessonSource } from "../../shared/lessons/check-contract.ts";
@@ -30,6 +33,23 @@ export interface LessonCheck {
   tests: CheckedTest[];
   /** set when the watchdog stopped the check */
   timedOutAfterMs?: number;
+  /** set when cancel() stopped the check: it says nothing about the learner's code */
+  cancelled?: boolean;
+}
+
+export interface CheckListener {
+  /** a test of the lesson ended (results come in batches of at most ~100 ms, as vitest sends them) */
+  onTestResult?(lesson: Lesson, test: CheckedTest): void;
+  /** a lesson's test file ended: its verdict, before the other lessons of the check end */
+  onLessonChecked?(check: LessonCheck): void;
+}
+
+/** The check under way: which test file is which lesson's, who listens, and whether it was cancelled. */
+interface RunningCheck {
+  lessons: Map<string, Lesson>;
+  listener: CheckListener;
+  cancelled: boolean;
+  settled: Promise<unknown>;
 }
 
 export interface WarmRunnerOptions {
@@ -55,6 +75,20 @@ export class WarmLessonRunner {
   private readonly testTimeoutMs: number;
   private readonly prewarm: boolean;
   private readonly prewarmCounts: PrewarmStats = { prewarmed: 0, forkedOnDemand: 0 };
+  private running: RunningCheck | undefined;
+  /** tells the check under way about each test as it ends */
+  private readonly reporter: Reporter = {
+    onTestCaseResult: (testCase) => {
+      const running = this.running;
+      const lesson = running?.lessons.get(path.resolve(testCase.module.moduleId));
+      if (running && lesson && !running.cancelled) running.listener.onTestResult?.(lesson, checkedTest(testCase));
+    },
+    onTestModuleEnd: (module) => {
+      const running = this.running;
+      const lesson = running?.lessons.get(path.resolve(module.moduleId));
+      if (running && lesson && !running.cancelled) running.listener.onLessonChecked?.(lessonCheckOf(lesson, module));
+    },
+  };
 
   constructor(options: WarmRunnerOptions = {}) {
     this.root = options.root ?? projectRoot;
@@ -82,8 +116,8 @@ export class WarmLessonRunner {
           testTimeout: this.testTimeoutMs,
           // vitest's forks pool, with the next worker forked ahead of time (prewarmed-forks.ts).
           pool: workers?.pool ?? "forks",
-          // Results are read from the returned test modules; nothing is printed.
-          reporters: [{}],
+          // Results are read from the returned test modules, and each test's as it ends; nothing is printed.
+          reporters: [this.reporter],
         },
         // The CLI watches the lesson files itself; vite's own watcher would only add load.
         { server: { watch: null } },
@@ -92,16 +126,54 @@ export class WarmLessonRunner {
     return this.vitest;
   }
 
-  async check(lessons: Lesson[]): Promise<LessonCheck[]> {
+  /**
+   * Checks the lessons, one test file each, after any check still under way (one at a time:
+   * cancel() first to get a verdict sooner). `listener` hears of each test as it ends.
+   */
+  async check(lessons: Lesson[], listener: CheckListener = {}): Promise<LessonCheck[]> {
     // A deleted test file is the workbook's file, not the learner's code: say so, and how to get it back.
     const missing = lessons.filter((lesson) => !existsSync(lessonFile(lesson, "lessons", lesson.test, this.root)));
     if (missing.length > 0) {
-      const present = await this.check(lessons.filter((lesson) => !missing.includes(lesson)));
+      const present = await this.check(lessons.filter((lesson) => !missing.includes(lesson)), listener);
       return lessons.map((lesson) => present.find((check) => check.lesson === lesson) ?? missingTestFile(lesson));
     }
     if (lessons.length === 0) return [];
-    const vitest = await this.warmUp();
+    while (this.running) await this.running.settled;
     const files = lessons.map((lesson) => lessonFile(lesson, "lessons", lesson.test, this.root));
+    const running: RunningCheck = { lessons: new Map(files.map((file, index) => [file, lessons[index]!])), listener, cancelled: false, settled: Promise.resolve() };
+    this.running = running;
+    const outcome = this.runChecks(lessons, files, running);
+    running.settled = outcome.catch(() => undefined);
+    try {
+      return await outcome;
+    } finally {
+      if (this.running === running) this.running = undefined;
+    }
+  }
+
+  /**
+   * Stops the check under way at once (its test worker is killed, not asked to finish the test it
+   * is in); its check() resolves with `cancelled` set. Nothing happens when no check runs.
+   */
+  async cancel(): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    running.cancelled = true;
+    const spares = this.sparePids?.() ?? new Set<number>();
+    const workers = this.workers?.activeWorkerPids() ?? ownTestWorkers().filter((pid) => !spares.has(pid));
+    for (const pid of workers) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    await running.settled;
+  }
+
+  private async runChecks(lessons: Lesson[], files: string[], running: RunningCheck): Promise<LessonCheck[]> {
+    const vitest = await this.warmUp();
+    if (running.cancelled) return lessons.map(cancelledCheck);
     // Forget cached transforms: the learner's files changed since the last run. Every file under
     // lessons/, not only the lesson's own: chatbot.ts imports its folder's tracing.ts, which the
     // learner may edit too (and a lesson may import another's), and vite's watcher is off.
@@ -115,6 +187,10 @@ export class WarmLessonRunner {
       timer = setTimeout(() => resolve("timeout"), this.checkTimeoutMs);
     });
     const outcome = await Promise.race([run, timeout]).finally(() => clearTimeout(timer));
+    if (running.cancelled) {
+      if (outcome === "timeout") await this.restart();
+      return lessons.map(cancelledCheck);
+    }
     if (outcome === "timeout") {
       run.catch(() => undefined);
       await this.restart();
@@ -126,15 +202,7 @@ export class WarmLessonRunner {
         const message = `vitest did not run ${path.relative(this.root, files[index]!)}: is it still included by vitest.config.ts (see shared/lessons/check-contract.ts)?`;
         return { lesson, passed: false, fileErrors: [{ message, name: "Error" } satisfies TestError], tests: [] };
       }
-      const tests = [...module.children.allTests()].map((test): CheckedTest => {
-        const result = test.result();
-        const groups: string[] = [];
-        for (let parent = test.parent; parent.type === "suite"; parent = parent.parent) groups.unshift(parent.name);
-        return { groups, title: test.name, passed: result.state === "passed", errors: [...(result.errors ?? [])] };
-      });
-      const fileErrors = [...module.errors()];
-      const passed = fileErrors.length === 0 && tests.length > 0 && tests.every((test) => test.passed);
-      return { lesson, passed, fileErrors, tests };
+      return lessonCheckOf(lesson, module);
     });
   }
 
@@ -200,6 +268,24 @@ function ownTestWorkers(): number[] {
   } catch {
     return [];
   }
+}
+
+function lessonCheckOf(lesson: Lesson, module: TestModule): LessonCheck {
+  const tests = [...module.children.allTests()].map(checkedTest);
+  const fileErrors = [...module.errors()];
+  const passed = fileErrors.length === 0 && tests.length > 0 && tests.every((test) => test.passed);
+  return { lesson, passed, fileErrors, tests };
+}
+
+function checkedTest(test: TestCase): CheckedTest {
+  const result = test.result();
+  const groups: string[] = [];
+  for (let parent = test.parent; parent.type === "suite"; parent = parent.parent) groups.unshift(parent.name);
+  return { groups, title: test.name, passed: result.state === "passed", errors: [...(result.errors ?? [])] };
+}
+
+function cancelledCheck(lesson: Lesson): LessonCheck {
+  return { lesson, passed: false, fileErrors: [], tests: [], cancelled: true };
 }
 
 function missingTestFile(lesson: Lesson): LessonCheck {

@@ -1,0 +1,82 @@
+// The warm runner while a check is under way: each test's result is told as it ends (watch mode
+// shows a failure before the slower checks after it are done), and a check that a newer save
+// made pointless is stopped at once, not finished. On a fixture lesson whose last check takes
+// 4 s, in a copy of the workbook.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addFixtureLesson, saveFixture, type FixtureLesson } from "../cli/test-support/fixture-lesson.ts";
+import { copyWorkbook, type RepoCopy } from "./repo-copy.ts";
+import { WarmLessonRunner, type CheckedTest, type LessonCheck } from "./warm-lesson-runner.ts";
+
+const SLOW_CHECK_MS = 4_000;
+let copy: RepoCopy;
+let fixture: FixtureLesson;
+let runner: WarmLessonRunner;
+
+beforeAll(async () => {
+  copy = copyWorkbook();
+  fixture = addFixtureLesson(copy.root, { slowCheckMs: SLOW_CHECK_MS });
+  runner = new WarmLessonRunner({ root: copy.root });
+  await runner.warmUp();
+});
+afterAll(async () => {
+  await runner?.close();
+  copy?.remove();
+});
+
+describe("a check under way", { timeout: 60_000 }, () => {
+  it("tells each test's result as it ends: the first failure long before the slow check after it", async () => {
+    saveFixture(fixture, fixture.starter);
+    const started = performance.now();
+    const heard: Array<{ test: CheckedTest; afterMs: number }> = [];
+    const ended: LessonCheck[] = [];
+    const [check] = await runner.check([fixture.lesson], {
+      onTestResult: (lesson, test) => {
+        expect(lesson.slug).toBe(fixture.lesson.slug);
+        heard.push({ test, afterMs: performance.now() - started });
+      },
+      onLessonChecked: (lessonCheck) => ended.push(lessonCheck),
+    });
+    const tookMs = performance.now() - started;
+    expect(check!.passed).toBe(false);
+    const firstFailure = heard.find(({ test }) => !test.passed);
+    expect(firstFailure?.test.title).toBe("greets the learner by name");
+    expect(firstFailure!.test.errors[0]?.message).toContain("Hello, Ada!");
+    // Told before the 4 s check after it was over, and so well before the check's end.
+    expect(firstFailure!.afterMs).toBeLessThan(tookMs - SLOW_CHECK_MS / 2);
+    expect(heard.map(({ test }) => test.title)).toEqual(check!.tests.map((test) => test.title));
+    expect(ended.map((each) => each.passed)).toEqual([false]);
+  });
+
+  it("cancel() stops it at once (its worker is killed), and the next check's verdict is the saved code's", async () => {
+    saveFixture(fixture, fixture.solution);
+    const started = performance.now();
+    let cancelling: Promise<void> | undefined;
+    const checking = runner.check([fixture.lesson], {
+      onTestResult: (_lesson, test) => {
+        // Both fast checks are in: the slow one has started. A newer save comes now.
+        if (test.title === "says goodbye by name") cancelling = runner.cancel();
+      },
+    });
+    const [stopped] = await checking;
+    await cancelling;
+    expect(cancelling).toBeDefined();
+    expect(stopped!.cancelled).toBe(true);
+    expect(stopped!.passed).toBe(false);
+    expect(performance.now() - started).toBeLessThan(SLOW_CHECK_MS);
+
+    saveFixture(fixture, fixture.starter);
+    const [next] = await runner.check([fixture.lesson]);
+    expect(next!.cancelled).toBeUndefined();
+    expect(next!.tests.filter((test) => !test.passed).map((test) => test.title)).toEqual(["greets the learner by name", "says goodbye by name"]);
+  });
+
+  it("one check at a time: a second check waits for the first, and cancel() with none under way does nothing", async () => {
+    await runner.cancel();
+    saveFixture(fixture, fixture.solution);
+    const order: string[] = [];
+    const first = runner.check([fixture.lesson]).then(([check]) => order.push(`first ${check!.passed}`));
+    const second = runner.check([fixture.lesson]).then(([check]) => order.push(`second ${check!.passed}`));
+    await Promise.all([first, second]);
+    expect(order).toEqual(["first true", "second true"]);
+  });
+});
