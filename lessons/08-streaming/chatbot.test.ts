@@ -106,7 +106,12 @@ function checkPrintedAsItArrived(outcome: Outcome, reply: string): void {
     expected: JSON.stringify(streamed),
     got: JSON.stringify(reply),
     hint: 1,
-    mistake: streamed.endsWith(reply) && reply !== "" ? "only the last piece of text is recorded in the answer: add each delta.content to the text so far (answer.text += content)." : undefined,
+    mistake:
+      /Cannot read properties of undefined \(reading '(delta|finish_reason|0)'\)/.test(reply)
+        ? "a chunk without a choice was read as if it had one: the usage chunk comes with choices: [] (or none at all), so chunk.choices[0] is undefined there. Read chunk.usage first, then skip a chunk whose choices[0] is missing."
+        : streamed.endsWith(reply) && reply !== ""
+          ? "only the last piece of text is recorded in the answer: add each delta.content to the text so far (answer.text += content)."
+          : undefined,
   });
   const pieces = outcome.printed.map((piece) => piece.text);
   const printed = pieces.join("");

@@ -66,6 +66,7 @@ const DIAGNOSES = {
   jsonInJson: /JSON text inside JSON text/,
   headersByHand: /traceparent \(and baggage\) written by hand/,
   chunksCounted: /the completion count is the number of chunks/,
+  choiceAssumed: /a chunk without a choice was read as if it had one/,
   badRequestAsError: /a 400 is the caller's mistake, not a failure of the server/,
 } as const;
 type Diagnosis = keyof typeof DIAGNOSES;
@@ -216,6 +217,12 @@ const MISTAKES: Record<string, Mistake> = {
       ["        const message = recordAnswer(span, answer, request);\n        span.setStatus({ code: SpanStatusCode.OK });", "        const message = recordAnswer(span, answer, request);\n        span.setAttribute(LLM_TOKEN_COUNT_COMPLETION, pieces);\n        span.setStatus({ code: SpanStatusCode.OK });"],
     ],
     says: "chunksCounted",
+  },
+  "streaming: every chunk assumed to have a choice (the usage chunk has none)": {
+    lesson: "streaming",
+    file: "model-call.ts",
+    edits: [["          const choice = chunk.choices[0];\n          if (!choice) continue;\n", "          const choice = chunk.choices[0]!;\n"]],
+    says: "choiceAssumed",
   },
   "streaming: the first-token event added for every piece": { lesson: "streaming", file: "model-call.ts", edits: [["            firstToken = false;\n", ""]], says: "eventEveryChunk" },
   "streaming: the first-token event added at the first chunk, a role-only one": {

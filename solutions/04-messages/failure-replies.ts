@@ -12,7 +12,8 @@ import {
 export function explainModelFailure(error: unknown): string {
   if (error instanceof ModelApiError && error.status === 429) {
     // Only the provider knows how long to wait (retry-after); without it, say nothing invented.
-    const wait = error.retryAfterSeconds === null ? "in a moment" : `in ${error.retryAfterSeconds} seconds`;
+    const seconds = error.retryAfterSeconds;
+    const wait = seconds === null ? "in a moment" : `in ${seconds} second${seconds === 1 ? "" : "s"}`;
     return `The model is busy (rate limited). Please try again ${wait}.`;
   }
   if (error instanceof ModelApiError && error.status >= 500) {

@@ -60,7 +60,12 @@ export function checkChainSpan(lessonChecks: SpanChecks, turn: TurnOutcome, { un
   checks.attribute(chain, OUTPUT_VALUE, turn.reply, { hint: 3 });
   checks.attribute(chain, OUTPUT_MIME_TYPE, MimeType.TEXT, { hint: 3 });
   // A failed turn's ERROR status is the errors lesson's; the OK of a turn that went well is the first-span lesson's.
-  if ((turn.status ?? "OK") === "OK") checks.status(chain, "OK", { hint: 3, mistake: escapedToolError(lessonChecks, chain) });
+  if ((turn.status ?? "OK") === "OK") {
+    const escaped = escapedToolError(lessonChecks, chain);
+    // A tool's error that failed the turn is the errors lesson's mistake, and its hint (the tool's catch).
+    if (escaped) lessonChecks.taughtIn("errors").status(chain, "OK", { hint: 3, mistake: escaped });
+    checks.status(chain, "OK", { hint: 3 });
+  }
   else {
     const failed = lessonChecks.taughtIn("errors");
     failed.status(chain, "ERROR", {

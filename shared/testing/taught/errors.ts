@@ -30,7 +30,7 @@ export function checkFailuresRecorded(lessonChecks: SpanChecks): void {
 export function checkFailedModelCall(lessonChecks: SpanChecks, calls: RecordedCall[], exception: RegExp): void {
   const checks = lessonChecks.taughtIn("errors");
   const failed = calls.at(-1)?.span ?? checks.atLeast(1, { kind: OpenInferenceSpanKind.LLM }, "LLM span of the failed call", { hint: 1 })[0]!;
-  checks.status(failed, "ERROR", { hint: 1 });
+  checks.status(failed, "ERROR", { hint: 1, mistake: okOverErrorMistake(failed) });
   checks.exceptionEvent(failed, exception, { hint: 1 });
   checkStatusMessage(checks, failed, 1);
   checkFailuresRecorded(lessonChecks);
@@ -44,9 +44,15 @@ export function checkFailedTool(lessonChecks: SpanChecks, runs: ToolRun[], excep
     checks.atLeast(1, { kind: OpenInferenceSpanKind.TOOL }, "TOOL span of the failing tool", { hint: 3 });
     return;
   }
-  checks.status(run.span, "ERROR", { hint: 3 });
+  checks.status(run.span, "ERROR", { hint: 3, mistake: okOverErrorMistake(run.span) });
   checks.exceptionEvent(run.span, exception, { hint: 3 });
   checkFailuresRecorded(lessonChecks);
+}
+
+/** An OK status on a span whose call failed: set after ERROR (in finally, after the catch), it wins, because OK is final. */
+function okOverErrorMistake(span: ReadableSpan): string | undefined {
+  if (span.status.code !== SpanStatusCode.OK) return undefined;
+  return "the span ends OK though its call failed: an OK set later (in finally, or after the catch) overrides ERROR, because OK is final. Set OK where the call succeeded, in the try, only.";
 }
 
 function checkStatusMessage(checks: SpanChecks, span: ReadableSpan, hint: number): void {

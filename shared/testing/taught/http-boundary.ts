@@ -224,7 +224,7 @@ export function checkHeadersSent(lessonChecks: SpanChecks, client: ReadableSpan,
   checks.that(traceparent === expected, {
     headline: "The request's traceparent header does not name the CLIENT span.",
     expected: `traceparent: ${expected}`,
-    got: traceparent === undefined ? `no traceparent header (headers: ${Object.keys(headers!).join(", ")})` : `traceparent: ${traceparent}`,
+    got: traceparent === undefined ? `no traceparent header (headers: ${Object.keys(headers!).filter((name) => name !== INJECTED_MARK_HEADER).join(", ")})` : `traceparent: ${traceparent}`,
     mistake:
       traceparent === undefined && baggage !== undefined
         ? "the request carried baggage but no traceparent, so propagation.inject ran outside the CLIENT span's context: where no span is active, there is no trace to write. Call propagation.inject(context.active(), headers) inside the CLIENT span's callback."

@@ -292,8 +292,8 @@ function checkProviderError(checks: SpanChecks, span: ReadableSpan, event: Strea
       : span.status.code !== SpanStatusCode.ERROR
         ? "the provider's error event ended the stream, and that is a failure, not the end of the answer: throw new ModelStreamError(chunk) when isStreamError(chunk), so that the catch records it."
         : undefined;
-  checks.status(span, "ERROR", { hint: 4, mistake });
-  checks.exceptionEvent(span, new RegExp(escapeRegExp(providerWords.slice(0, 80))), { hint: 4, mistake: mistake ?? "the exception recorded should carry the provider's own words (chunk.error.message): new ModelStreamError(chunk) does." });
+  checks.status(span, "ERROR", { hint: 1, mistake });
+  checks.exceptionEvent(span, new RegExp(escapeRegExp(providerWords.slice(0, 80))), { hint: 1, mistake: mistake ?? "the exception recorded should carry the provider's own words (chunk.error.message): new ModelStreamError(chunk) does." });
 }
 
 /** The turn's reply tells the user the provider cut the answer off, in the provider's words. */
@@ -304,7 +304,7 @@ export function checkToldProviderCutOff(lessonChecks: SpanChecks, reply: string,
     headline: "The user is not told that the provider cut the answer off, and why.",
     expected: `a reply saying the provider cut the answer off, with its words: ${JSON.stringify(providerWords)}`,
     got: reply,
-    hint: 4,
+    hint: 1,
     mistake: /Something went wrong/.test(reply) ? "the error thrown for the error event is not a ModelStreamError, so explainModelFailure does not know it: throw new ModelStreamError(chunk)." : undefined,
   });
 }
