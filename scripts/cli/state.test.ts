@@ -7,9 +7,9 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Lesson } from "../../shared/lessons/catalog.ts";
 import { STALE_LOCK_MS } from "./file-lock.ts";
-import { loadState, nextUnfinished, openingLesson, recordVerdict, stateFile, updateState, type WorkbookState } from "./state.ts";
+import { changedSincePassed, loadState, nextUnfinished, openingLesson, recordVerdict, stateFile, updateState, type WorkbookState } from "./state.ts";
 
-const lesson = (number: number, slug: string): Lesson => ({ number, slug, title: slug, files: ["a.ts"], run: "a.ts", test: "a.test.ts" });
+const lesson = (number: number, slug: string): Lesson => ({ number, slug, title: slug, files: ["a.ts"], run: "a.ts", test: "a.test.ts", runs: "turn", ask: ["Hello!"] });
 const lessons = [lesson(1, "01-one"), lesson(2, "02-two"), lesson(3, "03-three")];
 let root: string;
 const write = (text: string) => {
@@ -142,5 +142,27 @@ describe("two terminals updating the progress at once", () => {
     updateState(root, lessons, countHint("01-one"));
     expect(loadState(root, lessons).state.hintsShown).toEqual({ "01-one": 1 });
     expect(existsSync(lock)).toBe(false);
+  });
+
+  it("keeps, for each done lesson, the files it passed with, so that a later change to them is named", () => {
+    root = mkdtempSync(path.join(tmpdir(), "workbook-state-"));
+    const passed = updateState(root, lessons, (state) => recordVerdict(state, lessons, "02-two", true, { "a.ts": "1111", "b.ts": "2222" })).state;
+    expect(passed.done).toEqual(["02-two"]);
+    expect(changedSincePassed(loadState(root, lessons).state, "02-two", { "a.ts": "1111", "b.ts": "2222" })).toEqual([]);
+    expect(changedSincePassed(loadState(root, lessons).state, "02-two", { "a.ts": "1111", "b.ts": "3333", "c.ts": "4444" })).toEqual(["b.ts", "c.ts"]);
+    // A lesson marked done before files were noted: not known, so it is checked again rather than trusted.
+    expect(changedSincePassed(loadState(root, lessons).state, "01-one", { "a.ts": "1111" })).toBeUndefined();
+    const failed = updateState(root, lessons, (state) => recordVerdict(state, lessons, "02-two", false)).state;
+    expect(failed.done).toEqual([]);
+    expect(failed.passedWith).toEqual({});
+  });
+
+  it("drops, without a warning, noted files that are unreadable or belong to a lesson that is not done", () => {
+    root = mkdtempSync(path.join(tmpdir(), "workbook-state-"));
+    write(JSON.stringify({ version: 1, current: "02-two", done: ["01-one"], hintsShown: {}, passedWith: { "01-one": { "a.ts": 7 }, "02-two": { "a.ts": "1111" } } }));
+    const { state, warning } = loadState(root, lessons);
+    expect(warning).toBeUndefined();
+    expect(state.done).toEqual(["01-one"]);
+    expect(state.passedWith).toEqual({});
   });
 });

@@ -21,7 +21,15 @@ export interface WorkbookState {
   done: string[];
   /** how many hints the learner has revealed, per slug */
   hintsShown: Record<string, number>;
+  /**
+   * For each done lesson, its files as they were when its check passed (a hash of each, by
+   * name): a done lesson whose files changed since is checked again (lessonFingerprint).
+   */
+  passedWith?: Record<string, FileHashes>;
 }
+
+/** A hash of each of a lesson's source files, by file name ("missing" for a deleted one). */
+export type FileHashes = Record<string, string>;
 
 export interface LoadedState {
   state: WorkbookState;
@@ -62,7 +70,7 @@ export function loadState(root: string, lessons: Lesson[]): LoadedState {
   if (parsed.version !== STATE_VERSION) return rebuilt(`is from another workbook version (${String(parsed.version)})`);
   const wrongShape = shapeProblem(parsed);
   if (wrongShape) return rebuilt(wrongShape);
-  const { current, done, hintsShown } = parsed as unknown as WorkbookState;
+  const { current, done, hintsShown, passedWith } = parsed as unknown as WorkbookState;
   // Lessons the workbook no longer has (renamed or removed by `git pull`) are dropped quietly.
   const known = new Set(lessons.map((lesson) => lesson.slug));
   const counts = Object.fromEntries(Object.entries(hintsShown).filter(([slug]) => known.has(slug)));
@@ -72,6 +80,8 @@ export function loadState(root: string, lessons: Lesson[]): LoadedState {
       current: known.has(current) ? current : (lessons[0]?.slug ?? ""),
       done: lessons.map((lesson) => lesson.slug).filter((slug) => done.includes(slug)),
       hintsShown: counts,
+      // Only a cache of what a done lesson passed with: kept where it is readable, else dropped quietly.
+      passedWith: Object.fromEntries(Object.entries(isRecord(passedWith) ? passedWith : {}).filter(([slug, hashes]) => done.includes(slug) && known.has(slug) && isFileHashes(hashes))),
     },
   };
 }
@@ -138,12 +148,28 @@ function writeState(file: string, state: WorkbookState, cannotSave: (error: unkn
   }
 }
 
-/** Records a check's verdict, keeping the lessons in catalog order. */
-export function recordVerdict(state: WorkbookState, lessons: Lesson[], slug: string, passed: boolean): WorkbookState {
+/**
+ * Records a check's verdict, keeping the lessons in catalog order; a pass with the files it
+ * passed with (lessonFingerprint), so that a later change to them is noticed.
+ */
+export function recordVerdict(state: WorkbookState, lessons: Lesson[], slug: string, passed: boolean, files?: FileHashes): WorkbookState {
   const done = new Set(state.done);
-  if (passed) done.add(slug);
-  else done.delete(slug);
-  return { ...state, done: lessons.map((lesson) => lesson.slug).filter((each) => done.has(each)) };
+  const passedWith = { ...state.passedWith };
+  delete passedWith[slug];
+  if (passed) {
+    done.add(slug);
+    if (files) passedWith[slug] = files;
+  } else {
+    done.delete(slug);
+  }
+  return { ...state, done: lessons.map((lesson) => lesson.slug).filter((each) => done.has(each)), passedWith };
+}
+
+/** The files of a done lesson that changed since its check passed; undefined when that is not known. */
+export function changedSincePassed(state: WorkbookState, slug: string, now: FileHashes): string[] | undefined {
+  const then = state.passedWith?.[slug];
+  if (!then) return undefined;
+  return [...new Set([...Object.keys(then), ...Object.keys(now)])].filter((file) => then[file] !== now[file]).sort();
 }
 
 /** The lesson to open: the remembered one while it is unfinished, else the first unfinished one. */
@@ -161,6 +187,10 @@ export function nextUnfinished(state: WorkbookState, lessons: Lesson[], from: Le
     if (!state.done.includes(candidate.slug)) return candidate;
   }
   return undefined;
+}
+
+function isFileHashes(value: unknown): value is FileHashes {
+  return isRecord(value) && Object.values(value).every((hash) => typeof hash === "string");
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
