@@ -4,7 +4,7 @@
 // a list would shift with every new backup, and `--restore 1` would then put back the wrong one.
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import type { Lesson } from "../../shared/lessons/catalog.ts";
+import { lessonFile, type Lesson } from "../../shared/lessons/catalog.ts";
 
 export interface Backup {
   /** its folder's name, e.g. 2025-11-23T22-58-34-120Z-02-first-span: what `--restore` takes */
@@ -12,6 +12,7 @@ export interface Backup {
   dir: string;
   /** when it was made, from its name */
   madeAt: Date;
+  /** the lesson's files it holds, by name in the lesson folder */
   files: string[];
   /** the files' size together */
   bytes: number;
@@ -21,9 +22,9 @@ export function backupsDir(root: string): string {
   return path.join(root, ".workbook", "backups");
 }
 
-/** Copies the lesson's existing files; undefined when there is nothing to copy. */
-export function backUpLessonFiles(root: string, lesson: Lesson): Backup | undefined {
-  const present = lesson.files.filter((file) => existsSync(path.join(root, "lessons", lesson.slug, file)));
+/** Copies those of the lesson's files that exist (by default the ones it edits); undefined when there is nothing to copy. */
+export function backUpLessonFiles(root: string, lesson: Lesson, files: string[] = lesson.files): Backup | undefined {
+  const present = files.filter((file) => existsSync(lessonFile(lesson, "lessons", file, root)));
   if (present.length === 0) return undefined;
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   let name = `${stamp}-${lesson.slug}`;
@@ -33,7 +34,7 @@ export function backUpLessonFiles(root: string, lesson: Lesson): Backup | undefi
   mkdirSync(dir, { recursive: true });
   for (const file of present) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    cpSync(path.join(root, "lessons", lesson.slug, file), path.join(dir, file));
+    cpSync(lessonFile(lesson, "lessons", file, root), path.join(dir, file));
   }
   return backupAt(root, lesson, name)!;
 }
@@ -65,9 +66,19 @@ function backupAt(root: string, lesson: Lesson, name: string): Backup | undefine
   const stamp = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z/.exec(name);
   if (!stamp || !isFolder(dir)) return undefined;
   const [, day, hours, minutes, seconds, millis] = stamp;
-  const files = lesson.files.filter((file) => existsSync(path.join(dir, file)));
+  // Every file in it: a reset of one module backs up that module only, whichever it is.
+  const files = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => entry.name)
+    .sort((a, b) => order(lesson, a) - order(lesson, b) || a.localeCompare(b));
   const bytes = files.reduce((sum, file) => sum + statSync(path.join(dir, file)).size, 0);
   return { name, dir, madeAt: new Date(`${day}T${hours}:${minutes}:${seconds}.${millis}Z`), files, bytes };
+}
+
+/** The files a lesson edits first, in reading order, then the others. */
+function order(lesson: Lesson, file: string): number {
+  const index = lesson.files.indexOf(file);
+  return index === -1 ? lesson.files.length : index;
 }
 
 function isFolder(dir: string): boolean {

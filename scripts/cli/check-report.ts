@@ -5,16 +5,23 @@
 import path from "node:path";
 import type { TestError } from "vitest";
 import type { LessonCheck } from "../lib/warm-lesson-runner.ts";
+import { lessonDir, sourceFolder } from "../../shared/lessons/catalog.ts";
 import { LESSON_FAILURE, LESSON_FILE_MISSING } from "../../shared/lessons/check-contract.ts";
 import { codeFrame } from "./code-frame.ts";
+import { lessonFingerprint, lessonPath } from "./lesson-files.ts";
 import { getBackAdvice, missingFiles } from "./reset.ts";
+import { changedSincePassed, type WorkbookState } from "./state.ts";
 import { style } from "./terminal-style.ts";
 
 export function lessonLabel(check: Pick<LessonCheck, "lesson">): string {
   return `Lesson ${check.lesson.number}: ${check.lesson.title}`;
 }
 
-export function formatCheck(check: LessonCheck, root: string): string {
+/**
+ * The check told to the learner. `running`: the check is not over, and what came so far has a
+ * failure in it; it is shown now, and the whole verdict replaces it when the rest has run.
+ */
+export function formatCheck(check: LessonCheck, root: string, { running = false } = {}): string {
   if (check.timedOutAfterMs !== undefined) {
     return [
       style.red(`✗ ${lessonLabel(check)}: the check was stopped after ${Math.round(check.timedOutAfterMs / 1000)} s.`),
@@ -31,7 +38,7 @@ export function formatCheck(check: LessonCheck, root: string): string {
   const missing = missingFiles(root, check.lesson);
   if (missing.length > 0) {
     return [
-      style.red(`✗ ${lessonLabel(check)} cannot be checked: ${missing.map((file) => path.join("lessons", check.lesson.slug, file)).join(", ")} is missing.`),
+      style.red(`✗ ${lessonLabel(check)} cannot be checked: ${missing.map((file) => lessonPath(check.lesson, file)).join(", ")} ${missing.length === 1 ? "is" : "are"} missing.`),
       "",
       ...getBackAdvice(root, check.lesson).map((advice) => `  ${advice}`),
     ].join("\n");
@@ -39,9 +46,11 @@ export function formatCheck(check: LessonCheck, root: string): string {
   const passing = check.tests.filter((test) => test.passed).length;
   lines.push(
     style.red(
-      check.tests.length === 0
-        ? `✗ ${lessonLabel(check)}: the checks could not run, because loading your code failed.`
-        : `✗ ${lessonLabel(check)}: ${passing} of ${check.tests.length} checks pass.`,
+      running
+        ? `✗ ${lessonLabel(check)}: a check fails (${passing} of ${check.tests.length} pass so far; the rest are still running).`
+        : check.tests.length === 0
+          ? `✗ ${lessonLabel(check)}: the checks could not run, because loading your code failed.`
+          : `✗ ${lessonLabel(check)}: ${passing} of ${check.tests.length} checks pass.`,
     ),
   );
   for (const test of check.tests) {
@@ -55,6 +64,25 @@ export function formatCheck(check: LessonCheck, root: string): string {
     lines.push("", style.bold(`First failing check: ${firstFailure.title}`), explainError(firstFailure.errors[0]!, check, root));
   }
   return lines.join("\n");
+}
+
+/**
+ * A lesson that was done (its check passed before) and fails now: which one and why, in one
+ * line, so that the progress that drops is explained. Undefined for any other verdict.
+ */
+export function brokenDoneLesson(check: LessonCheck, before: WorkbookState, root: string): string | undefined {
+  if (check.passed || check.cancelled || !before.done.includes(check.lesson.slug)) return undefined;
+  const changed = changedSincePassed(before, check.lesson.slug, lessonFingerprint(root, check.lesson)) ?? [];
+  const since = changed.length > 0 ? ` since ${changed.map((file) => lessonPath(check.lesson, file)).join(", ")} changed` : "";
+  return style.yellow(`${lessonLabel(check)} was done, and fails now${since}: ${failureSummary(check)}. It counts as done again once it passes.`);
+}
+
+/** What fails, in a few words: the first failing check, or why none could run. */
+export function failureSummary(check: LessonCheck): string {
+  if (check.timedOutAfterMs !== undefined) return `its check was stopped after ${Math.round(check.timedOutAfterMs / 1000)} s`;
+  const firstFailure = check.tests.find((test) => !test.passed);
+  if (check.fileErrors.length > 0 || !firstFailure) return "its code does not load";
+  return `"${firstFailure.title}"`;
 }
 
 function explainError(error: TestError, check: LessonCheck, root: string): string {
@@ -103,10 +131,10 @@ function syntaxErrorAt(error: TestError): (Place & { reason: string }) | undefin
 
 /** The deepest frame in the lesson's own files (not the test, not the harness). */
 function whereInLearnerCode(error: TestError, check: LessonCheck, root: string): Place | undefined {
-  const lessonFolder = path.join(root, "lessons", check.lesson.slug);
+  const lessonFolder = lessonDir(check.lesson, "lessons", root);
   const frames = error.stacks ?? [];
   const inLesson = frames.find((frame) => frame.file.startsWith(lessonFolder) && !frame.file.endsWith(".test.ts"));
-  return inLesson ?? frames.find((frame) => frame.file.startsWith(path.join(root, "lessons")));
+  return inLesson ?? frames.find((frame) => frame.file.startsWith(sourceFolder("lessons", root)));
 }
 
 function firstLine(text: string): string {

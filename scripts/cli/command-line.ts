@@ -12,9 +12,9 @@ Commands (<n> is a lesson: 3, 03 or its slug, e.g. 03-llm-attributes):
   list                              the lessons, done or pending, and your progress
   check [<n>]                       check lesson n, or every lesson; exit code 0 when all pass
   run <n> [<question>]              run the lesson's chatbot once: its reply and its span tree
-  hint <n>                          the next hint of lesson n
+  hint <n> [<k>]                    the next hint of lesson n (or hint k, once more)
   diff <n>                          your files against the solution, whitespace ignored
-  reset <n> [--yes]                 back up your files of lesson n, then restore the starter
+  reset <n> [<file>] [--yes]        back up your files of lesson n (or that one), then restore the starter
   reset <n> --backups               list lesson n's backups by name, newest first
   reset <n> --restore <name>        put that backup back (your current files are backed up first)
   solution <n>                      where the solution is, and its code`;
@@ -34,13 +34,13 @@ const COMMANDS = {
   list: { usage: "npm run workbook -- list", options: {}, maxPositionals: 0 },
   check: { usage: "npm run workbook -- check [<n>]", options: {}, maxPositionals: 1 },
   run: { usage: "npm run workbook -- run <n> [<question>]", options: {}, maxPositionals: Infinity },
-  hint: { usage: "npm run workbook -- hint <n>", options: {}, maxPositionals: 1 },
+  hint: { usage: "npm run workbook -- hint <n> [<k>]", options: {}, maxPositionals: 2 },
   diff: { usage: "npm run workbook -- diff <n>", options: {}, maxPositionals: 1 },
   solution: { usage: "npm run workbook -- solution <n>", options: {}, maxPositionals: 1 },
   reset: {
-    usage: "npm run workbook -- reset <n> [--yes | --backups | --restore <name>]",
+    usage: "npm run workbook -- reset <n> [<file>] [--yes | --backups | --restore <name>]",
     options: { yes: { type: "boolean" }, backups: { type: "boolean" }, restore: { type: "string" } },
-    maxPositionals: 1,
+    maxPositionals: 2,
   },
   help: { usage: "npm run workbook -- help", options: {}, maxPositionals: 0 },
 } satisfies Record<string, CommandSpec>;

@@ -8,14 +8,14 @@ import { WarmLessonRunner } from "../lib/warm-lesson-runner.ts";
 import { describeBackups } from "./backup-list.ts";
 import { findBackup, listBackups } from "./backups.ts";
 import { EXIT, USAGE, type ParsedCommandLine } from "./command-line.ts";
-import { formatCheck, lessonLabel } from "./check-report.ts";
+import { brokenDoneLesson, formatCheck, lessonLabel } from "./check-report.ts";
 import { confirm } from "./confirm.ts";
 import { diffAgainstSolution } from "./diff.ts";
-import { lessonPath, readmePath, requireSolutionFiles, solutionPath } from "./lesson-files.ts";
+import { lessonFingerprint, lessonPath, readmePath, requireSolutionFiles, solutionPath } from "./lesson-files.ts";
 import { hintProgress, revealNextHint, type StateUpdate } from "./lesson-hints.ts";
 import { lessonLine, validLessons } from "./lesson-list.ts";
 import { WorkbookProblem } from "./problems.ts";
-import { getBackAdvice, missingFiles, resetLesson, restoreBackup } from "./reset.ts";
+import { describeReset, getBackAdvice, missingFiles, resetLesson, restoreBackup } from "./reset.ts";
 import { runLessonFile, timeoutMessage } from "./run-lesson-file.ts";
 import { loadState, openingLesson, recordVerdict, updateState, type LoadedState, type WorkbookState } from "./state.ts";
 import { interactive, progressBar, style } from "./terminal-style.ts";
@@ -36,6 +36,7 @@ export async function runCommand(line: ParsedCommandLine, context: CommandContex
     return EXIT.usage;
   }
   const [lesson, ...words] = line.positionals;
+  const [second] = words;
   switch (line.command) {
     case "list":
       return list(context);
@@ -44,16 +45,20 @@ export async function runCommand(line: ParsedCommandLine, context: CommandContex
     case "run":
       return withLesson(context, lesson, (found) => run(context, found, words));
     case "hint":
-      return withLesson(context, lesson, (found) => hint(context, found));
+      return withLesson(context, lesson, (found) => hint(context, found, second));
     case "diff":
       return withLesson(context, lesson, (found) => diff(context, found));
     case "solution":
       return withLesson(context, lesson, (found) => solution(context, found));
     case "reset":
       return withLesson(context, lesson, (found) => {
+        if (second !== undefined && (line.backups || line.restore !== undefined)) {
+          printError(`--backups and --restore are about the whole lesson: leave out "${second}".\n\n${USAGE}`);
+          return EXIT.usage;
+        }
         if (line.backups) return backups(context, found);
         if (line.restore !== undefined) return restore(context, found, line.restore);
-        return reset(context, found, line.yes);
+        return reset(context, found, line.yes, second);
       });
     case "help":
       print(USAGE);
@@ -117,9 +122,12 @@ async function checkOne(context: CommandContext, lesson: Lesson): Promise<number
   const runner = new WarmLessonRunner({ root: context.root });
   try {
     const [check] = await runner.check([lesson]);
-    const current = update(context)((saved) => recordVerdict(saved, context.lessons, lesson.slug, check!.passed));
+    const before = loadState(context.root, context.lessons).state;
+    const current = update(context)((saved) => recordVerdict(saved, context.lessons, lesson.slug, check!.passed, lessonFingerprint(context.root, lesson)));
     print(formatCheck(check!, context.root));
     print();
+    const broken = brokenDoneLesson(check!, before, context.root);
+    if (broken) print(`${broken}\n`);
     if (check!.passed) {
       print(`Compare with the solution: ${lesson.files.map((file) => solutionPath(lesson, file)).join(", ")}`);
     } else {
@@ -136,13 +144,15 @@ async function checkAll(context: CommandContext): Promise<number> {
   const runner = new WarmLessonRunner({ root: context.root });
   try {
     const checks = await runner.check(context.lessons);
+    const before = loadState(context.root, context.lessons).state;
     const current = update(context)((saved) =>
-      checks.reduce((state, check) => recordVerdict(state, context.lessons, check.lesson.slug, check.passed), saved),
+      checks.reduce((state, check) => recordVerdict(state, context.lessons, check.lesson.slug, check.passed, lessonFingerprint(context.root, check.lesson)), saved),
     );
     for (const check of checks) {
       const passing = check.tests.filter((test) => test.passed).length;
       const detail = check.timedOutAfterMs !== undefined ? "timed out" : `${passing}/${check.tests.length} checks pass`;
-      print(`${check.passed ? style.green("✓") : style.red("✗")} ${lessonLabel(check)} (${detail})`);
+      const wasDone = !check.passed && before.done.includes(check.lesson.slug) ? ", done before: a later edit broke it" : "";
+      print(`${check.passed ? style.green("✓") : style.red("✗")} ${lessonLabel(check)} (${detail}${wasDone})`);
     }
     print();
     const unfinished = checks.filter((check) => !check.passed);
@@ -181,8 +191,12 @@ async function run(context: CommandContext, lesson: Lesson, args: string[]): Pro
   return outcome.exitCode === 0 ? EXIT.ok : EXIT.failed;
 }
 
-function hint(context: CommandContext, lesson: Lesson): number {
-  const reveal = revealNextHint(context.root, lesson, update(context));
+function hint(context: CommandContext, lesson: Lesson, number: string | undefined): number {
+  if (number !== undefined && !/^\d+$/.test(number)) {
+    printError(`Which hint? Give its number, e.g. \`npm run workbook -- hint ${lesson.number} 2\`, or none for the next one.`);
+    return EXIT.usage;
+  }
+  const reveal = revealNextHint(context.root, lesson, update(context), number === undefined ? undefined : Number(number));
   if ("problem" in reveal) {
     printError(reveal.problem);
     return EXIT.failed;
@@ -207,8 +221,10 @@ function diff(context: CommandContext, lesson: Lesson): number {
 
 function solution(context: CommandContext, lesson: Lesson): number {
   requireSolutionFiles(context.root, lesson);
-  for (const file of lesson.files) {
-    const relative = solutionPath(lesson, file);
+  const files = lesson.files.map((file) => solutionPath(lesson, file));
+  print(`The solution of lesson ${lesson.number}, ${files.length === 1 ? "the file it edits" : `the ${files.length} files it edits, in reading order`}: ${files.join(", ")}`);
+  for (const relative of files) {
+    print();
     print(style.bold(`// ${relative}`));
     print(readFileSync(path.join(context.root, relative), "utf8"));
   }
@@ -216,25 +232,21 @@ function solution(context: CommandContext, lesson: Lesson): number {
   return EXIT.ok;
 }
 
-async function reset(context: CommandContext, lesson: Lesson, yes: boolean): Promise<number> {
+async function reset(context: CommandContext, lesson: Lesson, yes: boolean, file: string | undefined): Promise<number> {
+  const what = file === undefined ? `your files of lesson ${lesson.number} (${lesson.files.join(", ")})` : lessonPath(lesson, file);
   if (!yes) {
+    const command = `npm run workbook -- reset ${lesson.number}${file === undefined ? "" : ` ${file}`} --yes`;
     if (!interactive || !process.stdin.isTTY) {
-      printError(`Resetting replaces your files of lesson ${lesson.number} with the starter. Add --yes to confirm: npm run workbook -- reset ${lesson.number} --yes`);
+      printError(`Resetting replaces ${what} with the starter. Add --yes to confirm: ${command}`);
       return EXIT.usage;
     }
-    if (!(await confirm(`Reset lesson ${lesson.number} to the starter? Your files are backed up first.`))) {
+    if (!(await confirm(`Reset ${what} to the starter? What you changed is backed up first.`))) {
       print("Nothing changed.");
       return EXIT.ok;
     }
   }
-  const outcome = resetLesson(context.root, lesson);
-  if (outcome.backup) {
-    print(`Backed up your files to ${path.relative(context.root, outcome.backup.dir)}/`);
-    print(`  (to put them back: npm run workbook -- reset ${lesson.number} --restore ${outcome.backup.name})`);
-  } else {
-    print("Your files were the starter already (or missing): nothing to back up.");
-  }
-  print(`Restored the starter: ${outcome.restored.join(", ")}`);
+  const outcome = resetLesson(context.root, lesson, file);
+  for (const line of describeReset(context.root, lesson, outcome)) print(line);
   update(context)((saved) => recordVerdict(saved, context.lessons, lesson.slug, false));
   print(style.dim(`Backups of this lesson: npm run workbook -- reset ${lesson.number} --backups`));
   return EXIT.ok;

@@ -39,17 +39,22 @@ export type HintReveal =
     };
 
 /**
- * The next hint the learner has not read (the last one again once all are), counted and saved.
+ * The next hint the learner has not read (the last one again once all are), counted and saved;
+ * or hint `number` (1-based), again or for the first time (then it and those before count as read).
  * The count is the saved one at this moment: hints read in another terminal count too.
  */
-export function revealNextHint(root: string, lesson: Lesson, update: StateUpdate): HintReveal {
+export function revealNextHint(root: string, lesson: Lesson, update: StateUpdate, number?: number): HintReveal {
   const lookup = lessonHints(root, lesson);
   if ("problem" in lookup) return lookup;
   const { hints } = lookup;
+  if (number !== undefined && !(Number.isInteger(number) && number >= 1 && number <= hints.length)) {
+    return { problem: `Lesson ${lesson.number} has hints 1 to ${hints.length}, so there is no hint ${number}.` };
+  }
   let index = 0;
   const state = update((saved) => {
-    index = Math.min(saved.hintsShown[lesson.slug] ?? 0, hints.length - 1);
-    return { ...saved, hintsShown: { ...saved.hintsShown, [lesson.slug]: index + 1 } };
+    const read = saved.hintsShown[lesson.slug] ?? 0;
+    index = number !== undefined ? number - 1 : Math.min(read, hints.length - 1);
+    return { ...saved, hintsShown: { ...saved.hintsShown, [lesson.slug]: Math.max(read, index + 1) } };
   });
   return { state, text: `Hint ${index + 1} of ${hints.length}\n\n${hints[index]}`, number: index + 1, isLast: index === hints.length - 1 };
 }

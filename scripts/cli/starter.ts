@@ -7,8 +7,7 @@
 //   2. HEAD, when there is no upstream (a copy made with `git init`, a detached checkout).
 // Without git (a downloaded zip) there is no pristine copy, and the error says so.
 import { execFileSync } from "node:child_process";
-import path from "node:path";
-import type { Lesson } from "../../shared/lessons/catalog.ts";
+import { lessonPath, type Lesson } from "../../shared/lessons/catalog.ts";
 import { WorkbookProblem } from "./problems.ts";
 
 export class StarterUnavailable extends WorkbookProblem {
@@ -33,9 +32,8 @@ export function starterCommits(root: string): string[] {
   return commits;
 }
 
-export function readStarter(root: string, lesson: Lesson, file: string): { text: string; commit: string } {
-  const gitPath = ["lessons", lesson.slug, file].join("/");
-  const commits = starterCommits(root);
+export function readStarter(root: string, lesson: Lesson, file: string, commits = starterCommits(root)): { text: string; commit: string } {
+  const gitPath = lessonPath(lesson, "lessons", file);
   if (commits.length === 0) {
     throw new StarterUnavailable(
       `Cannot find the starter of ${gitPath}: this folder is not a git clone (or git is not installed), ` +
@@ -48,6 +46,6 @@ export function readStarter(root: string, lesson: Lesson, file: string): { text:
   }
   throw new StarterUnavailable(
     `Cannot find the starter of ${gitPath} in git (looked in ${commits.map((c) => c.slice(0, 8)).join(", ")}). ` +
-      `Fix: \`git fetch\` the workbook, or check that ${path.join("lessons", lesson.slug)} is a lesson of this version.`,
+      `Fix: \`git fetch\` the workbook, or check that ${lessonPath(lesson, "lessons")} is a lesson of this version.`,
   );
 }
