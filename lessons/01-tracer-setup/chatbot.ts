@@ -5,7 +5,7 @@
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import type { ChatMessage } from "../../shared/openai/types.ts";
 import { isRunDirectly, runLessonEntry } from "../../shared/lesson-runner/run-entry.ts";
-import { explainModelFailure } from "./failure-replies.ts";
+import { explainModelFailure, isModelFailure } from "./failure-replies.ts";
 import { callModel } from "./model-call.ts";
 import { runTool } from "./tool-call.ts";
 
@@ -21,6 +21,9 @@ export async function chatTurn(model: ModelConnection, userMessage: string): Pro
   try {
     return await runAgentLoop(model, messages);
   } catch (error) {
+    // A model that fails ends the turn with a reply that says what happened. Any other error is a
+    // bug in the chatbot: it goes on up, with its stack, rather than hide behind a polite reply.
+    if (!isModelFailure(error)) throw error;
     return explainModelFailure(error);
   }
 }

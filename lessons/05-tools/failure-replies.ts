@@ -9,6 +9,11 @@ import {
   ModelTimeoutError,
 } from "../../shared/chatbot/model-errors.ts";
 
+/** An error the model call can end with: the provider answered an error, or could not be read, reached, or waited for. */
+export function isModelFailure(error: unknown): boolean {
+  return [ModelApiError, ModelResponseError, ModelTimeoutError, ModelConnectionError, ModelStreamError].some((type) => error instanceof type);
+}
+
 export function explainModelFailure(error: unknown): string {
   if (error instanceof ModelApiError && error.status === 429) {
     // Only the provider knows how long to wait (retry-after); without it, say nothing invented.

@@ -17,7 +17,7 @@ import {
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import type { ChatMessage } from "../../shared/openai/types.ts";
 import { isRunDirectly, runLessonEntry } from "../../shared/lesson-runner/run-entry.ts";
-import { errorMessage, explainModelFailure } from "./failure-replies.ts";
+import { errorMessage, explainModelFailure, isModelFailure } from "./failure-replies.ts";
 import { callModel } from "./model-call.ts";
 import { runTool } from "./tool-call.ts";
 
@@ -51,6 +51,8 @@ export async function chatTurn(model: ModelConnection, userMessage: string): Pro
         span.setStatus({ code: SpanStatusCode.OK });
         return reply;
       } catch (error) {
+        // Any error but a model's is a bug in the chatbot: it goes on up, with its stack.
+        if (!isModelFailure(error)) throw error;
         const apology = explainModelFailure(error);
         // TODO 1: the turn failed: record the apology as the CHAIN span's output (OUTPUT_VALUE, MimeType.TEXT) and set its status
         //         to ERROR with a message saying what failed (errorMessage(error) gives the error's own words).

@@ -10,7 +10,7 @@ import { checkFailedModelCall, checkFailedTool, checkFailuresRecorded } from "..
 import { checkLlmSpans } from "../../shared/testing/taught/llm-spans.ts";
 import { checkMessages } from "../../shared/testing/taught/messages.ts";
 import { checkHistorySent, checkMetadataAndTags, checkSessionOnEverySpan, checkSessionOnRoots, checkTurnTraces, type SessionExpectation, type SessionTurn } from "../../shared/testing/taught/sessions.ts";
-import { checkToldProviderCutOff, streamedCalls } from "../../shared/testing/taught/streaming.ts";
+import { checkToldProviderCutOff, streamedCalls, thrownStreamMistake } from "../../shared/testing/taught/streaming.ts";
 import { checkTools } from "../../shared/testing/taught/tools.ts";
 import { tracerSetupChecks } from "../../shared/testing/taught/tracer-setup.ts";
 
@@ -86,6 +86,7 @@ function threw(outcome: Outcome): void {
     expected: "a reply for every turn",
     got: outcome.thrown instanceof Error ? `${outcome.thrown.name}: ${outcome.thrown.message}` : String(outcome.thrown),
     hint: 1,
+    mistake: thrownStreamMistake(outcome.thrown, outcome.tap),
   });
 }
 

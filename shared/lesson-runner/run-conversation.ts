@@ -10,7 +10,7 @@ import { TraceViewExporter } from "../trace-view/trace-view-exporter.ts";
 import { renderSpanTree } from "../trace-view/render-tree.ts";
 import { redactUrlCredentials } from "../chatbot/url-credentials.ts";
 import { phoenixBaseUrl } from "../phoenix/trace-link.ts";
-import { ReportingExporter, reportRefusedExport, spansByTrace } from "./run-lesson.ts";
+import { ReportingExporter, reportRefusedExport, spansByTrace, describeThrown } from "./run-lesson.ts";
 
 export interface ConversationProgram<Conversation extends { sessionId: string; userId: string }> {
   setupTracing(options: { exporters: SpanExporter[] }): BasicTracerProvider;
@@ -56,7 +56,7 @@ export async function runConversationLesson<Conversation extends { sessionId: st
       }
     }
   } catch (error) {
-    console.error(chalk.red(`The chat turn threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`));
+    console.error(chalk.red(`The chat turn threw: ${describeThrown(error)}`));
     process.exitCode = 1;
   } finally {
     // Shutting the provider down flushes every pending span to every exporter.

@@ -9,7 +9,7 @@ import type { BasicTracerProvider, SpanExporter } from "@opentelemetry/sdk-trace
 import { connectModel, type ModelConnection } from "../chatbot/connect-model.ts";
 import { TraceViewExporter } from "../trace-view/trace-view-exporter.ts";
 import { renderSpanTree } from "../trace-view/render-tree.ts";
-import { ReportingExporter, printPhoenixLink, spansByTrace } from "./run-lesson.ts";
+import { ReportingExporter, printPhoenixLink, spansByTrace, describeThrown } from "./run-lesson.ts";
 
 export interface HttpLessonProgram {
   setupTracing(options: { exporters: SpanExporter[] }): BasicTracerProvider;
@@ -38,7 +38,7 @@ export async function runHttpLesson(program: HttpLessonProgram, argv = process.a
     const reply = await program.askChatServer(server.url, sessionId, question);
     console.log(`${chalk.bold("bot:")} ${reply}`);
   } catch (error) {
-    console.error(chalk.red(`The request threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`));
+    console.error(chalk.red(`The request threw: ${describeThrown(error)}`));
     process.exitCode = 1;
   } finally {
     await server?.close().catch((error: unknown) => console.error(chalk.yellow(`Stopping the server failed: ${String(error)}`)));

@@ -21,6 +21,20 @@ export interface LessonProgram {
   defaultQuestion: string;
 }
 
+/**
+ * A thrown error as the learner needs it: its name and message, and where in the lesson's own
+ * code it was thrown (the first frame of its stack outside node_modules and the workbook's shared/).
+ */
+export function describeThrown(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const frame = (error.stack ?? "")
+    .split("\n")
+    .map((line) => /\(?((?:file:\/\/)?\/[^()]+?):(\d+):(\d+)\)?$/.exec(line.trim()))
+    .find((match) => match && !/[\\/](node_modules|shared)[\\/]/.test(match[1]!) && !match[1]!.startsWith("node:"));
+  const where = frame ? `\n  at ${path.relative(process.cwd(), frame[1]!.replace(/^file:\/\//, ""))}:${frame[2]}:${frame[3]}` : "";
+  return `${error.name}: ${error.message}${where}`;
+}
+
 /** True when this module is the script node was started with (not imported by a test). */
 export function isRunDirectly(moduleUrl: string): boolean {
   return process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(moduleUrl);
@@ -40,7 +54,7 @@ export async function runLesson(program: LessonProgram, argv = process.argv.slic
     const reply = await program.chatTurn(model, question);
     console.log(`${chalk.bold("bot:")} ${reply}`);
   } catch (error) {
-    console.error(chalk.red(`The chat turn threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`));
+    console.error(chalk.red(`The chat turn threw: ${describeThrown(error)}`));
     process.exitCode = 1;
   } finally {
     // Shutting the provider down flushes every pending span to every exporter.

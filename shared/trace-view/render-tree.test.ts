@@ -37,6 +37,15 @@ describe("the terminal trace view", () => {
     expect(lines[2]).toMatch(/^└─  TOOL  get_weather .* ERROR: bad city tool=get_weather exception=TypeError$/);
   });
 
+  it("names a DOMException by its name, not the numeric code OpenTelemetry records as its type", () => {
+    capture.reset();
+    const llm = tracer.startSpan("ChatCompletion", { attributes: { [KIND]: "LLM" } });
+    llm.recordException(new DOMException("This operation was aborted", "AbortError"));
+    llm.end();
+    expect(capture.finished()[0]!.events[0]!.attributes?.["exception.type"]).toBe("20");
+    expect(renderSpanTree(capture.finished(), { color: false })).toMatch(/exception=AbortError$/);
+  });
+
   it("marks a span without an OpenInference kind, and one never ended", () => {
     capture.reset();
     tracer.startSpan("mystery").end();

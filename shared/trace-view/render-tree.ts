@@ -102,7 +102,10 @@ function keyDetails(span: ReadableSpan): string {
   const session = a[SemanticConventions.SESSION_ID];
   if (session !== undefined) out.push(`session=${session}`);
   const exception = span.events.find((event) => event.name === "exception");
-  const exceptionType = exception?.attributes?.["exception.type"];
+  // OpenTelemetry records a DOMException's numeric code as its type (20 for an AbortError): show the name then.
+  const recordedType = exception?.attributes?.["exception.type"];
+  const nameInStack = /^(\w+)(?=:)/.exec(String(exception?.attributes?.["exception.stacktrace"] ?? ""))?.[1];
+  const exceptionType = recordedType !== undefined && /^\d+$/.test(String(recordedType)) ? (nameInStack ?? `code ${recordedType}`) : recordedType;
   if (exceptionType !== undefined) out.push(`exception=${exceptionType}`);
   return out.join(" ");
 }

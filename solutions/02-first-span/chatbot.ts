@@ -16,7 +16,7 @@ import {
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import type { ChatMessage } from "../../shared/openai/types.ts";
 import { isRunDirectly, runLessonEntry } from "../../shared/lesson-runner/run-entry.ts";
-import { explainModelFailure } from "./failure-replies.ts";
+import { explainModelFailure, isModelFailure } from "./failure-replies.ts";
 import { callModel } from "./model-call.ts";
 import { runTool } from "./tool-call.ts";
 
@@ -50,6 +50,9 @@ export async function chatTurn(model: ModelConnection, userMessage: string): Pro
         span.setStatus({ code: SpanStatusCode.OK });
         return reply;
       } catch (error) {
+        // A model that fails ends the turn with a reply that says what happened. Any other error is
+        // a bug in the chatbot: it goes on up, with its stack, rather than hide behind a polite reply.
+        if (!isModelFailure(error)) throw error;
         return explainModelFailure(error);
       } finally {
         // A span that is never ended is never exported. `finally` ends it on every path.

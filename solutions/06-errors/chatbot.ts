@@ -17,7 +17,7 @@ import {
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import type { ChatMessage } from "../../shared/openai/types.ts";
 import { isRunDirectly, runLessonEntry } from "../../shared/lesson-runner/run-entry.ts";
-import { errorMessage, explainModelFailure } from "./failure-replies.ts";
+import { errorMessage, explainModelFailure, isModelFailure } from "./failure-replies.ts";
 import { callModel } from "./model-call.ts";
 import { runTool } from "./tool-call.ts";
 
@@ -51,6 +51,8 @@ export async function chatTurn(model: ModelConnection, userMessage: string): Pro
         span.setStatus({ code: SpanStatusCode.OK });
         return reply;
       } catch (error) {
+        // Any error but a model's is a bug in the chatbot: it goes on up, with its stack.
+        if (!isModelFailure(error)) throw error;
         // The LLM span already holds the exception. The turn fails gracefully: a useful reply for
         // the user, recorded as the turn's output, and an ERROR status so the failed turn stands out.
         const apology = explainModelFailure(error);

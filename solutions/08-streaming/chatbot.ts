@@ -23,7 +23,7 @@ import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import type { ChatMessage } from "../../shared/openai/types.ts";
 import { isRunDirectly, runLessonEntry } from "../../shared/lesson-runner/run-entry.ts";
 import { contextAttributes } from "./context-attributes.ts";
-import { errorMessage, explainModelFailure } from "./failure-replies.ts";
+import { errorMessage, explainModelFailure, isModelFailure } from "./failure-replies.ts";
 import { callModel, type CallOptions } from "./model-call.ts";
 import { runTool } from "./tool-call.ts";
 
@@ -116,6 +116,8 @@ export async function answer(model: ModelConnection, history: ChatMessage[], use
         span.setStatus({ code: SpanStatusCode.OK });
         return reply;
       } catch (error) {
+        // Any error but a model's is a bug in the chatbot: it goes on up, with its stack.
+        if (!isModelFailure(error)) throw error;
         // The LLM span already holds the exception. The turn fails gracefully: a useful reply for
         // the user, recorded as the turn's output, and an ERROR status so the failed turn stands out.
         const apology = explainModelFailure(error);

@@ -296,6 +296,28 @@ function checkProviderError(checks: SpanChecks, span: ReadableSpan, event: Strea
   checks.exceptionEvent(span, new RegExp(escapeRegExp(providerWords.slice(0, 80))), { hint: 1, mistake: mistake ?? "the exception recorded should carry the provider's own words (chunk.error.message): new ModelStreamError(chunk) does." });
 }
 
+/**
+ * What an error thrown out of a streamed turn says about how the stream was read, on its evidence:
+ * a TypeError from the provider's error event or from a chunk without a choice, or the error
+ * event thrown as a plain Error, which the chat turn cannot tell from a bug.
+ */
+export function thrownStreamMistake(thrown: unknown, tap: StreamTap): string | undefined {
+  const errorEvent = tap.streams.find((stream) => stream.errorEvent)?.errorEvent;
+  if (thrown instanceof TypeError && errorEvent) {
+    return `the provider's error event was read as a chunk of the answer: it has no choices, so reading them threw "${thrown.message}" and the provider's words are lost. Not every event is a chunk: when isStreamError(chunk), throw new ModelStreamError(chunk) before reading its choices.`;
+  }
+  if (thrown instanceof TypeError && /reading '(delta|finish_reason|0)'/.test(thrown.message)) {
+    return "a chunk without a choice was read as if it had one: the usage chunk comes with choices: [] (or none at all), so chunk.choices[0] is undefined there. Read chunk.usage first, then skip a chunk whose choices[0] is missing.";
+  }
+  if (thrown instanceof Error && thrown.name === "AbortError") {
+    return "the stop went on up as a failure (an AbortError), though the model did not fail: the caller stopped reading. In callModel's catch, when signal?.aborted, add the STREAM_STOPPED_EVENT and return { message, stopped: true } instead of rethrowing.";
+  }
+  if (thrown instanceof Error && errorEvent && thrown.message === errorEvent.error.message) {
+    return "the error thrown for the error event is not a ModelStreamError, so explainModelFailure does not know it: throw new ModelStreamError(chunk).";
+  }
+  return undefined;
+}
+
 /** The turn's reply tells the user the provider cut the answer off, in the provider's words. */
 export function checkToldProviderCutOff(lessonChecks: SpanChecks, reply: string, tap: StreamTap): void {
   const checks = lessonChecks.taughtIn("streaming");
