@@ -32,8 +32,14 @@ const chainSpan = () => {
 };
 
 describe("lesson 2: one chat turn is one CHAIN span", () => {
-  it("produces exactly one ended CHAIN span for the turn", () => {
-    chainSpan();
+  it("produces exactly one ended CHAIN span for the turn, named chat_turn", () => {
+    const span = chainSpan();
+    harness.checks.that(span.name === "chat_turn", {
+      headline: `The chat turn's span is named "${span.name}".`,
+      expected: 'the name "chat_turn", the first argument of tracer.startActiveSpan: Phoenix lists the trace by it',
+      got: `"${span.name}"`,
+      hint: 1,
+    });
   });
 
   it("makes the CHAIN span the root of the trace", () => {
@@ -54,6 +60,15 @@ describe("lesson 2: one chat turn is one CHAIN span", () => {
 
   it("sets status OK when the turn succeeds, and leaves no span open", () => {
     checkChainSpan(harness.checks, { question: QUESTION, reply });
+  });
+
+  // Last in the block: it runs a turn of its own.
+  it("ends the span on every path: a turn whose model call fails ends its CHAIN span too", async () => {
+    const model = await harness.connect();
+    const outcome = await harness.run(() => chatTurn(model, "Hello there! [[fault:http-500]]"));
+    if (outcome.thrown) throw outcome.thrown;
+    checkNothingLeftRunning(harness.checks);
+    harness.checks.one({ kind: OpenInferenceSpanKind.CHAIN }, "CHAIN span for the failed turn", { hint: 3, hintIfNotEnded: 3 });
   });
 });
 

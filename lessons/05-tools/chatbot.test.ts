@@ -51,7 +51,7 @@ beforeAll(async () => {
 const checks = () => harness.checks;
 const chainSpan = () => checks().one({ kind: OpenInferenceSpanKind.CHAIN }, "CHAIN span for the chat turn");
 const llmSpans = () => checks().atLeast(2, { kind: OpenInferenceSpanKind.LLM }, "LLM spans (one per model call)");
-const toolSpans = () => checks().atLeast(2, { kind: OpenInferenceSpanKind.TOOL }, "TOOL spans (one per tool call)", { hint: 3 });
+const toolSpans = () => checks().atLeast(2, { kind: OpenInferenceSpanKind.TOOL }, "TOOL span (one per tool call)", { hint: 3 });
 const flattenedToolCalls = (span: ReadableSpan) =>
   checks().flattened(span, LLM_OUTPUT_MESSAGES, `${LLM_OUTPUT_MESSAGES}.0.${MESSAGE_TOOL_CALLS}.0.${TOOL_CALL_ID}, ...`, { hint: 2 });
 /** The tool calls the model really made, from the first LLM span's recorded response. */

@@ -87,6 +87,15 @@ const MISTAKES: Record<string, Mistake> = {
     edits: [["return tracer.startActiveSpan(", "let reply = \"\";\n  tracer.startActiveSpan("], ["        const reply = await runAgentLoop", "        reply = await runAgentLoop"], ["        return reply;\n", ""], [/\n  \);\n\}/, "\n  );\n  return reply;\n}"]],
     says: "returnedEarly",
   },
+  "first-span: span.end() only when the turn succeeds": {
+    lesson: "first-span",
+    file: "chatbot.ts",
+    edits: [
+      ["        span.setStatus({ code: SpanStatusCode.OK });\n        return reply;", "        span.setStatus({ code: SpanStatusCode.OK });\n        span.end();\n        return reply;"],
+      [/      \} finally \{\n[^\n]*\n        span\.end\(\);\n      \}\n/, "      }\n"],
+    ],
+    says: "neverEnded",
+  },
   "first-span: span.end() left out": { lesson: "first-span", file: "chatbot.ts", edits: [["span.end();", ""]], says: "neverEnded" },
   "llm-attributes: a key typed as a string, with a typo": {
     lesson: "llm-attributes",

@@ -93,7 +93,7 @@ export function checkLlmSpans(lessonChecks: SpanChecks, chain: ReadableSpan, mod
       hint: 3,
     });
     checks.attribute(span, OUTPUT_MIME_TYPE, MimeType.JSON, { hint: 3 });
-    checks.attribute(span, LLM_MODEL_NAME, response.model ?? model.model, { hint: 2, mistake: askedNotAnswered(span, request, response) });
+    checks.attribute(span, LLM_MODEL_NAME, response.model ?? model.model, { hint: 3, mistake: askedNotAnswered(span, request, response) });
     if (response.usage) {
       checks.attribute(span, LLM_TOKEN_COUNT_PROMPT, response.usage.prompt_tokens, { hint: 3 });
       checks.attribute(span, LLM_TOKEN_COUNT_COMPLETION, response.usage.completion_tokens, { hint: 3 });
