@@ -112,7 +112,7 @@ export function tracerSetupChecks(tracing: TracingModule, lesson: Pick<Lesson, "
           if (!exporter) return fail("phoenixExporter() returned nothing although PHOENIX_COLLECTOR_ENDPOINT is set.", "an OTLPTraceExporter", "undefined", 4);
           const provider = tracing.setupTracing({ exporters: [exporter] });
           trace.getTracer("lesson-1-check").startSpan("to-phoenix").end();
-          await provider.shutdown();
+          await shutdownWithin(provider, EXPORT_WAIT_MS);
           resetGlobals();
           const request = collector.received.shift();
           if (!request) return fail("No request reached the collector endpoint.", `POST ${collector.endpoint}/v1/traces`, "nothing", 4);
@@ -153,6 +153,23 @@ export function tracerSetupChecks(tracing: TracingModule, lesson: Pick<Lesson, "
       },
     ]),
   ) as Record<TracerSetupCheck, () => Promise<void>>;
+}
+
+/**
+ * How long the check waits for the span to reach the fake collector on this machine (it takes
+ * milliseconds). An exporter sent elsewhere (no url, the wrong port) retries until its own 10 s
+ * timeout: the learner is told sooner, and the rest of the export runs on unobserved.
+ */
+const EXPORT_WAIT_MS = 3_000;
+
+async function shutdownWithin(provider: BasicTracerProvider, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  const shutdown = provider.shutdown();
+  shutdown.catch(() => undefined); // a failure after the deadline is nobody's to report
+  await Promise.race([shutdown, deadline]).finally(() => clearTimeout(timer));
 }
 
 function resetGlobals(): void {
