@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Lesson } from "../../shared/lessons/catalog.ts";
 import { DEBOUNCE_MS, POLL_MS, WATCH_GRACE_MS, watchLessonFiles } from "./lesson-watcher.ts";
 
-const lesson: Lesson = { number: 1, slug: "01-example", title: "Example", files: ["tracing.ts"], run: "tracing.ts", test: "tracing.test.ts" };
+const lesson: Lesson = { number: 1, slug: "01-example", title: "Example", files: ["tracing.ts"], run: "tracing.ts", test: "tracing.test.ts", runs: "turn", ask: ["Hello!"] };
 let root: string;
 const lessonFile = () => path.join(root, "lessons", lesson.slug, "tracing.ts");
 

@@ -1,13 +1,12 @@
-// Notices saves of the current lesson's source files: the ones with TODOs and the rest of its
-// folder (lessons 2-6 import their own tracing.ts). fs.watch on the lesson *folder*, not the
+// Notices saves of the current lesson's source files: the ones with TODOs and every other
+// module of its folder (a lesson's code is several modules, and it edits only some of them). fs.watch on the lesson *folder*, not the
 // files: editors that save by writing a new file and renaming it over the old one (vim,
 // JetBrains) replace the inode a file watcher holds. Events are debounced, since one save is
 // often several events. A slow stat poll backs it up: on file systems where fs.watch stays
 // silent (some network and container mounts) the poll still sees the save, and tells the UI so
 // it can offer manual mode.
 import { watch, statSync, type FSWatcher } from "node:fs";
-import path from "node:path";
-import type { Lesson } from "../../shared/lessons/catalog.ts";
+import { lessonDir, lessonFile, type Lesson } from "../../shared/lessons/catalog.ts";
 import { isSourceFile, lessonSourceFiles } from "./lesson-files.ts";
 
 export interface LessonWatcherEvents {
@@ -25,7 +24,7 @@ export const POLL_MS = 1_000;
 export const WATCH_GRACE_MS = 200;
 
 export function watchLessonFiles(root: string, lesson: Lesson, events: LessonWatcherEvents): () => void {
-  const folder = path.join(root, "lessons", lesson.slug);
+  const folder = lessonDir(lesson, "lessons", root);
   let debounce: NodeJS.Timeout | undefined;
   let lastEventAt = 0;
 
@@ -75,11 +74,10 @@ export function watchLessonFiles(root: string, lesson: Lesson, events: LessonWat
 
 /** The folder's source files, each with its time and size: a new, deleted or saved file changes it. */
 function fingerprintOf(root: string, lesson: Lesson): string {
-  const folder = path.join(root, "lessons", lesson.slug);
   return lessonSourceFiles(root, lesson)
     .map((file) => {
       try {
-        const stat = statSync(path.join(folder, file));
+        const stat = statSync(lessonFile(lesson, "lessons", file, root));
         return `${file}:${stat.mtimeMs}:${stat.size}`;
       } catch {
         return `${file}:missing`;

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Lesson } from "../../shared/lessons/catalog.ts";
 import { ListView } from "./list-view.ts";
 import type { WorkbookState } from "./state.ts";
+import { bodyText, fitScreen } from "./screen.ts";
 import * as render from "./watch-screen.ts";
 import type { WatchView } from "./watch-screen.ts";
 
@@ -15,7 +16,7 @@ const footer = (of: WatchView) => render.footer(of).map(plain);
 const statusLine = (of: WatchView) => plain(render.statusLine(of));
 const watchScreen = (of: WatchView) => {
   const drawn = render.watchScreen(of);
-  return { ...drawn, body: plain(drawn.body), footer: drawn.footer.map(plain) };
+  return { body: plain(bodyText(drawn.body)), commands: drawn.body.map((section) => section.fullTextCommand), footer: drawn.footer.map(plain) };
 };
 const runPanel = (...args: Parameters<typeof render.runPanel>) => {
   const panel = render.runPanel(...args);
@@ -31,6 +32,8 @@ const lesson = (number: number, slug: string, title: string, files = ["chatbot.t
   files,
   run: "chatbot.ts",
   test: "chatbot.test.ts",
+  runs: "turn",
+  ask: ["Hello!"],
 });
 const lessons = [lesson(1, "01-tracer-setup", "Tracer setup", ["tracing.ts"]), lesson(2, "02-first-span", "The first span"), lesson(3, "03-llm-attributes", "LLM attributes")];
 const progress = (done: string[], hintsShown: Record<string, number> = {}): WorkbookState => ({ version: 1, current: "02-first-span", done, hintsShown });
@@ -63,7 +66,7 @@ describe("watch mode's screen", () => {
     expect(screen.body).toContain(failing.report);
     expect(screen.body).toContain("Hints read: 1 of 3  (press h for the next one)");
     expect(screen.footer).toContain("✗ not passing yet   Lesson 2: The first span");
-    expect(screen.fullTextCommand).toBe("npm run workbook -- check 2");
+    expect(screen.commands).toEqual(["npm run workbook -- check 2"]);
   });
 
   it("hints read in another terminal count: the line follows the progress it is given", () => {
@@ -77,8 +80,39 @@ describe("watch mode's screen", () => {
     expect(statusLine(view({ verdict: passing }))).toBe("✓ passing");
   });
 
-  it("the hint just read sits under the verdict", () => {
-    expect(body(view({ verdict: failing, hintText: "Hint 1 of 3\n\nStart a span." }))).toMatch(/checks pass\.\n\nHints read.*\n\nHint 1 of 3\n\nStart a span\.$/);
+  it("the hint just read comes first, above the verdict, so that a long failure cannot push it off the screen", () => {
+    expect(body(view({ verdict: failing, hint: { text: "Hint 1 of 3\n\nStart a span.", number: 1 } }))).toMatch(/^Hint 1 of 3\n\nStart a span\.\n\n✗ Lesson 2: The first span: 1 of 3 checks pass\.\n\nHints read/);
+  });
+
+  it("a body cut to fit names the command that prints what was cut: hint N k for the hint, check N for the verdict", () => {
+    const longHint = { text: ["Hint 2 of 3", "", ...Array.from({ length: 40 }, (_, index) => `step ${index + 1}`)].join("\n"), number: 2 };
+    const longReport = { passed: false, report: ["✗ Lesson 2: The first span: 1 of 3 checks pass.", ...Array.from({ length: 40 }, (_, index) => `  line ${index + 1}`)].join("\n") };
+    const cutHint = plain(fitScreen(render.watchScreen(view({ verdict: failing, hint: longHint })), 30, 120));
+    expect(cutHint).toMatch(/… \d+ more lines \(all of it: npm run workbook -- hint 2 2\)/);
+    expect(cutHint).toContain("step 1\n");
+    const cutReport = plain(fitScreen(render.watchScreen(view({ verdict: longReport, hint: { text: "Hint 1 of 3\n\nStart a span.", number: 1 } })), 30, 120));
+    expect(cutReport).toContain("Start a span.");
+    expect(cutReport).toMatch(/… \d+ more lines \(all of it: npm run workbook -- check 2\)/);
+  });
+
+  it("a failure of the check under way is shown at once, with the status saying the rest is still running", () => {
+    const partial = { passed: false, report: "✗ Lesson 2: The first span: a check fails (0 of 1 pass so far; the rest are still running)." };
+    const screen = watchScreen(view({ verdict: passing, partial, status: "checking" }));
+    expect(screen.body).toBe(partial.report);
+    expect(screen.footer[1]).toBe("✗ failing, checking the rest...   Lesson 2: The first span");
+    // A newer save makes it stale: the status says so.
+    expect(statusLine(view({ verdict: passing, partial, status: "checking", pendingSave: true }))).toBe("checking... (your new save is checked next)");
+  });
+
+  it("work after the verdict (other lessons checked again) is named, dim, after the verdict's status", () => {
+    expect(statusLine(view({ verdict: failing, background: "re-checking done lesson 1, whose files changed" }))).toBe("✗ not passing yet (re-checking done lesson 1, whose files changed)");
+  });
+
+  it("a lesson of several files: the footer names each file to open, in reading order", () => {
+    const several = lesson(4, "04-messages", "Messages", ["model-call.ts", "message-attributes.ts"]);
+    expect(footer(view({ lesson: several, lessons: [...lessons, several] }))[3]).toBe(
+      "Edit: lessons/04-messages/model-call.ts, lessons/04-messages/message-attributes.ts  (save to check, in this order)",
+    );
   });
 
   it("the footer: status, what to read and edit, the progress as saved, the notice, the keys", () => {
@@ -123,7 +157,7 @@ describe("watch mode's screen", () => {
     const panel = runPanel(lessons[1]!, { exitCode: 0, output: "bot: hello\n\nspans:\n  chat\n" });
     const screen = watchScreen(view({ verdict: failing, panel }));
     expect(screen.body).toBe("$ npx tsx lessons/02-first-span/chatbot.ts\nbot: hello\n\nspans:\n  chat\n\nPress Enter to see the verdict again.");
-    expect(screen.fullTextCommand).toBe("npm run workbook -- run 2");
+    expect(screen.commands).toEqual(["npm run workbook -- run 2"]);
   });
 
   it("a run that was stopped says so under its output", () => {
@@ -132,20 +166,21 @@ describe("watch mode's screen", () => {
     );
   });
 
-  it("checking every lesson lists each verdict, after the warning that made it necessary", () => {
+  it("checking every lesson lists each verdict, after the warning that made it necessary, and names a done lesson that fails now", () => {
     const panel = checkAllPanel(
       [
         { lesson: lessons[0]!, passed: true },
         { lesson: lessons[1]!, passed: false },
       ],
       "Warning: .workbook/state.json is not valid JSON, so progress starts afresh.",
+      new Map([["02-first-span", '"ends the span"']]),
     );
     expect(panel.split("\n")).toEqual([
       "Warning: .workbook/state.json is not valid JSON, so progress starts afresh.",
       "",
       "Every lesson, checked again:",
       "  ✓ Lesson 1: Tracer setup",
-      "  ✗ Lesson 2: The first span",
+      '  ✗ Lesson 2: The first span: was done, fails now: "ends the span"',
       "",
       "Press Enter to see the current lesson's verdict.",
     ]);
@@ -160,12 +195,15 @@ describe("watch mode's screen", () => {
     expect(screen.footer.join("\n")).toContain("1/3 lessons done");
   });
 
-  it("after x, the notice names the backup, and the --restore that puts it back", () => {
-    const backup = { name: "2025-11-23T22-58-34-120Z-02-first-span", dir: "/workbook/.workbook/backups/2025-11-23T22-58-34-120Z-02-first-span", madeAt: new Date(0), files: ["chatbot.ts"], bytes: 10 };
-    expect(resetNotice("/workbook", lessons[1]!, { backup, restored: ["lessons/02-first-span/chatbot.ts"] }).split("\n")).toEqual([
-      "Backed up your files to .workbook/backups/2025-11-23T22-58-34-120Z-02-first-span/",
-      "Restored the starter: lessons/02-first-span/chatbot.ts",
-      "(to put them back: npm run workbook -- reset 2 --restore 2025-11-23T22-58-34-120Z-02-first-span; all backups: --backups)",
+  it("after x, the notice names each file backed up and where, the --restore that puts them back, and a changed module it left alone", () => {
+    const several = lesson(4, "04-messages", "Messages", ["model-call.ts", "message-attributes.ts"]);
+    const backup = { name: "2025-11-23T22-58-34-120Z-04-messages", dir: "/workbook/.workbook/backups/2025-11-23T22-58-34-120Z-04-messages", madeAt: new Date(0), files: ["model-call.ts", "message-attributes.ts"], bytes: 10 };
+    const restored = ["lessons/04-messages/model-call.ts", "lessons/04-messages/message-attributes.ts"];
+    expect(resetNotice("/workbook", several, { backup, restored, otherChanges: ["tracing.ts"] }).split("\n")).toEqual([
+      "Backed up lessons/04-messages/model-call.ts, lessons/04-messages/message-attributes.ts to .workbook/backups/2025-11-23T22-58-34-120Z-04-messages/",
+      "(to put them back: npm run workbook -- reset 4 --restore 2025-11-23T22-58-34-120Z-04-messages)",
+      "Restored the starter: lessons/04-messages/model-call.ts, lessons/04-messages/message-attributes.ts",
+      "lessons/04-messages/tracing.ts differs from the starter too, and was left as it is (reset it alone with: npm run workbook -- reset 4 tracing.ts)",
     ]);
     expect(resetNotice("/workbook", lessons[1]!, { restored: ["lessons/02-first-span/chatbot.ts"] })).toContain("Nothing to back up");
   });

@@ -9,10 +9,10 @@ import { lessonLabel } from "./check-report.ts";
 import { lessonPath, readmePath, solutionPath } from "./lesson-files.ts";
 import { hintProgressLine, type HintsLookup } from "./lesson-hints.ts";
 import type { ListView } from "./list-view.ts";
-import type { ResetOutcome } from "./reset.ts";
+import { describeReset, type ResetOutcome } from "./reset.ts";
 import type { RunOutcome } from "./run-lesson-file.ts";
 import { timeoutMessage } from "./run-lesson-file.ts";
-import type { Screen } from "./screen.ts";
+import { bodyText, type Screen, type Section } from "./screen.ts";
 import type { WorkbookState } from "./state.ts";
 import { fileLink, progressBar, style } from "./terminal-style.ts";
 
@@ -44,9 +44,13 @@ export interface WatchView {
   /** a save not checked yet */
   pendingSave: boolean;
   verdict?: Verdict;
+  /** the check under way has a failure already: shown now, in place of the last verdict */
+  partial?: Verdict;
+  /** work after the verdict (other lessons checked again), in a few words, while it runs */
+  background?: string;
   panel?: Panel;
-  /** the hint just revealed, under the verdict */
-  hintText?: string;
+  /** the hint just revealed, above the verdict, with its number */
+  hint?: { text: string; number: number };
   notice?: string;
   /** a y/n question waiting for its answer, in place of the keys */
   question?: string;
@@ -58,15 +62,30 @@ export interface WatchView {
 const KEYS = ["n next", "h hint", "l list", "r run", "d diff", "x reset", "c check all", "Enter re-check", "q quit"];
 
 export function watchScreen(view: WatchView): Screen {
-  if (view.list) return { body: view.list.render(view.progress), footer: footer(view) };
-  return { body: body(view), footer: footer(view), fullTextCommand: view.panel?.fullTextCommand ?? `npm run workbook -- check ${view.lesson.number}` };
+  if (view.list) return { body: [{ text: view.list.render(view.progress) }], footer: footer(view) };
+  return { body: bodySections(view), footer: footer(view) };
 }
 
+/** The body as one text, as the screen shows it when it fits. */
 export function body(view: WatchView): string {
-  if (view.panel) return view.panel.text;
-  const { lesson, verdict } = view;
+  return bodyText(bodySections(view));
+}
+
+/**
+ * What the body shows: a panel; or the hint just read (first, so that a long failure report
+ * cannot push it off the screen), then the verdict, or the failure known so far.
+ */
+export function bodySections(view: WatchView): Section[] {
+  if (view.panel) return [{ text: view.panel.text, fullTextCommand: view.panel.fullTextCommand }];
+  const { lesson, verdict, partial } = view;
+  const sections: Section[] = [];
+  if (view.hint) {
+    sections.push({ text: style.cyan(view.hint.text), fullTextCommand: `npm run workbook -- hint ${lesson.number} ${view.hint.number}` });
+  }
   const lines: string[] = [];
-  if (!verdict) {
+  if (partial) {
+    lines.push(partial.report);
+  } else if (!verdict) {
     lines.push(style.dim(`${lessonLabel({ lesson })}: checking your code...`));
   } else {
     lines.push(verdict.report);
@@ -81,12 +100,17 @@ export function body(view: WatchView): string {
       lines.push("", hintProgressLine(view.hints, lesson, view.progress, "press h for the next one"));
     }
   }
-  if (view.hintText) lines.push("", style.cyan(view.hintText));
-  return lines.join("\n");
+  sections.push({ text: lines.join("\n"), fullTextCommand: `npm run workbook -- check ${lesson.number}` });
+  return sections;
 }
 
 export function statusLine(view: WatchView): string {
-  if (view.status === "checking") return style.yellow(view.pendingSave ? "checking... (your new save is checked next)" : "checking...");
+  if (view.status === "checking") {
+    const newer = view.pendingSave ? " (your new save is checked next)" : "";
+    // A failure is known: the verdict is, the other checks only add to it.
+    if (view.partial && !view.pendingSave) return style.red("✗ failing") + style.yellow(", checking the rest...");
+    return style.yellow(`checking...${newer}`);
+  }
   if (view.status === "running") {
     const running = `running ${lessonPath(view.lesson, view.lesson.run)}...`;
     return style.yellow(view.pendingSave ? `${running} (your save is checked when it ends)` : running);
@@ -94,18 +118,20 @@ export function statusLine(view: WatchView): string {
   // A save seen, its check about to start (the watcher waits for the editor to finish writing).
   if (view.pendingSave) return style.yellow("checking...");
   if (!view.verdict) return style.dim("not checked yet");
-  return view.verdict.passed ? style.green("✓ passing") : style.red("✗ not passing yet");
+  const background = view.background ? style.dim(` (${view.background})`) : "";
+  return (view.verdict.passed ? style.green("✓ passing") : style.red("✗ not passing yet")) + background;
 }
 
 export function footer(view: WatchView): string[] {
   const { lesson } = view;
   const files = lesson.files.map((file) => link(view, lessonPath(lesson, file)));
   const waitingFor = view.manual ? "save, then press Enter to check" : "save to check";
+  const inOrder = files.length > 1 ? ", in this order" : "";
   const lines = [
     style.dim("─".repeat(Math.min(view.columns, 80))),
     `${statusLine(view)}   ${lessonLabel({ lesson })}`,
     `Read: ${link(view, readmePath(lesson))}  ${style.dim("(what to do, why, and the hints)")}`,
-    `Edit: ${files.join(", ")}  ${style.dim(`(${waitingFor})`)}`,
+    `Edit: ${files.join(", ")}  ${style.dim(`(${waitingFor}${inOrder})`)}`,
     progressBar(view.progress.done.length, view.lessons.length),
   ];
   if (view.notice) lines.push(view.notice);
@@ -139,13 +165,19 @@ export function diffPanel(lesson: Lesson, diff: string): Panel {
   };
 }
 
-/** After c: every lesson's verdict; a warning about the progress file that made it necessary comes first. */
-export function checkAllPanel(checks: Pick<LessonCheck, "lesson" | "passed">[], warning?: string): Panel {
+/**
+ * After c: every lesson's verdict, a done lesson that fails now marked so, with why; a warning
+ * about the progress file that made it necessary comes first.
+ */
+export function checkAllPanel(checks: Pick<LessonCheck, "lesson" | "passed">[], warning?: string, broken: Map<string, string> = new Map()): Panel {
   return {
     text: [
       ...(warning ? [warning, ""] : []),
       style.bold("Every lesson, checked again:"),
-      ...checks.map((check) => `  ${check.passed ? style.green("✓") : style.red("✗")} ${lessonLabel(check)}`),
+      ...checks.map((check) => {
+        const why = broken.get(check.lesson.slug);
+        return `  ${check.passed ? style.green("✓") : style.red("✗")} ${lessonLabel(check)}${why ? style.yellow(`: was done, fails now: ${why}`) : ""}`;
+      }),
       "",
       "Press Enter to see the current lesson's verdict.",
     ].join("\n"),
@@ -154,8 +186,8 @@ export function checkAllPanel(checks: Pick<LessonCheck, "lesson" | "passed">[], 
 
 export const CHECKING_EVERY_LESSON = "Checking every lesson...";
 
-export function hintText(reveal: { text: string; isLast: boolean }): string {
-  return reveal.text + (reveal.isLast ? style.dim("\n\n(the last hint; d shows the solution's diff)") : "");
+export function hintText(reveal: { text: string; number: number; isLast: boolean }): { text: string; number: number } {
+  return { text: reveal.text + (reveal.isLast ? style.dim("\n\n(the last hint; d shows the solution's diff)") : ""), number: reveal.number };
 }
 
 /** The progress file was damaged: watch mode checks every lesson again instead of asking the learner to. */
@@ -176,15 +208,14 @@ export const ALL_DONE_NOTICE = style.green("Every lesson is done. Well traced! P
 export const NOTHING_CHANGED = "Nothing changed.";
 
 export function resetNotice(root: string, lesson: Lesson, outcome: ResetOutcome): string {
-  return [
-    outcome.backup ? `Backed up your files to ${path.relative(root, outcome.backup.dir)}/` : "Nothing to back up: your files were missing or the starter already.",
-    `Restored the starter: ${outcome.restored.join(", ")}`,
-    style.dim(
-      outcome.backup
-        ? `(to put them back: npm run workbook -- reset ${lesson.number} --restore ${outcome.backup.name}; all backups: --backups)`
-        : `(all backups: npm run workbook -- reset ${lesson.number} --backups)`,
-    ),
-  ].join("\n");
+  const lines = describeReset(root, lesson, outcome).map((line) => (line.trimStart().startsWith("(") ? style.dim(line.trim()) : line));
+  if (!outcome.backup) lines.push(style.dim(`(all backups: npm run workbook -- reset ${lesson.number} --backups)`));
+  return lines.join("\n");
+}
+
+/** The lesson the learner is on was done, and a save broke it; or another done lesson's files changed and it fails now. */
+export function brokenLessonNotice(broken: string, current: boolean): string {
+  return current ? broken : `${broken} Press l to open it.`;
 }
 
 export function missingFilesNotice(lesson: Lesson, missing: string[]): string {

@@ -107,7 +107,7 @@ describe("watch mode (npm start) in a terminal", { timeout: 180_000 }, () => {
     await terminal.pressUntil("x", "to the starter? Your files are backed up first. (y/n)");
     terminal.press("y");
     const screen = await terminal.waitFor((text) => text.includes("Restored the starter") && text.includes("✗ not passing yet"));
-    const backupDir = /Backed up your files to (\S+)\//.exec(screen)?.[1];
+    const backupDir = /Backed up lessons\/01-tracer-setup\/tracing\.ts to (\S+)\//.exec(screen)?.[1];
     expect(backupDir).toBeDefined();
     expect(existsSync(path.join(copy.root, backupDir!, "tracing.ts"))).toBe(true);
     expect(screen).toContain(`npm run workbook -- reset 1 --restore ${path.basename(backupDir!)}`);
@@ -149,17 +149,23 @@ describe("watch mode (npm start) in a terminal", { timeout: 180_000 }, () => {
     expect(screen).not.toContain("Press Enter to see the verdict again.");
   });
 
-  it("a save during c (check all) is checked as soon as every lesson is checked", async () => {
+  it("c checks the current lesson first; a save meanwhile is checked at once, and the other lessons after it", async () => {
     const release = holdWhenLoaded("lessons/06-errors/chatbot.ts");
     try {
       await terminal.pressUntil("c", "Checking every lesson...");
+      // The current lesson's verdict is in; the others are checked in the background, lesson 6 held.
+      await terminal.waitFor(/checking every lesson: \d+ of \d+ done/);
       saveLikeAnEditor(lessonFile(), starterText);
-      await terminal.waitFor("(your new save is checked next)");
+      // The save's verdict comes while lesson 6 is still held: it did not wait for every lesson.
+      await terminal.waitFor((text) => text.includes("0 of 5 checks pass") && text.includes("✗ not passing yet"));
+      expect(terminal.screen()).not.toContain("Every lesson, checked again");
     } finally {
       release();
     }
-    // The all-lessons summary gives way to the verdict on the newest save: the starter fails.
-    await terminal.waitFor((text) => text.includes("0 of 5 checks pass") && text.includes("✗ not passing yet") && !text.includes("Every lesson, checked again"));
+    const screen = await terminal.waitFor("Every lesson, checked again:");
+    expect(screen).toMatch(/✗ Lesson 1: Tracer setup/);
+    terminal.press("Enter");
+    await terminal.waitFor((text) => text.includes("0 of 5 checks pass") && !text.includes("Every lesson, checked again"));
   });
 
   it("l lists the lessons and Enter opens the chosen one", async () => {

@@ -49,11 +49,15 @@ const solution = {
   "farewell.ts": starter["farewell.ts"].replace("// TODO 2: say goodbye by name: \"Goodbye, Ada!\"\n", "").replace('return "Goodbye!";', "return `Goodbye, ${LEARNER}!`;"),
 };
 
-/**
- * The test: a failure the moment it runs, and with `slowCheckMs`, a last check that takes that
- * long (to see a failure told before the check ends, and a check cancelled mid-way).
- */
-function testFile(number: number, slowCheckMs: number): string {
+export interface FixtureOptions {
+  /** how long the last check takes (to see a failure told before the check ends) */
+  slowCheckMs?: number;
+  /** how long it takes instead while greeting.ts is the starter's (a check that a newer save must stop) */
+  unsolvedCheckMs?: number;
+}
+
+/** The test: a failure the moment it runs, and a last check that takes its time. */
+function testFile(number: number, { slowCheckMs = 0, unsolvedCheckMs = slowCheckMs }: FixtureOptions): string {
   return `import { describe, expect, it } from "vitest";
 import { greet } from "./greeting.ts";
 import { farewell } from "./farewell.ts";
@@ -66,7 +70,7 @@ describe("lesson ${number}: a greeting and a farewell by name", () => {
     expect(farewell()).toBe("Goodbye, Ada!");
   });
   it("takes its time", async () => {
-    await new Promise((resolve) => setTimeout(resolve, ${slowCheckMs}));
+    await new Promise((resolve) => setTimeout(resolve, greet() === "Hello!" ? ${unsolvedCheckMs} : ${slowCheckMs}));
   });
 });
 `;
@@ -84,11 +88,13 @@ Use the name from names.ts.
 
 ### Hint 2
 
-A template string: \`Hello, \${LEARNER}!\`.
+A template string, in both files:
+
+${Array.from({ length: 30 }, (_, index) => `- step ${index + 1} of writing \`Hello, \${LEARNER}!\``).join("\n")}
 `;
 
 /** Adds the fixture lesson after the copy's last lesson and commits it; returns it. */
-export function addFixtureLesson(root: string, { slowCheckMs = 0 } = {}): FixtureLesson {
+export function addFixtureLesson(root: string, options: FixtureOptions = {}): FixtureLesson {
   const catalogFile = path.join(root, "lessons", "lessons.json");
   const catalog = JSON.parse(readFileSync(catalogFile, "utf8")) as { lessons: Lesson[] };
   const number = Math.max(...catalog.lessons.map((each) => each.number)) + 1;
@@ -111,7 +117,7 @@ export function addFixtureLesson(root: string, { slowCheckMs = 0 } = {}): Fixtur
     for (const [file, text] of Object.entries(texts)) writeFileSync(path.join(folder, file), text);
     writeFileSync(path.join(folder, FIXTURE_CARRIED), names);
   }
-  writeFileSync(path.join(dir, lesson.test), testFile(number, slowCheckMs));
+  writeFileSync(path.join(dir, lesson.test), testFile(number, options));
   writeFileSync(path.join(dir, "README.md"), readme(number));
   catalog.lessons.push(lesson);
   writeFileSync(catalogFile, `${JSON.stringify(catalog, null, 2)}\n`);

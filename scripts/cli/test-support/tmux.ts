@@ -48,6 +48,11 @@ export class TmuxSession {
     }
   }
 
+  /** The terminal window takes this size, as when the learner resizes it. */
+  resize(columns: number, rows: number): void {
+    this.tmux(["resize-window", "-t", this.name, "-x", String(columns), "-y", String(rows)]);
+  }
+
   type(text: string): void {
     this.tmux(["send-keys", "-t", this.name, "-l", text]);
   }
