@@ -51,6 +51,10 @@ terminal.on("SIGINT", () => {
   terminal.close();
   stdout.write("\n");
 });
+// Input can end while an answer is on its way (piped input, Ctrl-D): the lines already read still
+// come, but no prompt follows (Node 24 throws ERR_USE_AFTER_CLOSE on prompt() after close).
+let closed = false;
+terminal.on("close", () => (closed = true));
 console.log(`Chatting with ${appUrl} (session ${sessionId}). /new starts over, /quit, Ctrl-D or Ctrl-C leaves.`);
 terminal.prompt();
 
@@ -88,7 +92,7 @@ for await (const line of terminal) {
       pending = undefined;
     }
   }
-  terminal.prompt();
+  if (!closed) terminal.prompt();
 }
 terminal.close();
 await tracing.shutdown(); // the last turn's span is on its way to Phoenix
