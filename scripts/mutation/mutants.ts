@@ -111,8 +111,10 @@ export function mutantsOf(file: string, source: string): Mutant[] {
       const base = node.arguments[0];
       edits.push({ operator: "extract into the active context", start: base.getStart(tree), end: base.getEnd(), replacement: "__mutantContext.active()", code: codeOf(node), addImport: CONTEXT_IMPORT });
     }
-    // 6. An error swallowed: a rethrow in a catch block removed.
-    if (ts.isThrowStatement(node) && hasAncestor(node, ts.isCatchClause)) {
+    // 6. An error swallowed: the rethrow of a catch block that records the error on the span
+    //    removed. (A rethrow under a condition, or the throw of another error, is the chatbot's
+    //    own logic: which errors it answers and which are bugs.)
+    if (ts.isThrowStatement(node) && isRethrowAfterRecording(node)) {
       edits.push({ operator: "swallow the error", start: node.getStart(tree), end: node.getEnd(), replacement: "{}", code: codeOf(node) });
     }
     ts.forEachChild(node, visit);
@@ -152,9 +154,17 @@ function isStatusArgument(node: ts.Node): boolean {
   return ts.isCallExpression(parent) && ts.isPropertyAccessExpression(parent.expression) && parent.expression.name.text === "setStatus";
 }
 
-function hasAncestor(node: ts.Node, test: (node: ts.Node) => boolean): boolean {
-  for (let at = node.parent; at; at = at.parent) if (test(at)) return true;
-  return false;
+/** `throw <the caught error>` as a statement of a catch block that records it on a span (recordException, setStatus). */
+function isRethrowAfterRecording(node: ts.ThrowStatement): boolean {
+  const block = node.parent;
+  if (!ts.isBlock(block) || !ts.isCatchClause(block.parent)) return false;
+  const caught = block.parent.variableDeclaration?.name;
+  if (!caught || !ts.isIdentifier(caught) || !node.expression || !ts.isIdentifier(node.expression) || node.expression.text !== caught.text) return false;
+  return block.statements.some((statement) => {
+    if (!ts.isExpressionStatement(statement) || !ts.isCallExpression(statement.expression)) return false;
+    const callee = statement.expression.expression;
+    return ts.isPropertyAccessExpression(callee) && (callee.name.text === "recordException" || callee.name.text === "setStatus");
+  });
 }
 
 /** Include the comma after a removed property, so the object stays valid. */
