@@ -1,8 +1,8 @@
 // Notices saves of the current lesson's source files: the ones with TODOs and every other
-// module of its folder (a lesson's code is several modules, and it edits only some of them). fs.watch on the lesson *folder*, not the
-// files: editors that save by writing a new file and renaming it over the old one (vim,
-// JetBrains) replace the inode a file watcher holds. Events are debounced, since one save is
-// often several events. A slow stat poll backs it up: on file systems where fs.watch stays
+// module of its folder (a lesson's code is several modules, and it edits only some of them).
+// fs.watch on the lesson *folder*, not the files: editors that save by writing a new file and
+// renaming it over the old one (vim, JetBrains) replace the inode a file watcher holds. Events
+// are debounced, since one save is often several events. A slow stat poll backs it up: on file systems where fs.watch stays
 // silent (some network and container mounts) the poll still sees the save, and tells the UI so
 // it can offer manual mode.
 import { watch, statSync, type FSWatcher } from "node:fs";
@@ -18,7 +18,9 @@ export interface LessonWatcherEvents {
   onWatchSilent(): void;
 }
 
-export const DEBOUNCE_MS = 80;
+// The events of one save come within a few ms of each other; a later one (a slow disk, an editor
+// that writes in two steps) only means the check that started is stopped and started again.
+export const DEBOUNCE_MS = 30;
 export const POLL_MS = 1_000;
 /** how long the poll waits for fs.watch's own event before it reports the change itself */
 export const WATCH_GRACE_MS = 200;
