@@ -62,7 +62,7 @@ for (const lesson of lessons) {
 console.log(chalk.bold("\nmodules a lesson does not edit are the previous solution's, byte for byte (and its solution's)"));
 for (const lesson of lessons) {
   const previous = previousLesson(lesson, lessons);
-  const from = previous ? `carried from ${lessonPath(previous, "solutions")}` : "the first lesson: the same in its solution";
+  const from = previous ? `carried from ${lessonPath(previous, "solutions")}` : "the same in its solution (the first lesson carries nothing)";
   report(...checked(`${lesson.slug}: every module but ${lesson.files.join(", ")} ${from}`, checkCarriedModules(lesson, lessons)));
 }
 
