@@ -2,7 +2,7 @@
 // then ordinary OpenTelemetry API calls must reach them, with the right resource and parentage.
 // The same checks run again in every later lesson, on that lesson's tracing.ts.
 import { afterAll, describe, it } from "vitest";
-import { lessonOfTestFile } from "../../shared/lessons/check-contract.ts";
+import { lessonGroupTitles, lessonOfTestFile } from "../../shared/lessons/check-contract.ts";
 import { writeCheckedKeys } from "../../shared/testing/checked-keys.ts";
 import { loadLesson } from "../../shared/testing/lesson-module.ts";
 import { tracerSetupChecks } from "../../shared/testing/taught/tracer-setup.ts";
@@ -11,8 +11,10 @@ const tracing = await loadLesson<typeof import("./tracing.ts")>(import.meta.url,
 const lesson = lessonOfTestFile(import.meta.url);
 const check = tracerSetupChecks(tracing, lesson);
 afterAll(() => writeCheckedKeys(lesson));
+// Test group titles from lessons/lessons.json: "lesson N: ...".
+const titles = lessonGroupTitles(lesson);
 
-describe("lesson 1: tracer setup", () => {
+describe(titles.own("tracer setup"), () => {
   it("registers the provider globally, so a span made with trace.getTracer() is exported", check.registers);
   it("sends every span to every exporter it is given", check.everyExporter);
   it("describes the service and the Phoenix project in the resource", check.resource);

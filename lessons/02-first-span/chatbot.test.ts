@@ -7,6 +7,7 @@ import {
   OpenInferenceSpanKind,
 } from "@arizeai/openinference-semantic-conventions";
 import { beforeAll, describe, it } from "vitest";
+import { lessonGroupTitles } from "../../shared/lessons/check-contract.ts";
 import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
 import { loadLesson } from "../../shared/testing/lesson-module.ts";
 import { checkChainSpan, checkNothingLeftRunning } from "../../shared/testing/taught/chain-span.ts";
@@ -14,6 +15,8 @@ import { tracerSetupChecks } from "../../shared/testing/taught/tracer-setup.ts";
 
 // The harness first: it registers the span capture before the lesson's module gets its tracer.
 const harness = useLessonHarness(import.meta.url);
+// Test group titles from lessons/lessons.json: "lesson N: ...", "still true from lessons 1 to N-1".
+const titles = lessonGroupTitles(harness.lesson);
 const { chatTurn } = await loadLesson<typeof import("./chatbot.ts")>(import.meta.url, "chatbot.ts");
 const tracing = await loadLesson<typeof import("./tracing.ts")>(import.meta.url, "tracing.ts");
 const QUESTION = "Hello there! Who are you?";
@@ -31,7 +34,7 @@ const chainSpan = () => {
   return harness.checks.one({ kind: OpenInferenceSpanKind.CHAIN }, "CHAIN span for the chat turn", { hint: 1, hintIfNotEnded: 3 });
 };
 
-describe("lesson 2: one chat turn is one CHAIN span", () => {
+describe(titles.own("one chat turn is one CHAIN span"), () => {
   it("produces exactly one ended CHAIN span for the turn, named chat_turn", () => {
     const span = chainSpan();
     harness.checks.that(span.name === "chat_turn", {
@@ -72,7 +75,7 @@ describe("lesson 2: one chat turn is one CHAIN span", () => {
   });
 });
 
-describe("still true from lesson 1", () => {
+describe(titles.stillTrue(), () => {
   // Last in the file: these checks replace the global tracer provider with the learner's own.
   const check = tracerSetupChecks(tracing, harness.lesson);
   it("tracing.ts: the provider, its resource, every exporter, the context manager and the Phoenix exporter", async () => {

@@ -15,6 +15,7 @@ import {
   OpenInferenceSpanKind,
 } from "@arizeai/openinference-semantic-conventions";
 import { beforeAll, describe, it } from "vitest";
+import { lessonGroupTitles } from "../../shared/lessons/check-contract.ts";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import type { ChatCompletion } from "../../shared/openai/types.ts";
 import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
@@ -27,6 +28,8 @@ import { tracerSetupChecks } from "../../shared/testing/taught/tracer-setup.ts";
 
 // The harness first: it registers the span capture before the lesson's module gets its tracer.
 const harness = useLessonHarness(import.meta.url);
+// Test group titles from lessons/lessons.json: "lesson N: ...", "still true from lessons 1 to N-1".
+const titles = lessonGroupTitles(harness.lesson);
 const { chatTurn } = await loadLesson<typeof import("./chatbot.ts")>(import.meta.url, "chatbot.ts");
 const tracing = await loadLesson<typeof import("./tracing.ts")>(import.meta.url, "tracing.ts");
 const QUESTION = "Hello there! Who are you?";
@@ -45,7 +48,7 @@ const chainSpan = () => harness.checks.one({ kind: OpenInferenceSpanKind.CHAIN }
 /** The response the LLM span recorded as its output, parsed. */
 const recordedResponse = (): ChatCompletion => JSON.parse(String(llmSpan().attributes[OUTPUT_VALUE])) as ChatCompletion;
 
-describe("lesson 3: the model call is an LLM span", () => {
+describe(titles.own("the model call is an LLM span"), () => {
   it("wraps the model call in one ended LLM span, a child of the chat turn's CHAIN span", () => {
     harness.checks.childOf(llmSpan(), chainSpan(), { hint: 1 });
   });
@@ -118,13 +121,13 @@ describe("lesson 3: the model call is an LLM span", () => {
   });
 });
 
-describe("still true from lessons 1 and 2", () => {
-  it("lesson 2: the chat turn is one ended CHAIN root with the question, the reply and status OK", () => {
+describe(titles.stillTrue(), () => {
+  it(titles.taught("first-span", "the chat turn is one ended CHAIN root with the question, the reply and status OK"), () => {
     checkChainSpan(harness.checks, { question: QUESTION, reply });
   });
 
   // Last in the file: these checks replace the global tracer provider with the learner's own.
-  it("lesson 1: tracing.ts sets up the provider, resource, exporters, context manager and Phoenix exporter", async () => {
+  it(titles.taught("tracer-setup", "tracing.ts sets up the provider, resource, exporters, context manager and Phoenix exporter"), async () => {
     for (const check of Object.values(tracerSetupChecks(tracing, harness.lesson))) await check();
   });
 });

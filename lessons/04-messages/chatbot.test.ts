@@ -8,6 +8,7 @@ import {
   OpenInferenceSpanKind,
 } from "@arizeai/openinference-semantic-conventions";
 import { beforeAll, describe, it } from "vitest";
+import { lessonGroupTitles } from "../../shared/lessons/check-contract.ts";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import type { ChatCompletionRequest } from "../../shared/openai/types.ts";
 import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
@@ -20,6 +21,8 @@ import { tracerSetupChecks } from "../../shared/testing/taught/tracer-setup.ts";
 
 // The harness first: it registers the span capture before the lesson's module gets its tracer.
 const harness = useLessonHarness(import.meta.url);
+// Test group titles from lessons/lessons.json: "lesson N: ...", "still true from lessons 1 to N-1".
+const titles = lessonGroupTitles(harness.lesson);
 const { chatTurn } = await loadLesson<typeof import("./chatbot.ts")>(import.meta.url, "chatbot.ts");
 const QUESTION = "Hello there! Who are you?";
 const tracing = await loadLesson<typeof import("./tracing.ts")>(import.meta.url, "tracing.ts");
@@ -43,7 +46,7 @@ function checkNotOneBlob(prefix: string) {
   harness.checks.flattened(llmSpan(), prefix, `${prefix}.0.${MESSAGE_ROLE}, ${prefix}.0.${MESSAGE_CONTENT}, ${prefix}.1.${MESSAGE_ROLE}, ...`, { hint: 1 });
 }
 
-describe("lesson 4: the conversation, message by message", () => {
+describe(titles.own("the conversation, message by message"), () => {
   it("lists every input message's role, flattened with its index", () => {
     checkNotOneBlob(LLM_INPUT_MESSAGES);
     sentMessages().forEach((message, index) => {
@@ -81,17 +84,17 @@ describe("lesson 4: the conversation, message by message", () => {
   });
 });
 
-describe("still true from lessons 1 to 3", () => {
-  it("lesson 3: the LLM span names system, provider and model, and records request, response, parameters, tokens and status", () => {
+describe(titles.stillTrue(), () => {
+  it(titles.taught("llm-attributes", "the LLM span names system, provider and model, and records request, response, parameters, tokens and status"), () => {
     checkLlmSpans(harness.checks, chainSpan(), model);
   });
 
-  it("lesson 2: the chat turn is one ended CHAIN root with the question, the reply and status OK", () => {
+  it(titles.taught("first-span", "the chat turn is one ended CHAIN root with the question, the reply and status OK"), () => {
     checkChainSpan(harness.checks, { question: QUESTION, reply });
   });
 
   // Last in the file: these checks replace the global tracer provider with the learner's own.
-  it("lesson 1: tracing.ts sets up the provider, resource, exporters, context manager and Phoenix exporter", async () => {
+  it(titles.taught("tracer-setup", "tracing.ts sets up the provider, resource, exporters, context manager and Phoenix exporter"), async () => {
     for (const check of Object.values(tracerSetupChecks(tracing, harness.lesson))) await check();
   });
 });

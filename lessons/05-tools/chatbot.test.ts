@@ -22,6 +22,7 @@ import {
 } from "@arizeai/openinference-semantic-conventions";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { beforeAll, describe, it } from "vitest";
+import { lessonGroupTitles } from "../../shared/lessons/check-contract.ts";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import type { ChatCompletion, ChatCompletionRequest } from "../../shared/openai/types.ts";
 import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
@@ -35,6 +36,8 @@ import { tracerSetupChecks } from "../../shared/testing/taught/tracer-setup.ts";
 
 // The harness first: it registers the span capture before the lesson's module gets its tracer.
 const harness = useLessonHarness(import.meta.url);
+// Test group titles from lessons/lessons.json: "lesson N: ...", "still true from lessons 1 to N-1".
+const titles = lessonGroupTitles(harness.lesson);
 const { chatTurn } = await loadLesson<typeof import("./chatbot.ts")>(import.meta.url, "chatbot.ts");
 const QUESTION = "What's the weather in Paris and in Tokyo?";
 const tracing = await loadLesson<typeof import("./tracing.ts")>(import.meta.url, "tracing.ts");
@@ -58,7 +61,7 @@ const flattenedToolCalls = (span: ReadableSpan) =>
 const modelToolCalls = (span: ReadableSpan) =>
   (JSON.parse(String(span.attributes[OUTPUT_VALUE])) as ChatCompletion).choices[0]?.message.tool_calls ?? [];
 
-describe("lesson 5: tools, traced end to end", () => {
+describe(titles.own("tools, traced end to end"), () => {
   it("traces the turn as one CHAIN root with LLM, TOOL, TOOL, LLM below it, in that order", () => {
     const root = chainSpan();
     checks().isRoot(root);
@@ -148,22 +151,22 @@ describe("lesson 5: tools, traced end to end", () => {
   });
 });
 
-describe("still true from lessons 1 to 4", () => {
-  it("lesson 4: every LLM span lists the messages sent and the answer, with the finish reason", () => {
+describe(titles.stillTrue(), () => {
+  it(titles.taught("messages", "every LLM span lists the messages sent and the answer, with the finish reason"), () => {
     checkMessages(checks(), checkLlmSpans(checks(), chainSpan(), model, { atLeast: 2 }));
   });
 
-  it("lesson 3: every LLM span names system, provider and model, and records request, response, parameters, tokens and status", () => {
+  it(titles.taught("llm-attributes", "every LLM span names system, provider and model, and records request, response, parameters, tokens and status"), () => {
     checkLlmSpans(checks(), chainSpan(), model, { atLeast: 2 });
   });
 
-  it("lesson 2: the chat turn is one ended CHAIN root with the question, the reply (both cities) and status OK", () => {
+  it(titles.taught("first-span", "the chat turn is one ended CHAIN root with the question, the reply (both cities) and status OK"), () => {
     checks().that(/Paris/.test(reply) && /Tokyo/.test(reply), { headline: "The reply should mention both cities.", expected: "Paris and Tokyo", got: reply });
     checkChainSpan(checks(), { question: QUESTION, reply });
   });
 
   // Last in the file: these checks replace the global tracer provider with the learner's own.
-  it("lesson 1: tracing.ts sets up the provider, resource, exporters, context manager and Phoenix exporter", async () => {
+  it(titles.taught("tracer-setup", "tracing.ts sets up the provider, resource, exporters, context manager and Phoenix exporter"), async () => {
     for (const check of Object.values(tracerSetupChecks(tracing, harness.lesson))) await check();
   });
 });

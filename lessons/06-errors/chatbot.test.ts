@@ -5,6 +5,7 @@ import {
   OpenInferenceSpanKind,
 } from "@arizeai/openinference-semantic-conventions";
 import { beforeAll, describe, it } from "vitest";
+import { lessonGroupTitles } from "../../shared/lessons/check-contract.ts";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import { ModelApiError, ModelConnectionError, ModelResponseError, ModelTimeoutError } from "../../shared/chatbot/model-errors.ts";
 import type { Fault } from "../../shared/model/faults.ts";
@@ -19,6 +20,8 @@ import { tracerSetupChecks } from "../../shared/testing/taught/tracer-setup.ts";
 
 // The harness first: it registers the span capture before the lesson's module gets its tracer.
 const harness = useLessonHarness(import.meta.url);
+// Test group titles from lessons/lessons.json: "lesson N: ...", "still true from lessons 1 to N-1".
+const titles = lessonGroupTitles(harness.lesson);
 const { chatTurn } = await loadLesson<typeof import("./chatbot.ts")>(import.meta.url, "chatbot.ts");
 const checks = () => harness.checks;
 
@@ -106,7 +109,7 @@ function expectFailedModelCall(outcome: Outcome, exception: RegExp) {
   checkFailedModelCall(checks(), calls, exception);
 }
 
-describe("lesson 6: the model fails with HTTP 500", () => {
+describe(titles.own("the model fails with HTTP 500"), () => {
   let outcome: Outcome;
   beforeAll(async () => {
     outcome = await turn("Hello there!", { faults: [{ kind: "http-500" }] });
@@ -117,7 +120,7 @@ describe("lesson 6: the model fails with HTTP 500", () => {
   });
 });
 
-describe("lesson 6: the model is rate limited (HTTP 429)", () => {
+describe(titles.own("the model is rate limited (HTTP 429)"), () => {
   let outcome: Outcome;
   beforeAll(async () => {
     outcome = await turn("Hello there!", { faults: [{ kind: "http-429" }] });
@@ -128,7 +131,7 @@ describe("lesson 6: the model is rate limited (HTTP 429)", () => {
   });
 });
 
-describe("lesson 6: the model answers with a malformed body", () => {
+describe(titles.own("the model answers with a malformed body"), () => {
   let outcome: Outcome;
   beforeAll(async () => {
     outcome = await turn("Hello there!", { faults: [{ kind: "malformed" }] });
@@ -139,7 +142,7 @@ describe("lesson 6: the model answers with a malformed body", () => {
   });
 });
 
-describe("lesson 6: the model is too slow", () => {
+describe(titles.own("the model is too slow"), () => {
   let outcome: Outcome;
   beforeAll(async () => {
     const impatient = await harness.connect({ timeoutMs: 300 });
@@ -151,7 +154,7 @@ describe("lesson 6: the model is too slow", () => {
   });
 });
 
-describe("lesson 6: a tool throws (a city the weather tool does not know)", () => {
+describe(titles.own("a tool throws (a city the weather tool does not know)"), () => {
   let outcome: Outcome;
   beforeAll(async () => {
     outcome = await turn("What's the weather in Atlantis?");
@@ -164,13 +167,13 @@ describe("lesson 6: a tool throws (a city the weather tool does not know)", () =
   });
 });
 
-describe("still true from lessons 1 to 5", () => {
-  it("lesson 1's chatbot: a failed tool is told to the model, in the tool message of the next LLM call", async () => {
+describe(titles.stillTrue(), () => {
+  it(titles.taught("tracer-setup", "the chatbot: a failed tool is told to the model, in the tool message of the next LLM call"), async () => {
     await turn("What's the weather in Atlantis?");
     expectToolFailureSentOn();
   });
 
-  it("lessons 2 to 5: a question that needs two tools still yields LLM, TOOL, TOOL, LLM, every span as taught", async () => {
+  it(titles.taught(["first-span", "tools"], "a question that needs two tools still yields LLM, TOOL, TOOL, LLM, every span as taught"), async () => {
     const outcome = await turn("What's the weather in Paris and in Tokyo?");
     checks().that(/Paris/.test(outcome.reply ?? "") && /Tokyo/.test(outcome.reply ?? ""), { headline: "The happy path broke.", expected: "a reply about Paris and Tokyo", got: String(outcome.reply ?? outcome.thrown) });
     const { runs } = checkEarlierLessons(outcome, "OK");
@@ -179,7 +182,7 @@ describe("still true from lessons 1 to 5", () => {
   });
 
   // Last in the file: these checks replace the global tracer provider with the learner's own.
-  it("lesson 1: tracing.ts sets up the provider, resource, exporters, context manager and Phoenix exporter", async () => {
+  it(titles.taught("tracer-setup", "tracing.ts sets up the provider, resource, exporters, context manager and Phoenix exporter"), async () => {
     for (const check of Object.values(tracerSetupChecks(tracing, harness.lesson))) await check();
   });
 });

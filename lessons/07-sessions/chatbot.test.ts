@@ -1,5 +1,6 @@
 import { OpenInferenceSpanKind } from "@arizeai/openinference-semantic-conventions";
 import { beforeAll, describe, it } from "vitest";
+import { lessonGroupTitles } from "../../shared/lessons/check-contract.ts";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
 import { loadLesson } from "../../shared/testing/lesson-module.ts";
@@ -22,6 +23,8 @@ import { tracerSetupChecks } from "../../shared/testing/taught/tracer-setup.ts";
 
 // The harness first: it registers the span capture before the lesson's module gets its tracer.
 const harness = useLessonHarness(import.meta.url);
+// Test group titles from lessons/lessons.json: "lesson N: ...", "still true from lessons 1 to N-1".
+const titles = lessonGroupTitles(harness.lesson);
 const { runConversation } = await loadLesson<typeof import("./chatbot.ts")>(import.meta.url, "chatbot.ts");
 type Conversation = import("./chatbot.ts").Conversation;
 const checks = () => harness.checks;
@@ -33,7 +36,7 @@ const SESSION: SessionExpectation = {
   sessionId: "workbook-session-7",
   userId: "learner-7",
   metadata: (turnIndex) => ({ channel: "tests", turn: turnIndex + 1 }),
-  tags: ["workbook", "lesson-7"],
+  tags: ["workbook", "tests"],
 };
 
 interface Outcome {
@@ -70,7 +73,7 @@ function checkEarlierLessons(trace: SpanChecks, turn: SessionTurn, model: ModelC
 // The second question only makes sense after the first; the third asks about the history itself.
 const QUESTIONS = ["What's the weather in Paris?", "And in London?", "What did I ask first?"];
 
-describe("lesson 7: a conversation of three turns is one Phoenix session", () => {
+describe(titles.own("a conversation of three turns is one Phoenix session"), () => {
   let outcome: Outcome;
   beforeAll(async () => {
     outcome = await converse(QUESTIONS);
@@ -110,15 +113,15 @@ describe("lesson 7: a conversation of three turns is one Phoenix session", () =>
   });
 });
 
-describe("still true from lessons 1 to 6", () => {
-  it("lessons 2 to 6: every turn of the conversation is traced as taught (CHAIN root, LLM and TOOL spans, messages)", async () => {
+describe(titles.stillTrue(), () => {
+  it(titles.taught(["first-span", "errors"], "every turn of the conversation is traced as taught (CHAIN root, LLM and TOOL spans, messages)"), async () => {
     const outcome = await converse(QUESTIONS);
     const traces = turnTraces();
     checks().that(traces.length === QUESTIONS.length, { headline: "Each turn should have its own CHAIN span, in its own trace.", expected: `${QUESTIONS.length} traces with a CHAIN span`, got: `${traces.length}` });
     traces.forEach((trace, index) => checkEarlierLessons(trace, outcome.turns[index]!, outcome.model));
   });
 
-  it("lessons 2 to 5: a question that needs two tools still yields LLM, TOOL, TOOL, LLM", async () => {
+  it(titles.taught(["first-span", "tools"], "a question that needs two tools still yields LLM, TOOL, TOOL, LLM"), async () => {
     const outcome = await converse(["What's the weather in Paris and in Tokyo?"]);
     const [turn] = outcome.turns;
     checks().that(/Paris/.test(turn!.reply) && /Tokyo/.test(turn!.reply), { headline: "The happy path broke.", expected: "a reply about Paris and Tokyo", got: String(outcome.thrown ?? turn!.reply) });
@@ -126,7 +129,7 @@ describe("still true from lessons 1 to 6", () => {
     checks().that(runs.length === 2, { headline: "The model's two tool calls should each have run.", expected: "2 TOOL spans", got: `${runs.length}` });
   });
 
-  it("lesson 6: in a conversation, a failing tool and then a failing model are recorded, and the chatbot still answers", async () => {
+  it(titles.taught("errors", "in a conversation, a failing tool and then a failing model are recorded, and the chatbot still answers"), async () => {
     const outcome = await converse(["What's the weather in Atlantis?", "Hello [[fault:http-500]]"]);
     const [toolFails, modelFails] = outcome.turns;
     const [first, second] = turnTraces();
@@ -137,7 +140,7 @@ describe("still true from lessons 1 to 6", () => {
   });
 
   // Last in the file: these checks replace the global tracer provider with the learner's own.
-  it("lesson 1: tracing.ts sets up the provider, resource, exporters, context manager and Phoenix exporter", async () => {
+  it(titles.taught("tracer-setup", "tracing.ts sets up the provider, resource, exporters, context manager and Phoenix exporter"), async () => {
     for (const check of Object.values(tracerSetupChecks(tracing, harness.lesson))) await check();
   });
 });

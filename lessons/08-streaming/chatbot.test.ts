@@ -1,5 +1,6 @@
 import { OpenInferenceSpanKind } from "@arizeai/openinference-semantic-conventions";
 import { describe, it } from "vitest";
+import { lessonGroupTitles } from "../../shared/lessons/check-contract.ts";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
 import { loadLesson } from "../../shared/testing/lesson-module.ts";
@@ -16,6 +17,8 @@ import { tracerSetupChecks } from "../../shared/testing/taught/tracer-setup.ts";
 
 // The harness first: it registers the span capture before the lesson's module gets its tracer.
 const harness = useLessonHarness(import.meta.url);
+// Test group titles from lessons/lessons.json: "lesson N: ...", "still true from lessons 1 to N-1".
+const titles = lessonGroupTitles(harness.lesson);
 const { runConversation } = await loadLesson<typeof import("./chatbot.ts")>(import.meta.url, "chatbot.ts");
 type Conversation = import("./chatbot.ts").Conversation;
 const checks = () => harness.checks;
@@ -26,7 +29,7 @@ const SESSION: SessionExpectation = {
   sessionId: "workbook-session-8",
   userId: "learner-8",
   metadata: (turnIndex) => ({ channel: "tests", turn: turnIndex + 1 }),
-  tags: ["workbook", "lesson-8"],
+  tags: ["workbook", "tests"],
 };
 
 interface Outcome {
@@ -133,7 +136,7 @@ function checkPrintedAsItArrived(outcome: Outcome, reply: string): void {
   });
 }
 
-describe("lesson 8: the answer streams, and the LLM span stays right", () => {
+describe(titles.own("the answer streams, and the LLM span stays right"), () => {
   it("a plain answer streams: printed as it arrives; the span holds the assembled text, finish reason, token counts and the first token", async () => {
     // Chunks 20 ms apart, so the first token's time can be told from the first chunk's.
     const outcome = await converse(["Hello!"], { streamChunkDelayMs: 20 });
@@ -235,10 +238,10 @@ describe("lesson 8: the answer streams, and the LLM span stays right", () => {
   });
 });
 
-describe("still true from lessons 1 to 7", () => {
+describe(titles.stillTrue(), () => {
   const QUESTIONS = ["What's the weather in Paris?", "And in London?", "What did I ask first?"];
 
-  it("lesson 7: a conversation of three streamed turns is one session, each turn its own trace, with the history sent", async () => {
+  it(titles.taught("sessions", "a conversation of three streamed turns is one session, each turn its own trace, with the history sent"), async () => {
     const outcome = await converse(QUESTIONS);
     threw(outcome);
     const roots = checkTurnTraces(checks(), outcome.turns);
@@ -248,21 +251,21 @@ describe("still true from lessons 1 to 7", () => {
     checkHistorySent(checks(), roots, outcome.turns);
   });
 
-  it("lessons 2 to 6: every streamed turn is traced as taught (CHAIN root, LLM and TOOL spans, messages)", async () => {
+  it(titles.taught(["first-span", "errors"], "every streamed turn is traced as taught (CHAIN root, LLM and TOOL spans, messages)"), async () => {
     const outcome = await converse(QUESTIONS);
     const traces = turnTraces();
     checks().that(traces.length === QUESTIONS.length, { headline: "Each turn should have its own CHAIN span, in its own trace.", expected: `${QUESTIONS.length} traces with a CHAIN span`, got: `${traces.length}` });
     traces.forEach((trace, index) => checkTurn(trace, outcome.turns[index]!, outcome));
   });
 
-  it("lesson 6: a failing tool is recorded, and the chatbot still answers", async () => {
+  it(titles.taught("errors", "a failing tool is recorded, and the chatbot still answers"), async () => {
     const outcome = await converse(["What's the weather in Atlantis?"]);
     const { runs } = checkTurn(turnTraces()[0]!, outcome.turns[0]!, outcome);
     checkFailedTool(turnTraces()[0]!, runs, /Unknown city/);
   });
 
   // Last in the file: these checks replace the global tracer provider with the learner's own.
-  it("lesson 1: tracing.ts sets up the provider, resource, exporters, context manager and Phoenix exporter", async () => {
+  it(titles.taught("tracer-setup", "tracing.ts sets up the provider, resource, exporters, context manager and Phoenix exporter"), async () => {
     for (const check of Object.values(tracerSetupChecks(tracing, harness.lesson))) await check();
   });
 });

@@ -1,6 +1,7 @@
 import { OpenInferenceSpanKind, SESSION_ID } from "@arizeai/openinference-semantic-conventions";
 import { SpanKind, trace } from "@opentelemetry/api";
 import { afterAll, beforeAll, describe, it } from "vitest";
+import { lessonGroupTitles } from "../../shared/lessons/check-contract.ts";
 import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import { hangUpMidRequest, postChat, startRecordingServer, unreachableServerUrl, waitFor, type ChatAnswer } from "../../shared/testing/http-requests.ts";
 import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
@@ -39,6 +40,8 @@ import { tracerSetupChecks } from "../../shared/testing/taught/tracer-setup.ts";
 
 // The harness first: it registers the span capture before the lesson's module gets its tracer.
 const harness = useLessonHarness(import.meta.url);
+// Test group titles from lessons/lessons.json: "lesson N: ...", "still true from lessons 1 to N-1".
+const titles = lessonGroupTitles(harness.lesson);
 const chatbot = {
   ...(await loadLesson<typeof import("./chatbot.ts")>(import.meta.url, "chatbot.ts")),
   ...(await loadLesson<typeof import("./chat-server.ts")>(import.meta.url, "chat-server.ts")),
@@ -63,7 +66,7 @@ beforeAll(async () => {
   const model = await harness.connect();
   // Node runs every request in the context that was active when the server began listening:
   // here a "server startup" span, so a request that joins its trace shows the mistake.
-  server = await trace.getTracer("lesson-9-tests").startActiveSpan("server startup", async (span) => {
+  server = await trace.getTracer("lesson-tests").startActiveSpan("server startup", async (span) => {
     startup = span.spanContext();
     try {
       return await chatbot.startChatServer(model);
@@ -99,7 +102,7 @@ function expectAnswered(answer: ChatAnswer, why: string): string {
   return reply!;
 }
 
-describe("lesson 9: from the client to the server in one trace", () => {
+describe(titles.own("from the client to the server in one trace"), () => {
   it("tracing.ts registers the W3C propagators: traceparent and baggage are written and read", async () => {
     await checkPropagatorsRegistered(tracing, harness.lesson);
   });
@@ -197,7 +200,7 @@ const SESSION: SessionExpectation = {
   sessionId: SESSION_SENT,
   userId: "learner-9",
   metadata: (turnIndex) => ({ channel: "tests", turn: turnIndex + 1 }),
-  tags: ["workbook", "lesson-9"],
+  tags: ["workbook", "tests"],
 };
 
 interface Outcome {
@@ -239,8 +242,8 @@ function checkEarlierLessons(trace: SpanChecks, turn: SessionTurn, outcome: Outc
 
 const QUESTIONS = ["What's the weather in Paris?", "And in London?", "What did I ask first?"];
 
-describe("still true from lessons 1 to 8", () => {
-  it("lessons 2 to 7: a conversation of three turns, each its own trace, traced as taught, one Phoenix session", async () => {
+describe(titles.stillTrue(), () => {
+  it(titles.taught(["first-span", "sessions"], "a conversation of three turns, each its own trace, traced as taught, one Phoenix session"), async () => {
     const outcome = await converse(QUESTIONS);
     const roots = checkTurnTraces(checks(), outcome.turns);
     checkSessionOnRoots(checks(), roots, SESSION);
@@ -250,7 +253,7 @@ describe("still true from lessons 1 to 8", () => {
     turnTraces().forEach((trace, index) => checkEarlierLessons(trace, outcome.turns[index]!, outcome));
   });
 
-  it("lessons 2 to 5 and 8: a question that needs two tools still yields LLM, TOOL, TOOL, LLM, the two calls streamed apart", async () => {
+  it(titles.taught([["first-span", "tools"], ["streaming"]], "a question that needs two tools still yields LLM, TOOL, TOOL, LLM, the two calls streamed apart"), async () => {
     const outcome = await converse(["What's the weather in Paris and in Tokyo?"]);
     const [turn] = outcome.turns;
     checks().that(/Paris/.test(turn!.reply) && /Tokyo/.test(turn!.reply), { headline: "The happy path broke.", expected: "a reply about Paris and Tokyo", got: String(outcome.thrown ?? turn!.reply) });
@@ -258,12 +261,12 @@ describe("still true from lessons 1 to 8", () => {
     checks().that(runs.length === 2, { headline: "The model's two tool calls should each have run.", expected: "2 TOOL spans", got: `${runs.length}` });
   });
 
-  it("lesson 8: the user stops the answer: the LLM span ends with what arrived, says so, and is no ERROR", async () => {
+  it(titles.taught("streaming", "the user stops the answer: the LLM span ends with what arrived, says so, and is no ERROR"), async () => {
     const outcome = await converse(["Hello!"], { stopAfterText: true });
     checkEarlierLessons(turnTraces()[0]!, outcome.turns[0]!, outcome);
   });
 
-  it("lesson 8: a stream cut off mid-answer is an ERROR that keeps what arrived, and the user is told it was cut off", async () => {
+  it(titles.taught("streaming", "a stream cut off mid-answer is an ERROR that keeps what arrived, and the user is told it was cut off"), async () => {
     const outcome = await converse(["Hello! [[fault:stream-abort]]"]);
     const [turn] = outcome.turns;
     const { calls } = checkEarlierLessons(turnTraces()[0]!, turn!, outcome, "ERROR");
@@ -271,13 +274,13 @@ describe("still true from lessons 1 to 8", () => {
     checks().that(/cut off/i.test(turn!.reply), { headline: "The user is not told that the answer was cut off.", expected: "a reply saying the answer was cut off", got: turn!.reply });
   });
 
-  it("lesson 8: a stream the provider ends with an error event is an ERROR in the provider's words, and the user is told", async () => {
+  it(titles.taught("streaming", "a stream the provider ends with an error event is an ERROR in the provider's words, and the user is told"), async () => {
     const outcome = await converse(["Hello! [[fault:stream-error]]"]);
     checkEarlierLessons(turnTraces()[0]!, outcome.turns[0]!, outcome, "ERROR");
     checkToldProviderCutOff(checks(), outcome.turns[0]!.reply, outcome.tap);
   });
 
-  it("lessons 6 and 7: a failing tool and then a failing model are recorded, the chatbot still answers, and the failed turn names its session", async () => {
+  it(titles.taught([["errors"], ["sessions"]], "a failing tool and then a failing model are recorded, the chatbot still answers, and the failed turn names its session"), async () => {
     const outcome = await converse(["What's the weather in Atlantis?", "Hello [[fault:http-500]]"]);
     const [toolFails, modelFails] = outcome.turns;
     const [first, second] = turnTraces();
@@ -291,7 +294,7 @@ describe("still true from lessons 1 to 8", () => {
   });
 
   // Last in the file: these checks replace the global tracer provider with the learner's own.
-  it("lesson 1: tracing.ts sets up the provider, resource, exporters, context manager and Phoenix exporter", async () => {
+  it(titles.taught("tracer-setup", "tracing.ts sets up the provider, resource, exporters, context manager and Phoenix exporter"), async () => {
     for (const check of Object.values(tracerSetupChecks(tracing, harness.lesson))) await check();
   });
 });

@@ -58,6 +58,8 @@ describe("a lesson test file's group titles", () => {
     const titles = lessonGroupTitles(lessons[3]!, lessons);
     expect(titles.taught("tracer-setup", "tracing.ts sets up the provider")).toBe("lesson 1: tracing.ts sets up the provider");
     expect(titles.taught(["first-span", "llm-attributes"], "every span as taught")).toBe("lessons 2 to 3: every span as taught");
+    expect(titles.taught([["first-span", "llm-attributes"], "messages"], "two runs")).toBe("lessons 2 to 3 and 4: two runs");
+    expect(titles.taught([["tracer-setup"], ["messages"]], "two lessons")).toBe("lessons 1 and 4: two lessons");
     expect(() => titles.taught("sessions", "x")).toThrow(/No lesson is named "sessions"/);
   });
 

@@ -60,10 +60,20 @@ export interface LessonGroupTitles {
   own(subject: string): string;
   /** the block of checks of what the earlier lessons taught: "still true from lessons 1 to 7" */
   stillTrue(): string;
-  /** a test in that block, of what one earlier lesson taught, by name: taught("llm-attributes", ...) is "lesson 3: ..." */
-  taught(lesson: string, subject: string): string;
-  /** a test of what a run of earlier lessons taught: taught(["first-span", "tools"], ...) is "lessons 2 to 5: ..." */
-  taught(lessons: [first: string, last: string], subject: string): string;
+  /**
+   * A test in that block, of what earlier lessons taught, by name: taught("llm-attributes", ...) is
+   * "lesson 3: ...", taught(["first-span", "tools"], ...) "lessons 2 to 5: ..." (a pair is a run of
+   * lessons), taught([["first-span", "tools"], "streaming"], ...) "lessons 2 to 5 and 8: ...",
+   * taught([["errors"], ["sessions"]], ...) "lessons 6 and 7: ...".
+   */
+  taught(lessons: TaughtIn, subject: string): string;
+}
+
+/** Earlier lessons by name: one, a run [first, last], or a list of single lessons ([name]) and runs. */
+export type TaughtIn = string | [first: string, last: string] | Array<string | [name: string] | [first: string, last: string]>;
+
+function isRun(names: Exclude<TaughtIn, string>): names is [string, string] {
+  return names.length === 2 && names.every((each) => typeof each === "string");
 }
 
 /**
@@ -84,10 +94,14 @@ export function lessonGroupTitles(lesson: Pick<Lesson, "number" | "slug">, lesso
       if (earlier.length === 1) return `still true from lesson ${first}`;
       return earlier.length === 2 ? `still true from lessons ${first} and ${last}` : `still true from lessons ${first} to ${last}`;
     },
-    taught(names: string | [string, string], subject: string) {
+    taught(names: TaughtIn, subject: string) {
       if (typeof names === "string") return `lesson ${lessonNamed(names, lessons).number}: ${subject}`;
-      const [first, last] = names.map((name) => lessonNamed(name, lessons).number);
-      return `lessons ${first} to ${last}: ${subject}`;
+      const number = (name: string) => lessonNamed(name, lessons).number;
+      const runs: Array<[number, number]> = isRun(names)
+        ? [[number(names[0]), number(names[1])]]
+        : names.map((each) => (typeof each === "string" ? [number(each), number(each)] : each.length === 1 ? [number(each[0]), number(each[0])] : [number(each[0]), number(each[1]!)]));
+      const parts = runs.map(([first, last]) => (first === last ? `${first}` : `${first} to ${last}`));
+      return `lessons ${parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`}: ${subject}`;
     },
   };
 }
