@@ -11,11 +11,18 @@ export interface ChatAnswer {
 }
 
 /** POSTs `body` (a string as it is, anything else as JSON) to the server's /chat with exactly these headers. */
+/**
+ * How long a test waits for the chat server's answer: the offline model answers in milliseconds, so
+ * a server that never answers (no response.end) fails in seconds, not at the test's own time limit.
+ */
+export const ANSWER_TIMEOUT_MS = 5_000;
+
 export async function postChat(serverUrl: string, body: unknown, headers: Record<string, string> = {}): Promise<ChatAnswer> {
   const response = await fetch(new URL("/chat", serverUrl), {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS),
   });
   const text = await response.text();
   try {
