@@ -84,7 +84,7 @@ afterAll(async () => {
 async function post(body: unknown, headers: Record<string, string> = {}): Promise<ChatAnswer> {
   const { value, thrown } = await harness.run(() => postChat(server.url, body, headers));
   if (value) return value;
-  return checks().fail({ headline: "The chat server did not answer the request.", expected: "an HTTP answer", got: String(thrown), mistake: "the server closed the connection without an answer: does its request handler throw?", hint: 3 });
+  return checks().fail({ headline: "The chat server did not answer the request.", expected: "an HTTP answer", got: String(thrown), mistake: "the server closed the connection, or sent no answer within 5 s: does its request handler throw, or leave a path without response.end()?", hint: 3 });
 }
 
 function replyOf(answer: ChatAnswer): string | undefined {
