@@ -34,14 +34,15 @@ export async function postChat(serverUrl: string, body: unknown, headers: Record
 
 /**
  * A caller that hangs up mid-request: it announces a body of 100 bytes, sends 10, waits until
- * `started()` says the server is at work on it, then closes the connection.
+ * `started()` says the server is at work on it (or `patienceMs` has passed: a server that never
+ * says so is not waited for longer), then closes the connection.
  */
-export async function hangUpMidRequest(serverUrl: string, started: () => boolean, headers: Record<string, string> = {}): Promise<void> {
+export async function hangUpMidRequest(serverUrl: string, started: () => boolean, headers: Record<string, string> = {}, patienceMs?: number): Promise<void> {
   const url = new URL("/chat", serverUrl);
   const request = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { "content-type": "application/json", "content-length": "100", ...headers } });
   request.on("error", () => {}); // the hang-up is the point
   request.write('{"question"');
-  await waitFor(started);
+  await waitFor(started, patienceMs);
   request.destroy();
 }
 
