@@ -119,7 +119,7 @@ function textOf(root: string, lesson: Lesson, file: string): string | undefined 
  */
 export function getBackAdvice(root: string, lesson: Lesson): string[] {
   const advice = [
-    `Get the starter back with \`npm run workbook -- reset ${lesson.number}\` (in watch mode: press x). Your other files of the lesson are backed up first.`,
+    `Get the starter back with \`npm run workbook -- reset ${lesson.number}\` (in watch mode: press x). Whatever you changed in the files it resets is backed up first.`,
   ];
   const newest = listBackups(root, lesson)[0];
   if (newest) {

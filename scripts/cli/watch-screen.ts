@@ -220,7 +220,7 @@ export function brokenLessonNotice(broken: string, current: boolean): string {
 
 export function missingFilesNotice(lesson: Lesson, missing: string[]): string {
   const files = missing.map((file) => lessonPath(lesson, file)).join(", ");
-  return style.yellow(`${files} ${missing.length === 1 ? "is" : "are"} missing. Press x to get the starter back (your other files are backed up first).`);
+  return style.yellow(`${files} ${missing.length === 1 ? "is" : "are"} missing. Press x to get the starter back (what you changed in the lesson's files is backed up first).`);
 }
 
 export const WATCH_SILENT_NOTICE = style.yellow(
@@ -233,5 +233,5 @@ export function diffQuestion(lesson: Lesson): string {
 }
 
 export function resetQuestion(lesson: Lesson): string {
-  return `Reset ${lessonLabel({ lesson })} to the starter? Your files are backed up first. (y/n)`;
+  return `Reset ${lessonLabel({ lesson })} (${lesson.files.join(", ")}) to the starter? What you changed is backed up first. (y/n)`;
 }

@@ -104,7 +104,7 @@ describe("watch mode (npm start) in a terminal", { timeout: 180_000 }, () => {
   });
 
   it("x then y backs up the file and restores the starter", async () => {
-    await terminal.pressUntil("x", "to the starter? Your files are backed up first. (y/n)");
+    await terminal.pressUntil("x", "(tracing.ts) to the starter? What you changed is backed up first. (y/n)");
     terminal.press("y");
     const screen = await terminal.waitFor((text) => text.includes("Restored the starter") && text.includes("✗ not passing yet"));
     const backupDir = /Backed up lessons\/01-tracer-setup\/tracing\.ts to (\S+)\//.exec(screen)?.[1];
