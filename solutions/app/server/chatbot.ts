@@ -1,4 +1,4 @@
-// The instrumented chatbot, as lessons 1-6 build it, grown up for a server:
+// The instrumented chatbot, as the lessons build it, grown up for a server:
 // - it takes the whole conversation (the client keeps it) instead of one question;
 // - every span carries the turn's context attributes (session.id), which the route puts in
 //   the active context with openinference-core's setSession();
@@ -79,60 +79,12 @@ export interface TurnOptions {
 
 /** One chat turn: the conversation so far in, the assistant's answer out. Throws when the model fails or the turn is cancelled. */
 export async function chatTurn(model: ModelConnection, conversation: ConversationMessage[], options: TurnOptions = {}): Promise<string> {
-  const question = conversation.at(-1)?.content ?? "";
-  return tracer.startActiveSpan(
-    "chat_turn",
-    {
-      attributes: {
-        [SemanticConventions.OPENINFERENCE_SPAN_KIND]: OpenInferenceSpanKind.CHAIN,
-        [INPUT_VALUE]: question,
-        [INPUT_MIME_TYPE]: MimeType.TEXT,
-        // session.id (and any other context attribute) set by the caller with setSession().
-        ...getAttributesFromContext(context.active()),
-      },
-    },
-    async (span) => {
-      try {
-        const messages: ChatMessage[] = [{ role: "system", content: SYSTEM_PROMPT }, ...conversation];
-        // The agent loop: ask the model; if it calls tools, run them, add the results, ask again.
-        // The last call allowed offers no tools (tool_choice "none"), so the model answers with
-        // the results it has instead of being cut off with them unread.
-        for (let call = 1; call <= MAX_MODEL_CALLS; call++) {
-          options.signal?.throwIfAborted(); // cancelled while a tool ran: no further model call
-          const last = call === MAX_MODEL_CALLS;
-          const response = await callModel(model, messages, { ...options, toolChoiceNone: last });
-          const answer = response.choices[0]?.message ?? { role: "assistant" as const, content: "" };
-          messages.push(answer);
-          if (!answer.tool_calls?.length) {
-            const reply = answer.content ?? "";
-            span.setAttributes({ [OUTPUT_VALUE]: reply, [OUTPUT_MIME_TYPE]: MimeType.TEXT });
-            span.setStatus({ code: SpanStatusCode.OK });
-            return reply;
-          }
-          if (last) break; // it asked for tools again although none were offered
-          for (const toolCall of answer.tool_calls) {
-            const result = await runTool(toolCall);
-            messages.push({ role: "tool", tool_call_id: toolCall.id, content: result });
-          }
-        }
-        // No answer after MAX_MODEL_CALLS calls: the turn failed (the route answers 502).
-        throw new NoAnswerError(
-          `The model kept calling tools and gave no answer within ${MAX_MODEL_CALLS} model calls (the last one offered no tools).`,
-        );
-      } catch (error) {
-        // The turn failed with this error (a model failure, a cancellation, a bug): record it here
-        // too, so the turn itself says why it failed, as every span does (span-reference §7),
-        // and what the user was told instead of an answer.
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: oneLine(errorMessage(error)) });
-        const apology = error instanceof TurnCancelledError ? error.message : modelFailure(error)?.message;
-        if (apology) span.setAttributes({ [OUTPUT_VALUE]: apology, [OUTPUT_MIME_TYPE]: MimeType.TEXT });
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
-  );
+  const { reply } = await tracedTurn(conversation, async (messages, toolChoiceNone) => {
+    options.signal?.throwIfAborted(); // cancelled while a tool ran: no further model call
+    const response = await callModel(model, messages, { ...options, toolChoiceNone });
+    return { message: response.choices[0]?.message ?? { role: "assistant", content: "" }, stopped: false };
+  });
+  return reply;
 }
 
 /**
@@ -144,6 +96,9 @@ export async function chatTurn(model: ModelConnection, conversation: Conversatio
  * the same.
  */
 export function recordRequest(span: Span, model: ModelConnection, request: ChatCompletionRequest, invocationParameters: object): void {
+  // Tracing off (OTEL_SDK_DISABLED=true, or a trace the sampler dropped): the span keeps nothing,
+  // so build nothing. A conversation of 100 messages is about 450 keys and two JSON copies.
+  if (!span.isRecording()) return;
   span.setAttributes({
     [SemanticConventions.OPENINFERENCE_SPAN_KIND]: OpenInferenceSpanKind.LLM,
     [LLM_SYSTEM]: LLMSystem.OPENAI,
@@ -182,19 +137,7 @@ async function callModel(
       recordRequest(span, model, request, invocationParameters);
       try {
         const response = await model.createChatCompletion(request, { timeoutMs, signal });
-        span.setAttributes({
-          [LLM_MODEL_NAME]: response.model,
-          [OUTPUT_VALUE]: JSON.stringify(response),
-          [OUTPUT_MIME_TYPE]: MimeType.JSON,
-        });
-        const choice = response.choices[0];
-        if (choice) {
-          span.setAttributes({
-            ...messageAttributes(LLM_OUTPUT_MESSAGES, [choice.message]),
-            [LLM_FINISH_REASON]: choice.finish_reason,
-          });
-        }
-        if (response.usage) span.setAttributes(tokenCountAttributes(response.usage));
+        if (span.isRecording()) recordResponse(span, response);
         span.setStatus({ code: SpanStatusCode.OK });
         return response;
       } catch (error) {
@@ -211,12 +154,29 @@ async function callModel(
   );
 }
 
+/** What an LLM span records of a (not streamed) response. */
+function recordResponse(span: Span, response: ChatCompletion): void {
+  span.setAttributes({
+    [LLM_MODEL_NAME]: response.model,
+    [OUTPUT_VALUE]: JSON.stringify(response),
+    [OUTPUT_MIME_TYPE]: MimeType.JSON,
+  });
+  const choice = response.choices[0];
+  if (choice) {
+    span.setAttributes({
+      ...messageAttributes(LLM_OUTPUT_MESSAGES, [choice.message]),
+      [LLM_FINISH_REASON]: choice.finish_reason,
+    });
+  }
+  if (response.usage) span.setAttributes(tokenCountAttributes(response.usage));
+}
+
 export interface StreamTurnOptions extends TurnOptions {
   /** called with each piece of the answer's text as it arrives (the route sends it on as an event) */
   onText: (text: string) => void;
 }
 
-/** A streamed turn's end: the reply, and whether the signal stopped it before the model finished. */
+/** A turn's end: the reply, and whether the signal stopped it before the model finished. */
 export interface StreamedTurn {
   reply: string;
   /** true when the turn was stopped (the client left, the app is stopping): the reply is what had arrived */
@@ -224,11 +184,30 @@ export interface StreamedTurn {
 }
 
 /**
- * One chat turn, streamed: chatTurn's agent loop with lesson 8's streamed model calls. A turn
+ * One chat turn, streamed: the same agent loop with lesson 8's streamed model calls. A turn
  * stopped by its signal is not a failure (lesson 8): it ends with what had arrived, and only the
  * LLM span's "Stream Stopped Event" says it was cut short. Throws when the model fails.
  */
 export async function streamChatTurn(model: ModelConnection, conversation: ConversationMessage[], options: StreamTurnOptions): Promise<StreamedTurn> {
+  return tracedTurn(conversation, (messages, toolChoiceNone) => streamModel(model, messages, { ...options, toolChoiceNone }));
+}
+
+/** One model call's answer as the agent loop needs it: the assistant's message, and whether the caller stopped it early. */
+interface ModelAnswer {
+  message: ChatMessage;
+  stopped: boolean;
+}
+
+/**
+ * The chat turn both routes share: its CHAIN span and the agent loop. Ask the model (`askModel`
+ * makes one call, plain or streamed); if it calls tools, run them, add the results, ask again.
+ * The last call allowed offers no tools (tool_choice "none"), so the model answers with the
+ * results it has instead of being cut off with them unread.
+ */
+async function tracedTurn(
+  conversation: ConversationMessage[],
+  askModel: (messages: ChatMessage[], toolChoiceNone: boolean) => Promise<ModelAnswer>,
+): Promise<StreamedTurn> {
   const question = conversation.at(-1)?.content ?? "";
   return tracer.startActiveSpan(
     "chat_turn",
@@ -237,6 +216,7 @@ export async function streamChatTurn(model: ModelConnection, conversation: Conve
         [SemanticConventions.OPENINFERENCE_SPAN_KIND]: OpenInferenceSpanKind.CHAIN,
         [INPUT_VALUE]: question,
         [INPUT_MIME_TYPE]: MimeType.TEXT,
+        // session.id (and any other context attribute) set by the caller with setSession().
         ...getAttributesFromContext(context.active()),
       },
     },
@@ -245,15 +225,14 @@ export async function streamChatTurn(model: ModelConnection, conversation: Conve
         const messages: ChatMessage[] = [{ role: "system", content: SYSTEM_PROMPT }, ...conversation];
         for (let call = 1; call <= MAX_MODEL_CALLS; call++) {
           const last = call === MAX_MODEL_CALLS;
-          const streamed = await streamModel(model, messages, { ...options, toolChoiceNone: last });
-          const answer = streamed.message;
+          const { message: answer, stopped } = await askModel(messages, last);
           messages.push(answer);
           // Stopped: the reply is what arrived, and the tools of a cut answer are not run.
-          if (streamed.stopped || !answer.tool_calls?.length) {
+          if (stopped || !answer.tool_calls?.length) {
             const reply = answer.content ?? "";
             span.setAttributes({ [OUTPUT_VALUE]: reply, [OUTPUT_MIME_TYPE]: MimeType.TEXT });
             span.setStatus({ code: SpanStatusCode.OK });
-            return { reply, stopped: streamed.stopped };
+            return { reply, stopped };
           }
           if (last) break; // it asked for tools again although none were offered
           for (const toolCall of answer.tool_calls) {
@@ -261,13 +240,17 @@ export async function streamChatTurn(model: ModelConnection, conversation: Conve
             messages.push({ role: "tool", tool_call_id: toolCall.id, content: result });
           }
         }
+        // No answer after MAX_MODEL_CALLS calls: the turn failed (the route answers 502).
         throw new NoAnswerError(
           `The model kept calling tools and gave no answer within ${MAX_MODEL_CALLS} model calls (the last one offered no tools).`,
         );
       } catch (error) {
+        // The turn failed with this error (a model failure, a cancellation, a bug): record it here
+        // too, so the turn itself says why it failed, as every span does, and what the user was
+        // told instead of an answer.
         span.recordException(error as Error);
         span.setStatus({ code: SpanStatusCode.ERROR, message: oneLine(errorMessage(error)) });
-        const apology = modelFailure(error)?.message;
+        const apology = error instanceof TurnCancelledError ? error.message : modelFailure(error)?.message;
         if (apology) span.setAttributes({ [OUTPUT_VALUE]: apology, [OUTPUT_MIME_TYPE]: MimeType.TEXT });
         throw error;
       } finally {
@@ -275,12 +258,6 @@ export async function streamChatTurn(model: ModelConnection, conversation: Conve
       }
     },
   );
-}
-
-/** One streamed model call: the answer assembled from its pieces, and whether the caller stopped it early. */
-interface StreamedAnswer {
-  message: ChatMessage;
-  stopped: boolean;
 }
 
 /**
@@ -292,7 +269,7 @@ async function streamModel(
   model: ModelConnection,
   messages: ChatMessage[],
   { timeoutMs, signal, onText, toolChoiceNone = false }: StreamTurnOptions & { toolChoiceNone?: boolean },
-): Promise<StreamedAnswer> {
+): Promise<ModelAnswer> {
   const tools = toolDefinitions();
   const request: ChatCompletionRequest = {
     model: model.model,
@@ -391,6 +368,7 @@ function recordAssembledAnswer(span: Span, answer: AssembledAnswer, request: Cha
     ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
   };
   if (answer.text === "" && toolCalls.length === 0) return message;
+  if (!span.isRecording()) return message; // tracing off: the message only
   span.setAttributes({
     [LLM_MODEL_NAME]: answer.model ?? request.model,
     // A stream has no response body: output.value is what the model said, the assembled text;
