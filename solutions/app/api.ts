@@ -50,6 +50,11 @@ export type ChatStreamEvent =
 export interface FeedbackRequest {
   spanId: string;
   score: 0 | 1;
+  /**
+   * the answer's trace (as POST /api/chat returned it): with it, the app answers 404 at once when
+   * that trace's spans never reached Phoenix, instead of sending feedback Phoenix would drop
+   */
+  traceId?: string;
 }
 
 export interface FeedbackResponse {

@@ -63,3 +63,14 @@ it("the trace link of an answer given with Phoenix down says its trace is not in
     traceId,
   });
 });
+
+it("feedback on an answer given with Phoenix down says it cannot be recorded (Phoenix would drop it), whatever Phoenix does now", async () => {
+  const answer = await app.inject({ method: "POST", url: "/api/chat", payload: { messages: [{ role: "user", content: "hello" }] } });
+  const { traceId, spanId } = answer.json<ChatResponse>();
+  const feedback = await app.inject({ method: "POST", url: "/api/feedback", payload: { spanId, traceId, score: 1 } });
+  expect(feedback.statusCode).toBe(404);
+  expect(feedback.json<ErrorResponse>()).toEqual({
+    error: expect.stringMatching(/^Your feedback could not be recorded: this answer's trace is not in Phoenix, its spans could not be sent \(.*ECONNREFUSED.*\)\.$/),
+    traceId,
+  });
+});

@@ -91,7 +91,7 @@ export async function buildServer({ config, model, flushSpans, spanDelivery, sto
   traceHttpRequests(app, { routes: { "/api/chat": chatExchangeText, "/api/chat/stream": chatExchangeText } });
 
   chatRoute(app, { model, modelTimeoutMs: config.modelTimeoutMs, stopping, maxConcurrentTurns: config.maxConcurrentTurns, log });
-  feedbackRoute(app, { phoenix, flushSpans });
+  feedbackRoute(app, { phoenix, flushSpans, spanDelivery });
   traceLinkRoute(app, { phoenix, projectName: config.projectName, flushSpans, spanDelivery, pageHeaders: PAGE_SECURITY_HEADERS });
   app.get("/healthz", async () => ({ ok: true, model: model.model, provider: model.provider }));
   webPageRoutes(app, await buildWebPage(), PAGE_SECURITY_HEADERS);

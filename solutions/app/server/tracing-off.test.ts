@@ -22,19 +22,20 @@ const { chatTurn, streamChatTurn } = await import("./chatbot.ts");
 
 /** Every attribute key handed to a span after it started (setAttribute, setAttributes), recording or not. */
 const handed: string[] = [];
-function countKeys(prototype: { setAttribute: unknown; setAttributes: unknown }): void {
-  const original = { setAttribute: prototype.setAttribute, setAttributes: prototype.setAttributes } as {
-    setAttribute: (this: unknown, key: string, value: AttributeValue) => unknown;
-    setAttributes: (this: unknown, attributes: Attributes) => unknown;
-  };
-  vi.spyOn(prototype as never, "setAttribute" as never).mockImplementation(function (this: unknown, key: string, value: AttributeValue) {
+interface AttributeSetters {
+  setAttribute(key: string, value: AttributeValue): unknown;
+  setAttributes(attributes: Attributes): unknown;
+}
+function countKeys(prototype: AttributeSetters): void {
+  const { setAttribute, setAttributes } = prototype;
+  vi.spyOn(prototype, "setAttribute").mockImplementation(function (this: unknown, key: string, value: AttributeValue) {
     handed.push(key);
-    return original.setAttribute.call(this, key, value);
-  } as never);
-  vi.spyOn(prototype as never, "setAttributes" as never).mockImplementation(function (this: unknown, attributes: Attributes) {
+    return setAttribute.call(this, key, value);
+  });
+  vi.spyOn(prototype, "setAttributes").mockImplementation(function (this: unknown, attributes: Attributes) {
     handed.push(...Object.keys(attributes));
-    return original.setAttributes.call(this, attributes);
-  } as never);
+    return setAttributes.call(this, attributes);
+  });
 }
 
 let model: ModelConnection;

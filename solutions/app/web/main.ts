@@ -113,7 +113,7 @@ async function sendFeedback(message: ShownMessage, score: 0 | 1, status: HTMLEle
   if (!message.spanId) return;
   status.textContent = "sending...";
   try {
-    const feedback: FeedbackRequest = { spanId: message.spanId, score };
+    const feedback: FeedbackRequest = { spanId: message.spanId, score, ...(message.traceId ? { traceId: message.traceId } : {}) };
     await postJson("/api/feedback", feedback);
     message.feedback = score;
     saveConversation();
