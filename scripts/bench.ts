@@ -3,9 +3,11 @@
 //   the workbook CLI (scripts/bench/cli-feedback.ts): save to verdict in watch mode against plain
 //     vitest --watch at three lessons, and start-up (BENCH_SAVES, BENCH_STARTS, BENCH_LESSONS, BENCH_FROM);
 //   the app (scripts/bench/app-overhead.ts): what tracing costs, traced against untraced;
-//   where that cost goes (scripts/bench/span-costs.ts): recording and encoding a turn's spans.
+//   where that cost goes (scripts/bench/span-costs.ts): recording and encoding a turn's spans;
+//   the production start (scripts/bench/production-start.ts): `npm run app` (tsx) against the
+//     compiled build, start-up and memory (BENCH_START_ROUNDS, default 5).
 // `npm run bench -- --app` runs only the app part, `-- --spans` only where the cost goes, `-- --cli`
-// only the CLI part (they combine: `-- --app --spans`).
+// only the CLI part, `-- --start` only the production start (they combine: `-- --app --spans`).
 // App counts: BENCH_APP_CONCURRENCY (default 1,8,32), BENCH_APP_HISTORY (prior messages,
 // default 1,10,100), BENCH_APP_ROUNDS (trials per arm, default 5), BENCH_APP_TRIAL_MS (default
 // 1000), BENCH_APP_WARMUP_MS (default 500); BENCH_APP_ENV="NAME=value,NAME=value": more
@@ -18,15 +20,16 @@ import { availableParallelism, cpus } from "node:os";
 import { projectRoot } from "../shared/lessons/catalog.ts";
 import { benchApp, ratioTable } from "./bench/app-overhead.ts";
 import { benchCli } from "./bench/cli-feedback.ts";
+import { benchProductionStart } from "./bench/production-start.ts";
 import { benchSpanCosts } from "./bench/span-costs.ts";
 import { loadAverage } from "./bench/process-stats.ts";
 
 const args = process.argv.slice(2);
-const parts = ["--app", "--spans", "--cli"];
+const parts = ["--app", "--spans", "--cli", "--start"];
 const unknown = args.filter((arg) => !parts.includes(arg));
 if (unknown.length > 0) {
   console.error(
-    `Unknown option ${unknown.join(" ")}: use --app (the app's tracing cost), --spans (where it goes), --cli (the workbook CLI), any of them together, or nothing (all).`,
+    `Unknown option ${unknown.join(" ")}: use --app (the app's tracing cost), --spans (where it goes), --cli (the workbook CLI), --start (the app's production start), any of them together, or nothing (all).`,
   );
   process.exit(2);
 }
@@ -34,6 +37,7 @@ const chosen = (part: string) => args.length === 0 || args.includes(part);
 const runCli = chosen("--cli");
 const runApp = chosen("--app");
 const runSpans = chosen("--spans");
+const runStart = chosen("--start");
 
 function numbers(name: string, fallback: number[]): number[] {
   const text = process.env[name];
@@ -107,4 +111,19 @@ if (runSpans) {
   console.log(`load at start: ${loadAverage()} (${uptime()})\n`);
   await benchSpanCosts({ histories, rounds, log: console.log });
   console.log(`\nload at end: ${loadAverage()}`);
+}
+
+if (runStart) {
+  const rounds = numbers("BENCH_START_ROUNDS", [5])[0]!;
+  const concurrency = numbers("BENCH_START_CONCURRENCY", [8])[0]!;
+  const loadMs = numbers("BENCH_START_LOAD_MS", [2000])[0]!;
+  const started = performance.now();
+  console.log(`\nthe app's production start: npm run app (TypeScript through tsx) against npm run build + npm run app:prod (compiled), traced, ${rounds} rounds, each arm started afresh`);
+  console.log(`command: ${command()}`);
+  console.log(`date: ${new Date().toISOString()}; ${process.version}; ${availableParallelism()} cores`);
+  console.log(`load at start: ${loadAverage()} (${uptime()})`);
+  const table = await benchProductionStart({ root: projectRoot, rounds, concurrency, loadMs, log: console.log });
+  console.log(`load at end: ${loadAverage()}; took ${Math.round((performance.now() - started) / 1000)} s`);
+  console.log(`\nmedian (range) of the rounds; under the load: ${concurrency} clients for ${loadMs} ms, a 10-message conversation\n`);
+  console.log(table);
 }

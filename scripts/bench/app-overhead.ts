@@ -89,7 +89,7 @@ export function benchConversation(history: number): ConversationMessage[] {
   return messages;
 }
 
-function appEnvironment(model: string, collector: string, traced: boolean, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function appEnvironment(model: string, collector: string, traced: boolean, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   // Nothing from the caller's own setup (a real provider, Phoenix, sampling) may leak in.
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(OTEL_|PHOENIX_|OPENAI_|APP_|MODEL_)/.test(name)));
   return {

@@ -25,9 +25,20 @@ export async function startServer(
     urlPattern,
     nodeOptions = [],
     imports = [],
-  }: { root: string; script: string; env: NodeJS.ProcessEnv; urlPattern: RegExp; nodeOptions?: string[]; /** modules loaded before the script, after tsx */ imports?: string[] },
+    tsx = true,
+  }: {
+    root: string;
+    script: string;
+    env: NodeJS.ProcessEnv;
+    urlPattern: RegExp;
+    nodeOptions?: string[];
+    /** modules loaded before the script, after tsx */
+    imports?: string[];
+    /** false: plain node, for a compiled script */
+    tsx?: boolean;
+  },
 ): Promise<Server> {
-  const preloads = ["tsx", ...imports].flatMap((module) => ["--import", module]);
+  const preloads = [...(tsx ? ["tsx"] : []), ...imports].flatMap((module) => ["--import", module]);
   const child = spawn(process.execPath, [...nodeOptions, ...preloads, script], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
