@@ -1,7 +1,11 @@
 // `npm run phoenix`: a local Phoenix for the workbook, on http://127.0.0.1:6006 (PHOENIX_PORT).
 // Installs it into .phoenix/venv on first use (Python 3.10-3.13 and PyPI needed), then runs
 // `phoenix serve` in the foreground until Ctrl-C. Data: PHOENIX_WORKING_DIR (default ~/.phoenix).
-import { ensurePhoenixInstalled, startPhoenix } from "./lib/phoenix-server.ts";
+// Phoenix's own output (on a new database, thousands of lines of migration SQL) goes to
+// .phoenix/phoenix.log; its last lines are shown when Phoenix fails or stops by itself.
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { PHOENIX_LOG, ensurePhoenixInstalled, startPhoenix } from "./lib/phoenix-server.ts";
 
 const port = Number(process.env.PHOENIX_PORT || 6006);
 const grpcPort = Number(process.env.PHOENIX_GRPC_PORT || 4317);
@@ -14,14 +18,28 @@ try {
     process.exit(0);
   }
   ensurePhoenixInstalled();
-  console.log(`Starting Phoenix on http://${host}:${port} (OTLP/HTTP at /v1/traces, gRPC on ${grpcPort})...`);
-  const phoenix = await startPhoenix({ port, grpcPort, host, workingDir: process.env.PHOENIX_WORKING_DIR, output: "inherit", readyTimeoutMs: 180_000 });
-  console.log(`\nPhoenix is ready: ${phoenix.url}  (in another terminal: npm run app; Ctrl-C here stops Phoenix)`);
-  const stop = () => void phoenix.stop().then(() => process.exit(0));
+  const log = path.relative(process.cwd(), PHOENIX_LOG) || PHOENIX_LOG;
+  mkdirSync(path.dirname(PHOENIX_LOG), { recursive: true });
+  writeFileSync(PHOENIX_LOG, ""); // this run's output only
+  console.log(`Starting Phoenix on http://${host}:${port} (OTLP/HTTP at /v1/traces, gRPC on ${grpcPort}); its log: ${log}`);
+  const phoenix = await startPhoenix({ port, grpcPort, host, workingDir: process.env.PHOENIX_WORKING_DIR, output: "pipe", logFile: PHOENIX_LOG, readyTimeoutMs: 180_000 });
+  console.log(`Phoenix is ready: ${phoenix.url}  (in another terminal: npm run app; Ctrl-C here stops Phoenix)`);
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    void phoenix.stop().then(() => process.exit(0));
+  };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
-  phoenix.process.on("exit", (code) => process.exit(code ?? 0));
+  phoenix.process.on("exit", (code) => {
+    if (!stopping) {
+      const lastLines = phoenix.output().trimEnd().split("\n").slice(-20).join("\n");
+      console.error(`Phoenix stopped by itself (exit code ${code}). The end of its log (all of it: ${log}):\n${lastLines}`);
+    }
+    process.exit(code ?? 0);
+  });
 } catch (error) {
   console.error(`Phoenix could not start: ${error instanceof Error ? error.message : String(error)}`);
+  if (existsSync(PHOENIX_LOG) && statSync(PHOENIX_LOG).size > 0) console.error(`Its whole log: ${path.relative(process.cwd(), PHOENIX_LOG) || PHOENIX_LOG}`);
   process.exit(1);
 }

@@ -3,7 +3,7 @@
 // serve` (what `phoenix serve` runs), ready when GET /healthz answers. Used by `npm run phoenix`
 // and `npm run verify:e2e`.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { createWriteStream, existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -12,6 +12,8 @@ export const PHOENIX_VERSION = "20.26.1";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 export const VENV_DIR = path.join(repoRoot, ".phoenix", "venv");
+/** where `npm run phoenix` writes Phoenix's own output (thousands of lines of migrations on a new database) */
+export const PHOENIX_LOG = path.join(repoRoot, ".phoenix", "phoenix.log");
 const venvPython = path.join(VENV_DIR, "bin", "python");
 const venvName = path.relative(repoRoot, VENV_DIR);
 
@@ -33,6 +35,8 @@ export interface PhoenixOptions {
   workingDir?: string;
   /** "inherit" shows Phoenix's own output; "pipe" keeps it for error messages */
   output?: "inherit" | "pipe";
+  /** with output "pipe": also write all of Phoenix's output to this file (appended) */
+  logFile?: string;
   /** how long to wait for /healthz; default 120 s (the first start migrates the database) */
   readyTimeoutMs?: number;
 }
@@ -133,6 +137,12 @@ export async function startPhoenix(options: PhoenixOptions): Promise<RunningPhoe
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
   child.stderr?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
+  if (options.logFile && options.output !== "inherit") {
+    const log = createWriteStream(options.logFile, { flags: "a" });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    child.once("exit", () => log.end());
+  }
   let exited: number | null | undefined;
   child.on("exit", (code) => (exited = code));
   // The process could not even start (ENOENT, EACCES): without this listener Node would
