@@ -9,6 +9,7 @@ import { cp, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
+import { pageScriptBuild } from "../../solutions/app/server/web-page.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const appDir = path.join(root, "solutions/app");
@@ -32,14 +33,7 @@ export async function buildApp(outDir = path.join(root, "dist/app")): Promise<{ 
     logLevel: "warning",
   });
   // The page: main.js compiled as the server compiles it in development (web-page.ts), the rest copied.
-  await build({
-    entryPoints: [path.join(appDir, "web/main.ts")],
-    outfile: path.join(outDir, "web/main.js"),
-    bundle: true,
-    format: "esm",
-    target: "es2022",
-    logLevel: "warning",
-  });
+  await build({ ...pageScriptBuild(path.join(appDir, "web/")), outfile: path.join(outDir, "web/main.js"), logLevel: "warning" });
   for (const file of ["index.html", "style.css"]) await cp(path.join(appDir, "web", file), path.join(outDir, "web", file));
   return { outDir, ms: performance.now() - started };
 }

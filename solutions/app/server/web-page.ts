@@ -4,6 +4,7 @@
 // to the compiled server, which then reads it and needs no esbuild.
 import { access, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import type { BuildOptions } from "esbuild";
 import type { FastifyInstance } from "fastify";
 
 // solutions/app/web/ beside the TypeScript server; dist/app/web/ beside the compiled one.
@@ -22,21 +23,18 @@ export async function buildWebPage(): Promise<Map<string, Asset>> {
   ]);
 }
 
+/** How main.ts becomes main.js, here and in the production build (scripts/build/app.ts). */
+export function pageScriptBuild(sourceDir = webDir): BuildOptions {
+  return { entryPoints: [`${sourceDir}main.ts`], bundle: true, format: "esm", target: "es2022", logLevel: "silent" };
+}
+
 /** main.js: built beforehand (the production build), or compiled from main.ts now. */
 async function pageScript(): Promise<string> {
   const built = `${webDir}main.js`;
   if (await access(built).then(() => true, () => false)) return readFile(built, "utf8");
   // Loaded only here: a production install (without devDependencies) runs the built page.
   const { build } = await import("esbuild");
-  const bundle = await build({
-    entryPoints: [`${webDir}main.ts`],
-    bundle: true,
-    format: "esm",
-    target: "es2022",
-    sourcemap: "inline",
-    write: false,
-    logLevel: "silent",
-  });
+  const bundle = await build({ ...pageScriptBuild(), sourcemap: "inline", write: false as const });
   return bundle.outputFiles[0]?.text ?? "";
 }
 
