@@ -5,7 +5,7 @@
 // .phoenix/phoenix.log; its last lines are shown when Phoenix fails or stops by itself.
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { PHOENIX_LOG, ensurePhoenixInstalled, startPhoenix } from "./lib/phoenix-server.ts";
+import { PHOENIX_LOG, ensurePhoenixInstalled, startPhoenix } from "../shared/phoenix/local-server.ts";
 
 const port = Number(process.env.PHOENIX_PORT || 6006);
 const grpcPort = Number(process.env.PHOENIX_GRPC_PORT || 4317);

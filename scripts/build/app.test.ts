@@ -6,7 +6,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { projectRoot } from "../../shared/lessons/catalog.ts";
-import { freePort } from "../lib/free-port.ts";
+import { freePort } from "../../shared/testing/free-port.ts";
 import { buildApp } from "./app.ts";
 
 const outDir = path.join(projectRoot, "dist", `test-${randomUUID().slice(0, 8)}`);

@@ -2,7 +2,7 @@
 // scenarios apply to each answer, and to the app's own output.
 import { STATUS_CODES } from "node:http";
 import { fileURLToPath } from "node:url";
-import type { RawAnswer } from "./raw-http.ts";
+import type { RawAnswer } from "../../shared/testing/raw-http.ts";
 
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
 

@@ -8,7 +8,7 @@ import { fuzzCases, ROUTES, type FuzzCase } from "../fuzz-cases.ts";
 import { SPAN_KIND_SERVER } from "../otlp-protobuf.ts";
 import { runPool } from "../pool.ts";
 import { startApp } from "../processes.ts";
-import { exchange, type RawAnswer } from "../raw-http.ts";
+import { exchange, type RawAnswer } from "../../../shared/testing/raw-http.ts";
 import { countStatus, newResult, type ScenarioResult } from "../report.ts";
 import { seededRandom } from "../seeded-random.ts";
 import { appEnv, finishApp, secretList, type StressContext } from "../stress-context.ts";

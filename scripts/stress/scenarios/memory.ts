@@ -4,12 +4,12 @@
 // lowered ones the README gives for a smaller ceiling. The app's RSS, sampled from outside,
 // must stay under the ceiling its README states (memory-ceiling.ts). Spans are dropped here by
 // design (the queue is bounded), so none are counted.
-import { freePort } from "../../lib/free-port.ts";
+import { freePort } from "../../../shared/testing/free-port.ts";
 import { startCollector, type FakeCollector } from "../collector.ts";
 import { memoryCeilingBytes } from "../memory-ceiling.ts";
 import { runPool } from "../pool.ts";
 import { sampleMemory, startApp, type MemorySampler } from "../processes.ts";
-import { exchange } from "../raw-http.ts";
+import { exchange } from "../../../shared/testing/raw-http.ts";
 import { streamProblem } from "../answer-checks.ts";
 import { countStatus, newResult, type ScenarioResult } from "../report.ts";
 import { seededRandom, type Random } from "../seeded-random.ts";

@@ -5,7 +5,7 @@
 import { startCollector } from "../collector.ts";
 import { runPool } from "../pool.ts";
 import { startApp } from "../processes.ts";
-import { exchange, type RawAnswer } from "../raw-http.ts";
+import { exchange, type RawAnswer } from "../../../shared/testing/raw-http.ts";
 import { countStatus, newResult, type ScenarioResult } from "../report.ts";
 import { seededRandom } from "../seeded-random.ts";
 import { spansByTrace, traceProblems, type ExpectedSpan } from "../span-checks.ts";

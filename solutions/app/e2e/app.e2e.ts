@@ -11,8 +11,8 @@ import { chromium, type BrowserContext, type Page, type Response as PageResponse
 import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
 import { ATTR_ERROR_TYPE, ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_TYPE } from "@opentelemetry/semantic-conventions";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { freePort } from "../../../scripts/lib/free-port.ts";
-import { startPhoenix, type RunningPhoenix } from "../../../scripts/lib/phoenix-server.ts";
+import { freePort } from "../../../shared/testing/free-port.ts";
+import { startPhoenix, type RunningPhoenix } from "../../../shared/phoenix/local-server.ts";
 import { answeringModel } from "../../../shared/model/completion.ts";
 import type { ChatResponse, ChatStreamEvent, ErrorResponse } from "../api.ts";
 

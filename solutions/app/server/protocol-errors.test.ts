@@ -5,7 +5,7 @@ import { connect } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectModel, type ModelConnection } from "../../../shared/chatbot/connect-model.ts";
-import { exchange, type RawAnswer } from "../../../scripts/stress/raw-http.ts";
+import { exchange, type RawAnswer } from "../../../shared/testing/raw-http.ts";
 import { buildServer } from "./server.ts";
 import { closedPortUrl } from "./test-support/closed-port.ts";
 

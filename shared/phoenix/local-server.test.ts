@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { venvState } from "../../../scripts/lib/phoenix-server.ts";
+import { venvState } from "./local-server.ts";
 
 let scratch: string;
 beforeAll(async () => {
