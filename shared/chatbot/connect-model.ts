@@ -2,7 +2,7 @@
 // names one, otherwise the workbook's offline model, started in this process.
 import { startOfflineModel, type OfflineModel } from "../model/offline-model.ts";
 import { createModelClient, type ModelClient } from "./model-client.ts";
-import { redactUrlCredentials } from "./url-credentials.ts";
+import { redactUrlCredentials } from "../phoenix/url-credentials.ts";
 
 export interface ModelConnection extends ModelClient {
   /** the model name sent in each request (OPENAI_MODEL, or the offline model's name) */

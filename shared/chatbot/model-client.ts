@@ -2,7 +2,7 @@
 // The lessons wrap these calls in spans themselves; that is the point of the workbook.
 import type { ApiErrorBody, ChatCompletion, ChatCompletionRequest, ChatCompletionStreamEvent } from "../openai/types.ts";
 import { ModelApiError, ModelConnectionCutError, ModelConnectionError, ModelResponseError, ModelTimeoutError } from "./model-errors.ts";
-import { redactUrlCredentials, splitUrlCredentials } from "./url-credentials.ts";
+import { redactUrlCredentials, splitUrlCredentials } from "../phoenix/url-credentials.ts";
 
 export interface ModelClientOptions {
   /**

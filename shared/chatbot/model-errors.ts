@@ -1,7 +1,7 @@
 // What can go wrong when calling a model, as error classes the chatbot can tell apart.
 // Messages name the cause and the fix; they never contain the API key.
 import type { ChatCompletionStreamEvent, StreamErrorEvent } from "../openai/types.ts";
-import { redactUrlCredentials } from "./url-credentials.ts";
+import { redactUrlCredentials } from "../phoenix/url-credentials.ts";
 
 /** The API answered with an HTTP error status (429, 500, 400, ...). */
 export class ModelApiError extends Error {

@@ -8,7 +8,7 @@ import type { BasicTracerProvider, SpanExporter } from "@opentelemetry/sdk-trace
 import { connectModel, type ModelConnection } from "../chatbot/connect-model.ts";
 import { TraceViewExporter } from "../trace-view/trace-view-exporter.ts";
 import { renderSpanTree } from "../trace-view/render-tree.ts";
-import { redactUrlCredentials } from "../chatbot/url-credentials.ts";
+import { redactUrlCredentials } from "../phoenix/url-credentials.ts";
 import { phoenixBaseUrl } from "../phoenix/trace-link.ts";
 import { ReportingExporter, reportRefusedExport, spansByTrace, describeThrown } from "./run-lesson.ts";
 

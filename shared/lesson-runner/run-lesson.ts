@@ -8,7 +8,7 @@ import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { BasicTracerProvider, ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { connectModel, type ModelConnection } from "../chatbot/connect-model.ts";
 import { TraceViewExporter } from "../trace-view/trace-view-exporter.ts";
-import { redactUrlCredentials } from "../chatbot/url-credentials.ts";
+import { redactUrlCredentials } from "../phoenix/url-credentials.ts";
 import { phoenixAuthAdvice, phoenixHeaders } from "../phoenix/headers.ts";
 import { lastLookupAnswer, phoenixBaseUrl, phoenixTraceUrl } from "../phoenix/trace-link.ts";
 

@@ -4,7 +4,7 @@
 //   PHOENIX_CLIENT_HEADERS                                          Phoenix's client variable, same "k=v,k2=v2" form
 //   PHOENIX_API_KEY                                                 authorization: Bearer <key>
 //   user:password@ in the URL                                       authorization: Basic ..., when nothing else set one
-import { splitUrlCredentials } from "../chatbot/url-credentials.ts";
+import { splitUrlCredentials } from "./url-credentials.ts";
 
 /** "api_key=abc,x-team=a%20b" -> { "api_key": "abc", "x-team": "a b" } (W3C baggage-like, as OTel reads it). */
 export function parseHeaderList(text: string | undefined): Record<string, string> {

@@ -3,7 +3,7 @@
 // The lookup is bounded: at most MAX_PAGES pages and LOOKUP_BUDGET_MS in all, stopped by the
 // caller's signal (the client left), and one lookup at a time per project (concurrent callers
 // share it). A Phoenix that always returns a cursor cannot make it loop.
-import { splitUrlCredentials } from "../chatbot/url-credentials.ts";
+import { splitUrlCredentials } from "./url-credentials.ts";
 
 const projectIds = new Map<string, string>();
 interface Lookup {

@@ -30,7 +30,7 @@ let tracing: ClientTracing;
 try {
   tracing = setupClientTracing();
 } catch (error) {
-  // A setting the app would refuse too (APP_PORT=abc, an unknown OTEL_EXPORTER_OTLP_PROTOCOL): say which.
+  // A setting the app would refuse too (an unknown OTEL_EXPORTER_OTLP_PROTOCOL): say which.
   console.error(`npm run chat could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }

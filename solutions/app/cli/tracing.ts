@@ -1,9 +1,10 @@
 // The terminal client's own tracing: the client side of lesson 9. It records one CLIENT span per
 // turn (chat.ts) and sends it where the app sends its spans, so that a terminal turn is one trace
 // in Phoenix: the CLIENT span, the app's SERVER span below it, the chat turn below that.
-// - The same target as the app: PHOENIX_COLLECTOR_ENDPOINT (or OTEL_EXPORTER_OTLP_*), protobuf,
-//   the Phoenix headers of shared/phoenix/headers.ts (PHOENIX_API_KEY, ...), and the same project
-//   (PHOENIX_PROJECT_NAME): a trace split over two projects would show as two halves.
+// - The same target as the app, read by the same function (telemetry/telemetry-config.ts):
+//   PHOENIX_COLLECTOR_ENDPOINT (or OTEL_EXPORTER_OTLP_*), protobuf, the Phoenix headers
+//   (PHOENIX_API_KEY, ...), and the same project (PHOENIX_PROJECT_NAME): a trace split over two
+//   projects would show as two halves.
 // - SimpleSpanProcessor: one span per turn, sent as soon as it ends (shutdown() waits for it).
 // - The W3C propagators: without them propagation.inject writes no traceparent and no baggage.
 // - Phoenix not running: each export fails quietly (OpenTelemetry logs nothing unless asked) and
@@ -17,9 +18,8 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { SEMRESATTRS_PROJECT_NAME } from "@arizeai/openinference-semantic-conventions";
-import { readConfig } from "../server/config.ts";
-import { createOtlpExporter } from "../server/otlp-exporter.ts";
-import { tracingOffReason } from "../server/tracing.ts";
+import { createOtlpExporter } from "../telemetry/otlp-exporter.ts";
+import { readTelemetryConfig } from "../telemetry/telemetry-config.ts";
 
 export const CLI_SERVICE_NAME = "workbook-chat-cli";
 /**
@@ -37,12 +37,12 @@ export function setupClientTracing(env: NodeJS.ProcessEnv = process.env): Client
   // Registered either way: the baggage (the session id) goes out with or without tracing.
   propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  if (tracingOffReason(env)) return { shutdown: async () => {} };
+  const config = readTelemetryConfig(env);
+  if (config.tracingOff) return { shutdown: async () => {} };
 
-  const config = readConfig(env);
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: CLI_SERVICE_NAME, [SEMRESATTRS_PROJECT_NAME]: config.projectName }),
-    spanProcessors: [new SimpleSpanProcessor(createOtlpExporter(config, { env, timeoutMillis: EXPORT_TIMEOUT_MS }))],
+    spanProcessors: [new SimpleSpanProcessor(createOtlpExporter(config.otlp, { timeoutMillis: EXPORT_TIMEOUT_MS }))],
   });
   trace.setGlobalTracerProvider(provider);
   return { shutdown: () => provider.shutdown().catch(() => {}) };

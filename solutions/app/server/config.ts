@@ -1,65 +1,32 @@
-// Everything the app reads from the environment, in one place, with its default.
-import { splitUrlCredentials } from "../../../shared/chatbot/url-credentials.ts";
-import { phoenixHeaders } from "../../../shared/phoenix/headers.ts";
-import { phoenixBaseUrl } from "../../../shared/phoenix/trace-link.ts";
+// Everything the app reads from the environment, in one place, with its default: its own settings
+// here, the tracing ones (where spans go, Phoenix, tracing off) through readTelemetryConfig, which
+// the terminal client calls too.
+import { readTelemetryConfig, type TelemetryConfig } from "../telemetry/telemetry-config.ts";
 import { DEFAULT_MAX_CONCURRENT_TURNS } from "./limits.ts";
 
-export interface AppConfig {
+export interface AppConfig extends TelemetryConfig {
   /** APP_HOST, not the generic HOST that containers often set to 0.0.0.0 */
   host: string;
   port: number;
-  /** where spans are sent: OTLP over HTTP, `/v1/traces` is appended (without user:password@: see phoenixHeaders) */
-  collectorEndpoint: string;
-  /** the Phoenix UI and REST API (feedback, trace links); usually the same server (no credentials in it) */
-  phoenixUrl: string;
-  /** PHOENIX_API_KEY: sent as `authorization: Bearer ...` to Phoenix (part of phoenixHeaders); never logged */
-  phoenixApiKey: string | undefined;
-  /**
-   * Every header sent to Phoenix, with the spans, the feedback and the trace-link lookups: from
-   * OTEL_EXPORTER_OTLP_HEADERS (when the spans go to Phoenix), PHOENIX_CLIENT_HEADERS,
-   * PHOENIX_API_KEY and a user:password@ in the Phoenix URLs (see shared/phoenix/headers.ts)
-   */
-  phoenixHeaders: Record<string, string>;
   /** host names the app answers to (the Host header): APP_ALLOWED_HOSTS, "*" for any */
   allowedHosts: string[] | "*";
   /** APP_MAX_CONCURRENT_TURNS: chat turns answered at once (one more: 503) */
   maxConcurrentTurns: number;
   /** APP_OFFLINE_FAULTS=1: the in-process offline model takes POST /_offline/faults (off by default) */
   offlineFaultRoute: boolean;
-  projectName: string;
-  /** "http/protobuf" (what Phoenix accepts) or "http/json" */
-  otlpProtocol: "http/protobuf" | "http/json";
   /** a model call that takes longer fails the turn with a 504 */
   modelTimeoutMs: number;
 }
 
-export const DEFAULT_PROJECT_NAME = "workbook-app";
-
 export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const rawCollector = (env.PHOENIX_COLLECTOR_ENDPOINT || "http://localhost:6006").replace(/\/+$/, "");
-  const rawPhoenixUrl = (env.PHOENIX_URL || phoenixBaseUrl({ PHOENIX_COLLECTOR_ENDPOINT: rawCollector })).replace(/\/+$/, "");
-  // Credentials written into the URLs become an authorization header and leave the URLs, which
-  // are printed and logged.
-  const collectorEndpoint = splitUrlCredentials(rawCollector).url;
-  const phoenixUrl = splitUrlCredentials(rawPhoenixUrl).url;
-  const spansGoElsewhere = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
   const host = env.APP_HOST || "127.0.0.1";
   return {
+    ...readTelemetryConfig(env),
     host,
     port: readPort(env.APP_PORT, 8000),
-    collectorEndpoint,
-    phoenixUrl,
-    phoenixApiKey: env.PHOENIX_API_KEY || undefined,
-    phoenixHeaders: phoenixHeaders({
-      env,
-      url: splitUrlCredentials(rawPhoenixUrl).authorization ? rawPhoenixUrl : rawCollector,
-      includeOtlpHeaders: !spansGoElsewhere,
-    }),
     allowedHosts: readAllowedHosts(env.APP_ALLOWED_HOSTS, host),
     maxConcurrentTurns: readPositiveInteger("APP_MAX_CONCURRENT_TURNS", env.APP_MAX_CONCURRENT_TURNS, DEFAULT_MAX_CONCURRENT_TURNS, "number"),
     offlineFaultRoute: ["1", "true", "yes"].includes((env.APP_OFFLINE_FAULTS ?? "").trim().toLowerCase()),
-    projectName: env.PHOENIX_PROJECT_NAME || DEFAULT_PROJECT_NAME,
-    otlpProtocol: readProtocol(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL),
     modelTimeoutMs: readPositiveInteger("MODEL_TIMEOUT_MS", env.MODEL_TIMEOUT_MS, 30_000),
   };
 }
@@ -95,14 +62,6 @@ function readPort(text: string | undefined, fallback: number): number {
     throw new Error(`APP_PORT must be a port number between 0 and 65535, not "${text}".`);
   }
   return port;
-}
-
-function readProtocol(text: string | undefined): AppConfig["otlpProtocol"] {
-  if (!text || text === "http/protobuf") return "http/protobuf";
-  if (text === "http/json") return "http/json";
-  throw new Error(
-    `OTEL_EXPORTER_OTLP_PROTOCOL="${text}" is not supported here: use http/protobuf (what Phoenix accepts) or http/json.`,
-  );
 }
 
 function readPositiveInteger(name: string, text: string | undefined, fallback: number, unit = "number of milliseconds"): number {

@@ -12,7 +12,7 @@ import type { ChatResponse, ConversationMessage } from "../api.ts";
 import { BoundedBatchSpanProcessor, estimateSpanBytes } from "./bounded-span-processor.ts";
 import { MAX_CONVERSATION_BYTES, MAX_MESSAGES, SPAN_ATTRIBUTE_COUNT_LIMIT } from "./limits.ts";
 import { buildServer } from "./server.ts";
-import { SPAN_LIMITS, serverSampler, setupTracing, tracingOffReason } from "./tracing.ts";
+import { SPAN_LIMITS, serverSampler, setupTracing } from "./tracing.ts";
 import { closedPortUrl } from "./test-support/closed-port.ts";
 
 const spans = new InMemorySpanExporter();
@@ -145,16 +145,6 @@ describe("a client's traceparent with the sampled flag off (-00)", () => {
     expect(server, "the server span was recorded").toBeDefined();
     expect(server!.spanContext().spanId).toBe(body.spanId);
     expect(spans.getFinishedSpans().map((span) => span.name)).toContain("chat_turn");
-  });
-});
-
-describe("tracing switched off by the standard variables", () => {
-  it("OTEL_SDK_DISABLED=true and OTEL_TRACES_EXPORTER=none turn it off; other values do not", () => {
-    expect(tracingOffReason({ OTEL_SDK_DISABLED: "true" })).toBe("OTEL_SDK_DISABLED=true");
-    expect(tracingOffReason({ OTEL_SDK_DISABLED: "TRUE " })).toBe("OTEL_SDK_DISABLED=true");
-    expect(tracingOffReason({ OTEL_TRACES_EXPORTER: "none" })).toBe("OTEL_TRACES_EXPORTER=none");
-    expect(tracingOffReason({ OTEL_SDK_DISABLED: "false", OTEL_TRACES_EXPORTER: "otlp" })).toBeUndefined();
-    expect(tracingOffReason({})).toBeUndefined();
   });
 });
 

@@ -1,14 +1,14 @@
 // `npm run app`: the model (offline unless a provider is configured), tracing, the backend and
 // its chat page. Prints where to chat and where the traces go; flushes the spans on Ctrl-C.
 import { connectModel } from "../../../shared/chatbot/connect-model.ts";
-import { redactUrlCredentials } from "../../../shared/chatbot/url-credentials.ts";
+import { redactUrlCredentials } from "../../../shared/phoenix/url-credentials.ts";
 import { phoenixAuthAdvice } from "../../../shared/phoenix/headers.ts";
 import { probeOtlpEndpoint } from "../../../shared/phoenix/probe.ts";
 import { TurnCancelledError } from "./cancellation.ts";
+import { createOtlpExporter } from "../telemetry/otlp-exporter.ts";
 import { exposedHostWarning, readConfig } from "./config.ts";
-import { createOtlpExporter, otlpTarget } from "./otlp-exporter.ts";
 import { buildServer } from "./server.ts";
-import { setupTracing, tracingOffReason } from "./tracing.ts";
+import { setupTracing } from "./tracing.ts";
 import { WarnOnceExporter } from "./warn-once-exporter.ts";
 
 /** How long answers in progress may take to finish once the app is asked to stop. */
@@ -33,11 +33,10 @@ function atMost(ms: number, work: Promise<unknown>): Promise<boolean> {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const target = otlpTarget(config);
-  const tracingOff = tracingOffReason();
+  const { otlp: target, tracingOff } = config;
   const warn = (message: string) => console.warn(`[tracing] ${redactUrlCredentials(message)}`);
-  const exporter = new WarnOnceExporter(createOtlpExporter(config), target.url, warn, target.sendsToPhoenix, target.sentHeaders);
-  const provider = setupTracing({ projectName: config.projectName, exporter, warn });
+  const exporter = new WarnOnceExporter(createOtlpExporter(target), target.url, warn, target.sendsToPhoenix, target.headers);
+  const provider = setupTracing({ projectName: config.projectName, exporter, warn, tracingOff });
   const flushSpans = () => atMost(2000, provider.forceFlush()).then(() => undefined);
   // Aborted when the app stops with answers still running: they end at once, spans included.
   const stopping = new AbortController();
@@ -113,7 +112,7 @@ async function main(): Promise<void> {
   // through: an empty export to the traces URL, with the exporter's headers, answers for any
   // collector (Phoenix or not) and tells a missing key apart from a server that is down.
   if (!tracingOff) {
-    const probe = await probeOtlpEndpoint(target.url, { protocol: target.protocol, headers: target.sentHeaders });
+    const probe = await probeOtlpEndpoint(target.url, { protocol: target.protocol, headers: target.headers });
     if (!probe.ok) {
       const where = target.sendsToPhoenix ? `Phoenix is not answering at ${config.phoenixUrl}` : `The collector at ${target.url} is not answering`;
       if (probe.reason === "unreachable") {
@@ -124,7 +123,7 @@ async function main(): Promise<void> {
         );
       } else if ((probe.status === 401 || probe.status === 403) && target.sendsToPhoenix) {
         // "set PHOENIX_API_KEY" when no key was sent; "the key sent was not accepted" when one was.
-        warn(`Phoenix at ${target.url} refuses the spans. ${phoenixAuthAdvice(probe.status, target.sentHeaders)} The app works meanwhile; spans are dropped.`);
+        warn(`Phoenix at ${target.url} refuses the spans. ${phoenixAuthAdvice(probe.status, target.headers)} The app works meanwhile; spans are dropped.`);
       } else if (probe.status === 401 || probe.status === 403) {
         warn(
           `The collector at ${target.url} refuses the spans (HTTP ${probe.status}): set PHOENIX_API_KEY ` +

@@ -7,8 +7,8 @@ import type { FastifyInstance } from "fastify";
 import type { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { connectModel, type ModelConnection } from "../../../shared/chatbot/connect-model.ts";
 import type { ChatResponse, ErrorResponse } from "../api.ts";
+import { createOtlpExporter } from "../telemetry/otlp-exporter.ts";
 import { readConfig } from "./config.ts";
-import { createOtlpExporter, otlpTarget } from "./otlp-exporter.ts";
 import { buildServer } from "./server.ts";
 import { setupTracing } from "./tracing.ts";
 import { WarnOnceExporter } from "./warn-once-exporter.ts";
@@ -21,7 +21,7 @@ let app: FastifyInstance;
 
 beforeAll(async () => {
   const config = readConfig({ PHOENIX_COLLECTOR_ENDPOINT: await closedPortUrl(), PHOENIX_PROJECT_NAME: "phoenix-down" });
-  const exporter = new WarnOnceExporter(createOtlpExporter(config, { env: {}, timeoutMillis: 500 }), otlpTarget(config, {}).url, (message) => warnings.push(message));
+  const exporter = new WarnOnceExporter(createOtlpExporter(config.otlp, { timeoutMillis: 500 }), config.otlp.url, (message) => warnings.push(message));
   provider = setupTracing({ projectName: config.projectName, exporter });
   model = await connectModel({ env: {} });
   app = await buildServer({ config, model, flushSpans: () => provider.forceFlush(), spanDelivery: exporter, log: () => {} });

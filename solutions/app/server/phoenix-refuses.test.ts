@@ -9,8 +9,8 @@ import type { FastifyInstance } from "fastify";
 import type { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { connectModel, type ModelConnection } from "../../../shared/chatbot/connect-model.ts";
 import type { ChatResponse, ErrorResponse } from "../api.ts";
+import { createOtlpExporter } from "../telemetry/otlp-exporter.ts";
 import { readConfig } from "./config.ts";
-import { createOtlpExporter, otlpTarget } from "./otlp-exporter.ts";
 import { buildServer, PAGE_SECURITY_HEADERS } from "./server.ts";
 import { setupTracing } from "./tracing.ts";
 import { WarnOnceExporter } from "./warn-once-exporter.ts";
@@ -37,8 +37,8 @@ beforeAll(async () => {
   const phoenixUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
 
   const config = readConfig({ PHOENIX_COLLECTOR_ENDPOINT: phoenixUrl, PHOENIX_API_KEY: "wrong-key", PHOENIX_PROJECT_NAME: "phoenix-refuses" });
-  const target = otlpTarget(config, {});
-  const exporter = new WarnOnceExporter(createOtlpExporter(config, { env: {} }), target.url, (message) => warnings.push(message), target.sendsToPhoenix, target.sentHeaders);
+  const target = config.otlp;
+  const exporter = new WarnOnceExporter(createOtlpExporter(target), target.url, (message) => warnings.push(message), target.sendsToPhoenix, target.headers);
   provider = setupTracing({ projectName: config.projectName, exporter });
   model = await connectModel({ env: {} });
   app = await buildServer({ config, model, flushSpans: () => provider.forceFlush(), spanDelivery: exporter, log: () => {} });

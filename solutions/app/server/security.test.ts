@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectModel, type ModelConnection } from "../../../shared/chatbot/connect-model.ts";
 import { parseHeaderList, phoenixHeaders } from "../../../shared/phoenix/headers.ts";
 import { readConfig } from "./config.ts";
-import { otlpTarget } from "./otlp-exporter.ts";
 import { buildServer } from "./server.ts";
 import { closedPortUrl } from "./test-support/closed-port.ts";
 
@@ -108,16 +107,21 @@ describe("Phoenix's headers, from one source", () => {
 
   it("the spans carry them; a collector that is not Phoenix does not get Phoenix's key", () => {
     const env = { PHOENIX_API_KEY: "key", PHOENIX_CLIENT_HEADERS: "x-b=2" };
-    expect(otlpTarget(readConfig(env), {}).headers).toEqual({ authorization: "Bearer key", "x-b": "2" });
-    expect(otlpTarget(readConfig(env), { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }).headers).toEqual({});
+    expect(readConfig(env).otlp.headers).toEqual({ authorization: "Bearer key", "x-b": "2" });
+    expect(readConfig({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }).otlp.headers).toEqual({});
   });
 
   it("credentials in PHOENIX_COLLECTOR_ENDPOINT leave the URLs (printed, logged) and become the authorization", () => {
     const config = readConfig({ PHOENIX_COLLECTOR_ENDPOINT: "http://admin:pa55word@phoenix.internal:6006" });
-    expect(config.collectorEndpoint).toBe("http://phoenix.internal:6006");
     expect(config.phoenixUrl).toBe("http://phoenix.internal:6006");
-    expect(otlpTarget(config, {}).url).toBe("http://phoenix.internal:6006/v1/traces");
+    expect(config.otlp.url).toBe("http://phoenix.internal:6006/v1/traces");
     expect(config.phoenixHeaders.authorization).toBe(`Basic ${Buffer.from("admin:pa55word").toString("base64")}`);
+    expect(config.otlp.headers.authorization, "the spans go with them").toBe(config.phoenixHeaders.authorization);
+    // PHOENIX_API_KEY wins over the URL's credentials; a collector URL's own credentials are its authorization.
+    expect(readConfig({ PHOENIX_COLLECTOR_ENDPOINT: "http://admin:pa55word@phoenix.internal:6006", PHOENIX_API_KEY: "key" }).otlp.headers.authorization).toBe("Bearer key");
+    const collector = readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://otel:s3cret@collector:4318" }).otlp;
+    expect(collector.url).toBe("http://collector:4318/v1/traces");
+    expect(collector.headers).toEqual({ authorization: `Basic ${Buffer.from("otel:s3cret").toString("base64")}` });
   });
 
   describe("feedback and trace links send them too", () => {

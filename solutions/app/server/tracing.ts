@@ -55,15 +55,9 @@ export interface TracingOptions {
   maxQueueBytes?: number;
   /** told when the batch queue is full and spans are dropped */
   warn?: (message: string) => void;
+  /** why nothing is traced (readTelemetryConfig's tracingOff); undefined: tracing on */
+  tracingOff?: string;
   env?: NodeJS.ProcessEnv;
-}
-
-/** Why nothing is traced, from the standard variables; undefined when tracing is on. */
-export function tracingOffReason(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return "OTEL_SDK_DISABLED=true";
-  const exporters = (env.OTEL_TRACES_EXPORTER ?? "").split(",").map((name) => name.trim().toLowerCase());
-  if (exporters.includes("none")) return "OTEL_TRACES_EXPORTER=none";
-  return undefined;
 }
 
 /**
@@ -84,12 +78,12 @@ export function serverSampler(env: NodeJS.ProcessEnv = process.env): Sampler | u
   });
 }
 
-export function setupTracing({ projectName, exporter, processor = "batch", maxQueueBytes, warn, env = process.env }: TracingOptions): BasicTracerProvider {
+export function setupTracing({ projectName, exporter, processor = "batch", maxQueueBytes, warn, tracingOff, env = process.env }: TracingOptions): BasicTracerProvider {
   const resource = resourceFromAttributes({
     [ATTR_SERVICE_NAME]: SERVICE_NAME,
     [SEMRESATTRS_PROJECT_NAME]: projectName,
   });
-  const off = tracingOffReason(env);
+  const off = tracingOff;
   // Tracing off: spans are not recorded at all (they cost next to nothing), and answers carry no ids.
   const spanProcessors: SpanProcessor[] = off
     ? []

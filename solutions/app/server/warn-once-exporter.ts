@@ -6,7 +6,7 @@
 // such an answer then says so instead of leading to a trace that Phoenix never got.
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { redactUrlCredentials } from "../../../shared/chatbot/url-credentials.ts";
+import { redactUrlCredentials } from "../../../shared/phoenix/url-credentials.ts";
 import { phoenixAuthAdvice } from "../../../shared/phoenix/headers.ts";
 import { oneLine } from "./model-failure.ts";
 
@@ -41,7 +41,7 @@ export class WarnOnceExporter implements SpanExporter, SpanDelivery {
     private readonly warn: (message: string) => void = (message) => console.warn(message),
     /** false for another OTLP collector: the advice then does not talk about Phoenix */
     private readonly isPhoenix = true,
-    /** the headers sent with the spans (otlpTarget's sentHeaders): a refusal then says whether a key was sent */
+    /** the headers sent with the spans (the OTLP target's headers): a refusal then says whether a key was sent */
     private readonly sentHeaders: Record<string, string> = {},
   ) {}
 

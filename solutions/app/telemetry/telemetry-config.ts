@@ -1,0 +1,101 @@
+// What the app and its terminal client read from the environment about their traces, read once
+// here: where the spans go (the OTLP target), the Phoenix whose UI and REST API show them, the
+// headers Phoenix wants, the project, and whether tracing is off. The server
+// (server/config.ts) and the terminal client (cli/tracing.ts) each call readTelemetryConfig
+// once and hand the parsed values to every part that needs them; nothing else reads these
+// variables. (The OTLP exporter still reads OTEL_EXPORTER_OTLP_TIMEOUT and _COMPRESSION itself.)
+import { parseHeaderList, phoenixHeaders } from "../../../shared/phoenix/headers.ts";
+import { phoenixBaseUrl } from "../../../shared/phoenix/trace-link.ts";
+import { splitUrlCredentials } from "../../../shared/phoenix/url-credentials.ts";
+
+export interface OtlpTarget {
+  /** the full URL spans are POSTed to, without any user:password@ (that became a header) */
+  url: string;
+  /**
+   * every header the spans go with: OTEL_EXPORTER_OTLP_(TRACES_)HEADERS, then Phoenix's (its key,
+   * PHOENIX_CLIENT_HEADERS) when the spans go to Phoenix, then the URL's credentials
+   */
+  headers: Record<string, string>;
+  /** "http/protobuf" (what Phoenix accepts) or "http/json" */
+  protocol: "http/protobuf" | "http/json";
+  /** true when the spans go to the Phoenix of phoenixUrl (same origin): only then does Phoenix's health say whether they arrive */
+  sendsToPhoenix: boolean;
+}
+
+export interface TelemetryConfig {
+  /** openinference.project.name: PHOENIX_PROJECT_NAME */
+  projectName: string;
+  /** why nothing is traced (OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none); undefined when tracing is on */
+  tracingOff: string | undefined;
+  otlp: OtlpTarget;
+  /** the Phoenix UI and REST API (feedback, trace links); usually the collector's server (no credentials in it) */
+  phoenixUrl: string;
+  /** PHOENIX_API_KEY: sent as `authorization: Bearer ...` (part of phoenixHeaders); never logged */
+  phoenixApiKey: string | undefined;
+  /**
+   * every header sent to Phoenix's REST API (feedback, trace links): OTEL_EXPORTER_OTLP_HEADERS
+   * when the spans go to Phoenix, PHOENIX_CLIENT_HEADERS, PHOENIX_API_KEY and a user:password@ in
+   * the Phoenix URLs (see shared/phoenix/headers.ts)
+   */
+  phoenixHeaders: Record<string, string>;
+}
+
+export const DEFAULT_PROJECT_NAME = "workbook-app";
+
+export function readTelemetryConfig(env: NodeJS.ProcessEnv = process.env): TelemetryConfig {
+  // PHOENIX_COLLECTOR_ENDPOINT, with or without /v1/traces: the rule the lessons' runner reads it by.
+  const rawPhoenix = phoenixBaseUrl(env);
+  const rawPhoenixUrl = (env.PHOENIX_URL || rawPhoenix).replace(/\/+$/, "");
+  const phoenixUrl = splitUrlCredentials(rawPhoenixUrl).url;
+  // The standard variables win over PHOENIX_COLLECTOR_ENDPOINT, as in every OpenTelemetry SDK.
+  const otelEndpoint =
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, "")}/v1/traces` : undefined);
+  // The OTLP exporter silently ignores a user:password@ in its URL: it is sent as a header instead.
+  const { url, authorization } = splitUrlCredentials(otelEndpoint ?? `${rawPhoenix}/v1/traces`);
+  const sendsToPhoenix = sameOrigin(url, phoenixUrl);
+  const forPhoenix = phoenixHeaders({
+    env,
+    url: splitUrlCredentials(rawPhoenixUrl).authorization ? rawPhoenixUrl : rawPhoenix,
+    includeOtlpHeaders: !otelEndpoint,
+  });
+  const headers = {
+    ...parseHeaderList(env.OTEL_EXPORTER_OTLP_HEADERS),
+    ...parseHeaderList(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS),
+    // Phoenix's key and headers go with spans bound for Phoenix, not to another collector.
+    ...(!otelEndpoint || sendsToPhoenix ? forPhoenix : {}),
+    // (Phoenix's own URL's credentials are in forPhoenix, after its key.)
+    ...(otelEndpoint && authorization ? { authorization } : {}),
+  };
+  return {
+    projectName: env.PHOENIX_PROJECT_NAME || DEFAULT_PROJECT_NAME,
+    tracingOff: tracingOffReason(env),
+    otlp: { url, headers, protocol: readProtocol(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL), sendsToPhoenix },
+    phoenixUrl,
+    phoenixApiKey: env.PHOENIX_API_KEY || undefined,
+    phoenixHeaders: forPhoenix,
+  };
+}
+
+/** Why nothing is traced, from the standard variables; undefined when tracing is on. */
+export function tracingOffReason(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return "OTEL_SDK_DISABLED=true";
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? "").split(",").map((name) => name.trim().toLowerCase());
+  if (exporters.includes("none")) return "OTEL_TRACES_EXPORTER=none";
+  return undefined;
+}
+
+function readProtocol(text: string | undefined): OtlpTarget["protocol"] {
+  if (!text || text === "http/protobuf") return "http/protobuf";
+  if (text === "http/json") return "http/json";
+  throw new Error(
+    `OTEL_EXPORTER_OTLP_PROTOCOL="${text}" is not supported here: use http/protobuf (what Phoenix accepts) or http/json.`,
+  );
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
