@@ -10,6 +10,8 @@
 //   sampled") does not switch tracing off for the server (see serverSampler).
 // - OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none: nothing is recorded or sent.
 // - Flush on exit: the last batch is still in memory when SIGINT/SIGTERM arrives (see main.ts).
+// - Start times to the microsecond, not OpenTelemetry JS's whole milliseconds, so that Phoenix
+//   lists sibling spans in the order they started (precise-start.ts).
 import { context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { resourceFromAttributes } from "@opentelemetry/resources";
@@ -26,6 +28,7 @@ import {
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { SEMRESATTRS_PROJECT_NAME } from "@arizeai/openinference-semantic-conventions";
 import { BoundedBatchSpanProcessor } from "./bounded-span-processor.ts";
+import { PreciseStartProcessor } from "./precise-start.ts";
 import { DEFAULT_SPAN_QUEUE_MAX_BYTES, SPAN_ATTRIBUTE_COUNT_LIMIT, SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT } from "./limits.ts";
 
 export const SERVICE_NAME = "workbook-chatbot-app";
@@ -88,6 +91,8 @@ export function setupTracing({ projectName, exporter, processor = "batch", maxQu
   const spanProcessors: SpanProcessor[] = off
     ? []
     : [
+        // First: the others see each span with its start to the microsecond (precise-start.ts).
+        new PreciseStartProcessor(),
         processor === "batch"
           ? // The batch processor reads OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_MAX_EXPORT_BATCH_SIZE, ... from the
             // environment (process.env) when they are set; otherwise the app's own batch size and delay.

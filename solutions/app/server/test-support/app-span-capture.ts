@@ -1,13 +1,14 @@
 // The app's spans, captured the way the lessons' harness captures a learner's
 // (shared/testing/capture-spans.ts), so the lessons' checks can read them: an in-memory exporter,
 // and a record of the spans started and not yet ended. Two differences:
-// - the provider has the app's own span limits and sampler (tracing.ts), as `npm run app` has;
+// - the provider has the app's own span limits, sampler and start times (tracing.ts), as `npm run app` has;
 // - "the code under test returned" is the moment a request's SERVER span ends: every span of
 //   its chat turn must have ended by then (the lessons' harness marks it when chatTurn returns).
 import { context, SpanKind, trace, type Context } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type Span, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { SpanCapture } from "../../../../shared/testing/capture-spans.ts";
+import { PreciseStartProcessor } from "../precise-start.ts";
 import { serverSampler, SPAN_LIMITS } from "../tracing.ts";
 
 /** Remembers started spans until they end, and which of them were still open when their request's SERVER span ended. */
@@ -38,7 +39,7 @@ export function installAppSpanCapture(): SpanCapture {
     spanLimits: SPAN_LIMITS,
     // the app's sampler, whatever OTEL_TRACES_SAMPLER the shell has
     sampler: serverSampler({}),
-    spanProcessors: [requests, new SimpleSpanProcessor(exporter)],
+    spanProcessors: [new PreciseStartProcessor(), requests, new SimpleSpanProcessor(exporter)],
   });
   trace.disable();
   context.disable();
