@@ -254,6 +254,8 @@ export function checkHeadersSent(lessonChecks: SpanChecks, client: ReadableSpan,
 export interface ServerExpectation {
   /** the port the server listens on (server.port) */
   port: number;
+  /** the route asked; default the lesson's CHAT_ROUTE (the finished app's is /api/chat) */
+  route?: string;
   statusCode: number;
   /** the caller's span the SERVER span must be the child of; undefined: it must be the root of a new trace */
   parent?: SpanIdentity;
@@ -268,17 +270,18 @@ export interface ServerExpectation {
 export function checkServerSpan(lessonChecks: SpanChecks, expected: ServerExpectation): ReadableSpan {
   const checks = lessonChecks.taughtIn("http-boundary");
   const server = httpSpan(checks, SpanKind.SERVER, "SERVER span for the request", 3);
-  checks.that(server.name === `POST ${CHAT_ROUTE}`, {
+  const route = expected.route ?? CHAT_ROUTE;
+  checks.that(server.name === `POST ${route}`, {
     headline: `The SERVER span is named "${server.name}".`,
-    expected: `"POST ${CHAT_ROUTE}": a server span is named after its method and route`,
+    expected: `"POST ${route}": a server span is named after its method and route`,
     got: `"${server.name}"`,
     hint: 3,
   });
   checks.attribute(server, KIND, OpenInferenceSpanKind.CHAIN, { hint: 3, usualMistake: "Phoenix reads only openinference.span.kind, not OpenTelemetry's SpanKind: without it the span shows as UNKNOWN." });
   checks.attribute(server, ATTR_HTTP_REQUEST_METHOD, "POST", { hint: 3 });
-  checks.attribute(server, ATTR_URL_PATH, CHAT_ROUTE, { hint: 3 });
+  checks.attribute(server, ATTR_URL_PATH, route, { hint: 3 });
   checks.attribute(server, ATTR_URL_SCHEME, "http", { hint: 3 });
-  checks.attribute(server, ATTR_HTTP_ROUTE, CHAT_ROUTE, { hint: 3 });
+  checks.attribute(server, ATTR_HTTP_ROUTE, route, { hint: 3 });
   checks.attribute(server, ATTR_SERVER_ADDRESS, "127.0.0.1", { hint: 3 });
   checks.attribute(server, ATTR_SERVER_PORT, expected.port, { hint: 3 });
   checks.attribute(server, ATTR_HTTP_RESPONSE_STATUS_CODE, expected.statusCode, { hint: expected.statusCode === 200 ? 3 : 4 });
@@ -382,7 +385,7 @@ export function checkUnsampledFollowed(lessonChecks: SpanChecks, answer: ChatAns
 }
 
 /** An invalid request: a 400 that names the problem, and a SERVER span that records the 400 without calling it the server's error. */
-export function checkBadRequest(lessonChecks: SpanChecks, answer: ChatAnswer, problem: RegExp, port: number): ReadableSpan {
+export function checkBadRequest(lessonChecks: SpanChecks, answer: ChatAnswer, problem: RegExp, port: number, route = CHAT_ROUTE): ReadableSpan {
   const checks = lessonChecks.taughtIn("http-boundary");
   const error = typeof answer.body === "object" ? answer.body.error : answer.body;
   checks.that(answer.status === 400 && problem.test(String(error)), {
@@ -391,7 +394,7 @@ export function checkBadRequest(lessonChecks: SpanChecks, answer: ChatAnswer, pr
     got: `HTTP ${answer.status}: ${JSON.stringify(answer.body)}`,
     hint: 4,
   });
-  const server = checkServerSpan(lessonChecks, { port, statusCode: 400 });
+  const server = checkServerSpan(lessonChecks, { port, statusCode: 400, route });
   checks.that(server.status.code !== SpanStatusCode.ERROR, {
     headline: "The SERVER span of a 400 has status ERROR.",
     expected: "status UNSET (or OK): the HTTP conventions leave a SERVER span's status unset for a 4xx",

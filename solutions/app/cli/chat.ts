@@ -3,28 +3,15 @@
 // The answer is printed as it streams in (POST /api/chat/stream). Each turn is traced as lesson 9
 // teaches the client side: a CLIENT span, the root of the turn's trace, whose context goes to the
 // app as W3C `traceparent` and whose session id goes as W3C `baggage` (the app's SERVER span
-// continues the trace and takes the session from it). Spans go to Phoenix (cli/tracing.ts).
+// continues the trace and takes the session from it): cli/ask-app.ts. Spans go to Phoenix (cli/tracing.ts).
 import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline/promises";
 import { stdin, stdout } from "node:process";
-import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { getAttributesFromContext, setSession } from "@arizeai/openinference-core";
-import { MimeType, OpenInferenceSpanKind, SemanticConventions } from "@arizeai/openinference-semantic-conventions";
-import {
-  ATTR_ERROR_TYPE,
-  ATTR_HTTP_REQUEST_METHOD,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
-  ATTR_URL_FULL,
-} from "@opentelemetry/semantic-conventions";
-import type { ChatResponse, ConversationMessage } from "../api.ts";
-import { CHAT_STREAM_PATH, ChatStreamError, streamChat } from "../chat-stream.ts";
+import type { ConversationMessage } from "../api.ts";
+import { askApp } from "./ask-app.ts";
 import { setupClientTracing, type ClientTracing } from "./tracing.ts";
 
 const appUrl = (process.env.APP_URL || `http://127.0.0.1:${process.env.APP_PORT || 8000}`).replace(/\/+$/, "");
-/** The span event of an answer the user stopped (Ctrl-C) before it was complete, as lesson 8 names it. */
-const STREAM_STOPPED_EVENT = "Stream Stopped Event";
 
 let tracing: ClientTracing;
 try {
@@ -34,8 +21,6 @@ try {
   console.error(`npm run chat could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }
-const tracer = trace.getTracer("workbook-chat-cli");
-
 let sessionId = randomUUID();
 let messages: ConversationMessage[] = [];
 /** the answer on its way, if any: Ctrl-C cancels it */
@@ -77,7 +62,7 @@ for await (const line of terminal) {
       printed = true;
     };
     try {
-      const answer = await chat(messages, text, print, pending.signal);
+      const answer = await askApp({ appUrl, conversation: messages, question: text, sessionId, onText: print, signal: pending.signal });
       messages.push(answer.message);
       answered++;
       if (!printed) print(answer.message.content);
@@ -100,76 +85,4 @@ await tracing.shutdown(); // the last turn's span is on its way to Phoenix
 if (!stdin.isTTY && asked > 0 && answered === 0) {
   console.error(`None of the ${asked} question(s) got an answer.`);
   process.exitCode = 1;
-}
-
-/**
- * One turn, asked in a CLIENT span (lesson 9): the root of the turn's trace, so it reads as the
- * chat in Phoenix (the question in, the reply out, as text). Inside it, propagation.inject writes
- * the span's context as `traceparent` and the session id (baggage in the call's context) as
- * `baggage`; the body carries no sessionId, so the app takes it from the baggage.
- */
-async function chat(conversation: ConversationMessage[], question: string, onText: (piece: string) => void, signal: AbortSignal): Promise<ChatResponse> {
-  const url = new URL(CHAT_STREAM_PATH, appUrl);
-  let callContext = setSession(context.active(), { sessionId });
-  callContext = propagation.setBaggage(callContext, propagation.createBaggage({ [SemanticConventions.SESSION_ID]: { value: sessionId } }));
-  return context.with(callContext, () =>
-    tracer.startActiveSpan(
-      `POST ${CHAT_STREAM_PATH}`,
-      {
-        kind: SpanKind.CLIENT,
-        attributes: {
-          [SemanticConventions.OPENINFERENCE_SPAN_KIND]: OpenInferenceSpanKind.CHAIN,
-          [ATTR_HTTP_REQUEST_METHOD]: "POST",
-          [ATTR_URL_FULL]: url.href,
-          [ATTR_SERVER_ADDRESS]: url.hostname,
-          [ATTR_SERVER_PORT]: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
-          [SemanticConventions.INPUT_VALUE]: question,
-          [SemanticConventions.INPUT_MIME_TYPE]: MimeType.TEXT,
-          // session.id, from the call's context
-          ...getAttributesFromContext(context.active()),
-        },
-      },
-      async (span) => {
-        let arrived = "";
-        const output = (text: string) => span.setAttributes({ [SemanticConventions.OUTPUT_VALUE]: text, [SemanticConventions.OUTPUT_MIME_TYPE]: MimeType.TEXT });
-        try {
-          const headers: Record<string, string> = {};
-          propagation.inject(context.active(), headers);
-          const answer = await streamChat(appUrl, { messages: conversation }, {
-            headers,
-            signal,
-            onStatus: (status) => span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status),
-            onText: (piece) => {
-              arrived += piece;
-              onText(piece);
-            },
-          });
-          output(answer.message.content);
-          span.setStatus({ code: SpanStatusCode.OK });
-          return answer;
-        } catch (error) {
-          if (signal.aborted) {
-            // Ctrl-C: the user stopped the answer; no failure (lesson 8). What had arrived is kept.
-            if (arrived) output(arrived);
-            span.addEvent(STREAM_STOPPED_EVENT);
-            throw error;
-          }
-          const told =
-            error instanceof ChatStreamError
-              ? error.status >= 400 ? `HTTP ${error.status}: ${error.message}` : error.message
-              : arrived
-                ? `The connection to the app was lost in the middle of the answer. Is \`npm run app\` still running at ${appUrl}?`
-                : `The app is not reachable at ${appUrl}. Start it with \`npm run app\` (or set APP_URL).`;
-          // For a client, a 4xx or 5xx is a failed call; so is an error event, or no answer at all.
-          output(told);
-          span.recordException(error as Error);
-          span.setAttribute(ATTR_ERROR_TYPE, error instanceof ChatStreamError && error.status >= 400 ? String(error.status) : (error as Error).name);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: told });
-          throw new Error(told, { cause: error });
-        } finally {
-          span.end();
-        }
-      },
-    ),
-  );
 }

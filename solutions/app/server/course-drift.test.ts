@@ -3,30 +3,52 @@
 // to the lessons' own cumulative checks (shared/testing/taught/) and its LLM spans to the
 // official OpenAI instrumentation's, as scripts/checks/ holds the lessons' solutions. A change
 // on either side that breaks the other fails here (and so `npm run verify`).
-// The app's chat turn runs under its HTTP SERVER span, so each trace is checked twice over:
+// The app's chat turn runs under its HTTP SERVER span, so each trace is checked three times over:
 // - whole, as lesson 7 teaches a conversation: its root (the SERVER span) reads as the question
 //   and the reply, and every span names the session;
+// - at its SERVER span, as lesson 9 teaches a server: named after its route, the HTTP
+//   attributes, a new trace without a traceparent, the caller's trace and session (baggage) with one;
 // - below the SERVER span, as lessons 2 to 6 teach a chat turn: chat_turn is the CHAIN span,
-//   a child of the SERVER span instead of the root, with its LLM and TOOL spans.
+//   a child of the SERVER span instead of the root, with its LLM and TOOL spans (lesson 8's
+//   streamed calls: chat-stream.test.ts).
+// The terminal client's turn is held to lesson 9's client side (its CLIENT span the root, the
+// headers it sends), and the app's own tracer setup to lesson 1's checks, as far as they apply.
 // The differences that are meant (solutions/app/README.md, "The app and the lessons"): no user.id,
 // metadata or tags (the app has no sign-in); a failed model call fails the turn (a 502 that
-// tells the user why) where lesson 6's chatTurn returns the apology as its reply.
-import { context, SpanKind, trace } from "@opentelemetry/api";
+// tells the user why) where lesson 6's chatTurn returns the apology as its reply; one exporter
+// and a default Phoenix URL where lesson 1 takes a list and exports nowhere without
+// PHOENIX_COLLECTOR_ENDPOINT; every turn recorded whatever the caller's sampled flag.
+import type { IncomingHttpHeaders } from "node:http";
+import { context, propagation, SpanKind, trace } from "@opentelemetry/api";
+import { SESSION_ID } from "@arizeai/openinference-semantic-conventions";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectModel, type ModelConnection } from "../../../shared/chatbot/connect-model.ts";
-import type { SpanCapture } from "../../../shared/testing/capture-spans.ts";
+import { w3cPropagator, type SpanCapture } from "../../../shared/testing/capture-spans.ts";
 import { instrumentOfficially, type OfficialInstrumentation } from "../../../shared/testing/official-parity.ts";
 import { SpanChecks } from "../../../shared/testing/span-checks.ts";
 import { checkChainSpan } from "../../../shared/testing/taught/chain-span.ts";
 import { checkFailedModelCall, checkFailedTool, checkFailuresRecorded } from "../../../shared/testing/taught/errors.ts";
+import {
+  checkBadRequest,
+  checkClientSpan,
+  checkHeadersSent,
+  checkServerSpan,
+  checkSessionFromBaggage,
+  traceparentOf,
+} from "../../../shared/testing/taught/http-boundary.ts";
 import { callFailed, checkLlmSpans } from "../../../shared/testing/taught/llm-spans.ts";
 import { checkMessages } from "../../../shared/testing/taught/messages.ts";
 import { checkHistorySent, checkSessionOnEverySpan, checkSessionOnRoots, checkTurnTraces } from "../../../shared/testing/taught/sessions.ts";
 import { checkTools } from "../../../shared/testing/taught/tools.ts";
+import { tracerSetupChecks, type TracingModule } from "../../../shared/testing/taught/tracer-setup.ts";
 import type { ChatResponse, ConversationMessage, ErrorResponse } from "../api.ts";
+import { askApp } from "../cli/ask-app.ts";
+import { createOtlpExporter } from "../telemetry/otlp-exporter.ts";
+import { readTelemetryConfig } from "../telemetry/telemetry-config.ts";
 import { installAppSpanCapture } from "./test-support/app-span-capture.ts";
+import { SERVICE_NAME, setupTracing } from "./tracing.ts";
 import { closedPortUrl } from "./test-support/closed-port.ts";
 
 // The capture first, then the app: the app's tracers bind to the provider registered when they are made.
@@ -43,7 +65,10 @@ const checks = new SpanChecks(capture, THE_APP);
 let model: ModelConnection;
 let app: FastifyInstance;
 let baseUrl: string;
+let port: number;
 let official: OfficialInstrumentation;
+/** the headers of every request the app received, for lesson 9's check of what the terminal client sends */
+const received: IncomingHttpHeaders[] = [];
 
 beforeAll(async () => {
   model = await connectModel({ env: {} });
@@ -53,8 +78,15 @@ beforeAll(async () => {
     flushSpans: async () => {},
     log: () => {},
   });
+  app.addHook("onRequest", async (request) => {
+    received.push(request.headers);
+  });
   baseUrl = await app.listen({ host: "127.0.0.1", port: 0 });
+  port = Number(new URL(baseUrl).port);
   official = instrumentOfficially(capture, model.baseUrl);
+  // The terminal client's propagation.inject writes through the global propagator: the lessons'
+  // harness's marks what inject wrote (the app reads the headers with its own propagator).
+  propagation.setGlobalPropagator(w3cPropagator());
 });
 afterAll(async () => {
   official.disable();
@@ -68,6 +100,8 @@ interface Turn {
   /** what the user was told: the answer, or the error of a failed turn */
   reply: string;
   status: "OK" | "ERROR";
+  /** the HTTP status the app answered */
+  statusCode: number;
   traceId: string;
 }
 
@@ -90,7 +124,7 @@ async function converse(questions: string[], sessionId: string): Promise<Turn[]>
     expect(body.traceId, `the answer to ${JSON.stringify(question)} names its trace`).toMatch(/^[0-9a-f]{32}$/);
     const reply = response.ok ? body.message.content : body.error;
     if (response.ok) messages.push({ role: "user", content: question }, { role: "assistant", content: reply });
-    turns.push({ question, reply, status: response.ok ? "OK" : "ERROR", traceId: body.traceId! });
+    turns.push({ question, reply, status: response.ok ? "OK" : "ERROR", statusCode: response.status, traceId: body.traceId! });
     // The SERVER span ends once the answer is sent, which may be just after the client has it.
     await expect.poll(() => serverSpanOf(body.traceId!), { timeout: 10_000 }).toBeDefined();
   }
@@ -126,10 +160,18 @@ function checkTurnAsTaught(turn: Turn) {
   return { below, calls, runs };
 }
 
-/** What lesson 7 taught, on the conversation's traces: each root reads as its turn and names the session (the app has no users). */
+/**
+ * What lesson 7 taught, on the conversation's traces: each root reads as its turn and names the
+ * session (the app has no users); and lesson 9: each root is a SERVER span as a server makes it,
+ * starting a new trace (the page sends no traceparent).
+ */
 function checkConversationAsTaught(turns: Turn[], sessionId: string): void {
   const roots = checkTurnTraces(checks, turns);
   expect(roots.map((root) => root.kind), "each trace's root is the app's SERVER span").toEqual(turns.map(() => SpanKind.SERVER));
+  for (const turn of turns) {
+    const answered = turn.status === "OK" ? { question: turn.question, reply: turn.reply } : {};
+    checkServerSpan(checks.inTrace(turn.traceId), { port, statusCode: turn.statusCode, route: "/api/chat", ...answered });
+  }
   checkSessionOnRoots(checks, roots, { sessionId });
   checkSessionOnEverySpan(checks, roots, { sessionId });
   checkHistorySent(checks, roots, turns.filter((turn) => turn.status === "OK"));
@@ -140,7 +182,7 @@ async function expectParityOf(llmSpans: ReadableSpan[]): Promise<void> {
   for (const span of llmSpans.filter((each) => !callFailed(each))) await official.expectParity(span);
 }
 
-describe("the app's spans are the course's: lessons 2 to 7 and the official instrumentation, on what POST /api/chat really records", () => {
+describe("the app's spans are the course's: lessons 2 to 7 and 9 and the official instrumentation, on what POST /api/chat really records", () => {
   it("a plain answer, then a question that needs two tools: one session of two traces, each turn as the lessons teach it", async () => {
     const turns = await converse(["Hello there!", "What's the weather in Paris and in Tokyo?"], "drift-plain-and-tools");
     expect(turns.map((turn) => turn.status)).toEqual(["OK", "OK"]);
@@ -170,6 +212,61 @@ describe("the app's spans are the course's: lessons 2 to 7 and the official inst
   });
 });
 
+/** Waits for the SERVER span of a trace: it ends once the answer is sent, which may be just after the client has it. */
+async function serverSpanEnded(traceId: string): Promise<void> {
+  await expect.poll(() => serverSpanOf(traceId), { timeout: 10_000 }).toBeDefined();
+}
+
+describe("the app at the HTTP boundary, as lesson 9 teaches it", () => {
+  it("a caller's traceparent and baggage: the SERVER span continues the caller's trace and reads as the turn, and every span takes the session from the baggage", async () => {
+    capture.reset();
+    const caller = { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" };
+    const question = "What's the weather in Paris?";
+    const response = await fetch(`${baseUrl}/api/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json", traceparent: traceparentOf(caller), baggage: `${SESSION_ID}=drift-baggage` },
+      // No sessionId in the body: the baggage's is the session.
+      body: JSON.stringify({ messages: [{ role: "user", content: question }] }),
+    });
+    const body = (await response.json()) as ChatResponse;
+    await serverSpanEnded(body.traceId!);
+    const inTrace = checks.inTrace(body.traceId!);
+    const server = checkServerSpan(inTrace, { port, statusCode: 200, parent: caller, question, reply: body.message.content, route: "/api/chat" });
+    checkSessionFromBaggage(inTrace, server, "drift-baggage");
+    expect(body.traceId, "the answer names the caller's trace").toBe(caller.traceId);
+  });
+
+  it("an invalid request: a 400 that names the problem, its SERVER span not an ERROR", async () => {
+    capture.reset();
+    const response = await fetch(`${baseUrl}/api/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ messages: [{ role: "assistant", content: "Hello!" }] }),
+    });
+    const answer = { status: response.status, body: (await response.json()) as ErrorResponse };
+    await expect.poll(() => capture.finished().find((span) => span.kind === SpanKind.SERVER), { timeout: 10_000 }).toBeDefined();
+    checkBadRequest(checks, answer, /last message must be the user's question/, port, "/api/chat");
+  });
+
+  it("the terminal client's turn: its CLIENT span is the trace's root, its request carries traceparent and baggage, and the app's SERVER span continues it", async () => {
+    capture.reset();
+    received.length = 0;
+    const question = "What's the weather in Tokyo?";
+    const sessionId = "drift-terminal";
+    const answer = await askApp({ appUrl: baseUrl, conversation: [{ role: "user", content: question }], question, sessionId });
+    expect(answer.traceId, "the answer names its trace").toMatch(/^[0-9a-f]{32}$/);
+    await serverSpanEnded(answer.traceId!);
+    const reply = answer.message.content;
+    // The client's side in its own trace, the server's in the trace the answer names: one and the same when all is well.
+    const clientTrace = capture.finished().find((span) => span.kind === SpanKind.CLIENT)?.spanContext().traceId ?? "(no CLIENT span)";
+    const client = checkClientSpan(checks.inTrace(clientTrace), { url: `${baseUrl}/api/chat/stream`, question, sessionId, reply, statusCode: 200 });
+    checkHeadersSent(checks.inTrace(clientTrace), client, received.at(-1), sessionId);
+    const serverSide = checks.inTrace(answer.traceId!);
+    const server = checkServerSpan(serverSide, { port, statusCode: 200, parent: client.spanContext(), question, reply, route: "/api/chat/stream" });
+    checkSessionFromBaggage(serverSide, server, sessionId);
+  });
+});
+
 describe("the app's span capture", () => {
   it("notes a span still open when its request's SERVER span ended: work the request did not wait for", () => {
     capture.reset();
@@ -181,4 +278,26 @@ describe("the app's span capture", () => {
     expect(capture.openAtReturn().map((span) => span.name)).toEqual(["late work"]);
     expect(capture.unended()).toEqual([]);
   });
+});
+
+// Last in this file: each of lesson 1's checks starts from an empty global registry and leaves
+// it empty, so the app's span capture above no longer records once they have run.
+describe("the app's tracer setup, as lesson 1 teaches it: its own provider and OTLP exporter", () => {
+  /**
+   * The app's setup in the shape lesson 1's checks call. Two differences are meant: the app takes
+   * one exporter (the OTLP target), not a list, so "every exporter gets the span" does not apply;
+   * and it exports to http://localhost:6006 when PHOENIX_COLLECTOR_ENDPOINT is not set, where
+   * lesson 1's phoenixExporter() gives none: that case is the adapter's, the rest the app's.
+   */
+  const appTracing: TracingModule = {
+    SERVICE_NAME,
+    PROJECT_NAME: "course-drift",
+    setupTracing: ({ exporters }) => setupTracing({ projectName: "course-drift", exporter: exporters[0]!, env: {} }),
+    phoenixExporter: (env = {}) => (env.PHOENIX_COLLECTOR_ENDPOINT ? createOtlpExporter(readTelemetryConfig(env).otlp) : undefined),
+  };
+  const setup = tracerSetupChecks(appTracing, THE_APP);
+  it("a span started through the global API reaches the exporter (the provider is registered)", () => setup.registers());
+  it("the resource names the service and the Phoenix project", () => setup.resource());
+  it("a span started after `await` keeps its parent (the context manager is registered)", () => setup.contextManager());
+  it("the exporter speaks OTLP protobuf to PHOENIX_COLLECTOR_ENDPOINT's /v1/traces, with PHOENIX_API_KEY as a bearer token", () => setup.phoenixExporter());
 });

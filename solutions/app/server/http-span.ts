@@ -5,7 +5,7 @@
 // - It carries OTel's http.* attributes and also an OpenInference kind (CHAIN): Phoenix reads
 //   only `openinference.span.kind` and would show a span without it as UNKNOWN.
 // - It is usually the trace's root, and Phoenix reads a trace's (and a session's) input and
-//   output from the root span (span-reference §6, §14): so its input.value / output.value are
+//   output from the root span (its trace list and its Sessions view): so its input.value / output.value are
 //   the words a person reads, as text (for the chat: the question and the reply; for a failed
 //   request: the error the client was told), never the raw JSON bodies. The bodies' sizes go
 //   in http.request.body.size / http.response.body.size.
@@ -20,6 +20,8 @@ import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_HTTP_ROUTE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
   ATTR_URL_PATH,
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
@@ -85,6 +87,8 @@ export function traceHttpRequests(app: FastifyInstance, { routes }: { routes: Re
           [ATTR_URL_PATH]: request.url.split("?")[0],
           [ATTR_URL_SCHEME]: request.protocol,
           [ATTR_CLIENT_ADDRESS]: request.ip,
+          // The address and port this request came in on, as lesson 9 records them (none under inject()).
+          ...(request.socket.localAddress ? { [ATTR_SERVER_ADDRESS]: request.socket.localAddress, [ATTR_SERVER_PORT]: request.socket.localPort } : {}),
           ...(request.headers["user-agent"] ? { [ATTR_USER_AGENT_ORIGINAL]: request.headers["user-agent"] } : {}),
           ...requestBodySize(request.headers["content-length"]),
         },
