@@ -62,7 +62,8 @@ function keepOpenAfter(response: ServerResponse): void {
 function lingerThenClose(request: IncomingMessage, response: ServerResponse): void {
   response.shouldKeepAlive = true; // Node then reads and drops the rest (req._dump) instead of closing
   const socket = request.socket;
-  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  // (Fastify's inject() hands the request a stand-in socket without destroy(): nothing to close.)
+  const timer = setTimeout(() => socket.destroy?.(), LINGER_MS);
   timer.unref();
   const close = () => {
     clearTimeout(timer);
