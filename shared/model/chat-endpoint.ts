@@ -17,6 +17,7 @@ import {
   type FaultQueue,
 } from "./faults.ts";
 import { pause, readBody, sendJson } from "./http.ts";
+import { wholeAnswerDelayMs, type ProviderLatency } from "./latency.ts";
 import { takeMarkers } from "./markers.ts";
 import { composeReply } from "./replies.ts";
 import { buildChunks, writeEventStream, type StreamOptions } from "./sse.ts";
@@ -27,6 +28,8 @@ import { parseChatRequest } from "./validate.ts";
 export interface ChatContext {
   faults: FaultQueue;
   streamChunkDelayMs: number;
+  /** a real provider's pace (latency.ts); undefined: answer at once */
+  latency?: ProviderLatency;
   /** the server's stream style (a [[stream:...]] marker changes it for one turn) */
   streamStyle: StreamStyle;
   /** the server's usage extras (a [[usage:...]] marker changes them for one turn) */
@@ -39,7 +42,7 @@ export interface ChatContext {
 export async function handleChatCompletion(
   req: IncomingMessage,
   res: ServerResponse,
-  { faults, streamChunkDelayMs, streamStyle: serverStyle, usage: serverUsage, signal }: ChatContext,
+  { faults, streamChunkDelayMs, latency, streamStyle: serverStyle, usage: serverUsage, signal }: ChatContext,
 ): Promise<void> {
   const marked = parseChatRequest(await readBody(req));
   const { request, fault: markerFault, streamStyle, usage: usageExtras } = takeMarkers(marked, {
@@ -80,8 +83,15 @@ export async function handleChatCompletion(
     const extras = streamStyle.usageExtras ? { details: true, cost: true } : usageExtras;
     const usage = usageFor(request, reply.message, extras);
     const chunks = buildChunks(meta, reply, usage, request.stream_options?.include_usage === true, streamStyle);
-    await writeEventStream(res, chunks, { delayMs: streamChunkDelayMs, signal, cut });
+    const pace = latency ? { delayMs: latency.chunkMs, firstDelayMs: latency.firstTokenMs } : { delayMs: streamChunkDelayMs };
+    await writeEventStream(res, chunks, { ...pace, signal, cut });
   } else {
-    sendJson(res, 200, buildCompletion(meta, reply, usageFor(request, reply.message, usageExtras)));
+    const usage = usageFor(request, reply.message, usageExtras);
+    if (latency) {
+      // At a provider's pace, the whole answer comes when its stream would have ended.
+      const chunks = buildChunks(meta, reply, usage, false, streamStyle).length;
+      if (!(await pause(wholeAnswerDelayMs(latency, chunks), signal))) return; // nobody is waiting any more
+    }
+    sendJson(res, 200, buildCompletion(meta, reply, usage));
   }
 }

@@ -13,6 +13,7 @@ import type { AddressInfo } from "node:net";
 import { handleChatCompletion } from "./chat-endpoint.ts";
 import { ApiError } from "./errors.ts";
 import { FaultQueue, faultListFrom, type FaultSpec } from "./faults.ts";
+import { checkLatency, type ProviderLatency } from "./latency.ts";
 import { readBody, requestPath, sendError, sendJson } from "./http.ts";
 import { streamStyleFrom, type StreamStyleSpec } from "./stream-style.ts";
 import { parseJsonBody } from "./validate.ts";
@@ -40,6 +41,12 @@ export interface OfflineModelOptions {
   usageDetails?: boolean;
   /** usage with `cost` (US dollars), as some proxies send; default false */
   usageCost?: boolean;
+  /**
+   * Answer at a real provider's pace: a stream's first chunk after `firstTokenMs`, the next ones
+   * `chunkMs` apart (instead of streamChunkDelayMs); a non-streamed answer when its stream would
+   * have ended. Default none: answers at once. See latency.ts.
+   */
+  latency?: ProviderLatency;
 }
 
 export interface OfflineModel {
@@ -61,6 +68,7 @@ export interface OfflineModel {
 
 export type { Fault, FaultName, FaultSpec } from "./faults.ts";
 export type { StreamStyle, StreamStyleSpec, StreamVariant } from "./stream-style.ts";
+export type { ProviderLatency } from "./latency.ts";
 
 export const DEFAULT_MODEL_NAME = "workbook-offline";
 /** A fixed `created` for the model listing: nothing about it changes between runs. */
@@ -77,6 +85,7 @@ export async function startOfflineModel(options: OfflineModelOptions = {}): Prom
   const streamChunkDelayMs = options.streamChunkDelayMs ?? 5;
   const streamStyle = streamStyleFrom(options.streamStyle); // throws on an unknown variant
   const usage = { details: options.usageDetails === true, cost: options.usageCost === true };
+  const latency = options.latency === undefined ? undefined : checkLatency(options.latency); // throws on a bad one
 
   const faults = new FaultQueue();
   let chatRequests = 0;
@@ -90,7 +99,7 @@ export async function startOfflineModel(options: OfflineModelOptions = {}): Prom
         method: "POST",
         handle(req, res, signal) {
           chatRequests += 1;
-          return handleChatCompletion(req, res, { faults, streamChunkDelayMs, streamStyle, usage, signal });
+          return handleChatCompletion(req, res, { faults, streamChunkDelayMs, latency, streamStyle, usage, signal });
         },
       },
     ],

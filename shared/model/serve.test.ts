@@ -27,6 +27,14 @@ describe("parseServeArgs", () => {
     });
   });
 
+  it("reads --latency as the first token's and the chunks' milliseconds, and refuses anything else", () => {
+    expect(parseServeArgs(["--latency", "400, 30"])).toMatchObject({ options: { latency: { firstTokenMs: 400, chunkMs: 30 } } });
+    for (const latency of ["400", "400,30,5", "a,30", "400,", "-1,30"]) {
+      expect(parseServeArgs([`--latency=${latency}`]), latency).toMatchObject({ exitCode: 2, output: expect.stringMatching(/^--latency: /) });
+    }
+    expect(USAGE).toContain("--latency F,C");
+  });
+
   it("answers --help and -h with the usage, exit code 0", () => {
     expect(parseServeArgs(["--help"])).toEqual({ exitCode: 0, output: USAGE });
     expect(parseServeArgs(["-h"])).toEqual({ exitCode: 0, output: USAGE });

@@ -1,12 +1,13 @@
 // Runs the offline model on its own, to point the chatbot (or curl) at it:
 //
 //   npx tsx shared/model/serve.ts [--port N] [--host H] [--stream-style S] [--usage-details]
-//                                 [--usage-cost] [--no-fault-route] [--help]
+//                                 [--usage-cost] [--no-fault-route] [--latency F,C] [--help]
 //
 // Stops on Ctrl+C (SIGINT) or SIGTERM. A wrong option prints the usage and exits with 2.
 
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { parseLatency } from "./latency.ts";
 import { startOfflineModel, type OfflineModelOptions } from "./offline-model.ts";
 import { streamStyleFrom, type StreamVariant } from "./stream-style.ts";
 
@@ -23,6 +24,9 @@ Options:
   --usage-details       add prompt_tokens_details and completion_tokens_details to usage
   --usage-cost          add cost (US dollars) to usage
   --no-fault-route      do not serve POST /_offline/faults
+  --latency F,C         answer at a real provider's pace: the first streamed chunk after F ms,
+                        the next ones C ms apart, a whole answer when its stream would end
+                        (e.g. 400,30); default: at once
   -h, --help            show this help`;
 
 /** The server options the command line asks for, or what to print and the exit code. */
@@ -42,6 +46,7 @@ export function parseServeArgs(
         "usage-details": { type: "boolean", default: false },
         "usage-cost": { type: "boolean", default: false },
         "no-fault-route": { type: "boolean", default: false },
+        latency: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -62,6 +67,13 @@ export function parseServeArgs(
     usageCost: values["usage-cost"],
     faultRoute: !values["no-fault-route"],
   };
+  if (values.latency !== undefined) {
+    try {
+      options.latency = parseLatency(values.latency);
+    } catch (error) {
+      return { exitCode: 2, output: `--latency: ${(error as Error).message}` };
+    }
+  }
   const style = values["stream-style"];
   if (style !== undefined) {
     const variants = style.split(",").map((name) => name.trim()) as StreamVariant[];

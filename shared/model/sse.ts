@@ -118,6 +118,8 @@ function halves(text: string): string[] {
 export interface StreamOptions {
   /** pause between two chunks (0: none) */
   delayMs: number;
+  /** pause before the first chunk, after the headers (a provider's time to first token); default 0 */
+  firstDelayMs?: number;
   /** aborts when the client disconnects or the server closes: stop writing */
   signal: AbortSignal;
   /**
@@ -130,12 +132,13 @@ export interface StreamOptions {
 export async function writeEventStream(
   res: ServerResponse,
   chunks: ChatCompletionChunk[],
-  { delayMs, signal, cut }: StreamOptions,
+  { delayMs, firstDelayMs = 0, signal, cut }: StreamOptions,
 ): Promise<void> {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
 
   const toSend = cut === undefined ? chunks : chunks.slice(0, cut.afterChunks);
   for (const [i, chunk] of toSend.entries()) {
+    if (i === 0 && firstDelayMs > 0 && !(await pause(firstDelayMs, signal))) return;
     // A delay of 0 writes the chunks back to back, without waiting for a timer each time.
     if (i > 0 && delayMs > 0 && !(await pause(delayMs, signal))) return;
     if (signal.aborted) return;
