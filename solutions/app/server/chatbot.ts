@@ -193,7 +193,7 @@ export async function streamChatTurn(model: ModelConnection, conversation: Conve
 }
 
 /** One model call's answer as the agent loop needs it: the assistant's message, and whether the caller stopped it early. */
-interface ModelAnswer {
+export interface ModelAnswer {
   message: ChatMessage;
   stopped: boolean;
 }
@@ -203,8 +203,10 @@ interface ModelAnswer {
  * makes one call, plain or streamed); if it calls tools, run them, add the results, ask again.
  * The last call allowed offers no tools (tool_choice "none"), so the model answers with the
  * results it has instead of being cut off with them unread.
+ * Exported for `npm run bench`, which runs the same turn with the model called through the
+ * official OpenAI instrumentation, to compare the two on the same CHAIN and TOOL spans.
  */
-async function tracedTurn(
+export async function tracedTurn(
   conversation: ConversationMessage[],
   askModel: (messages: ChatMessage[], toolChoiceNone: boolean) => Promise<ModelAnswer>,
 ): Promise<StreamedTurn> {
