@@ -2,11 +2,12 @@
 // turn against the same turn with each model call made through the `openai` SDK patched by
 // @arizeai/openinference-instrumentation-openai (turn-runner.ts says how each arm is built), in
 // one run, interleaved:
-// - four processes, one per arm and tracing state: app traced, app untraced, official traced,
-//   official untraced (OTEL_SDK_DISABLED=true: the same code with tracing off); the offline
-//   model and the fake collector in processes of their own, shared by all;
+// - five processes, one per arm and tracing state: app traced, app untraced, official traced,
+//   official untraced (OTEL_SDK_DISABLED=true: the same code with tracing off), and the official
+//   arm's `openai` SDK not instrumented at all (tracing off too: what the instrumentation costs
+//   with tracing off); the offline model and the fake collector in processes of their own;
 // - per setting (prior messages x plain/streamed x with/without a session), a warm-up trial per
-//   process, then rounds of four trials, one per process, the order reversed every other round;
+//   process, then rounds of five trials, one per process, the order reversed every other round;
 //   a trial is turns one after another for trialMs, then a flush of the spans they left queued,
 //   its CPU read by the process itself (process.cpuUsage: every thread);
 // - an arm's overhead is, per round, its traced CPU per turn minus its untraced CPU per turn; the
@@ -18,7 +19,8 @@ import path from "node:path";
 import type { CollectorStats } from "./fake-collector.ts";
 import { startServer, type Server } from "./child-process.ts";
 import { median, overheadRatio, pairedOverhead, spread, type Spread } from "./statistics.ts";
-import type { ArmName, RunnerReply, RunnerRequest, TurnSetting } from "./turn-runner.ts";
+import type { TurnSetting } from "./turn-arms.ts";
+import type { ArmName, RunnerReply, RunnerRequest } from "./turn-runner.ts";
 
 export interface OfficialComparisonOptions {
   root: string;
@@ -44,6 +46,8 @@ interface ArmTrials {
 export interface ComparisonResult extends TurnSetting {
   app: ArmTrials;
   official: ArmTrials;
+  /** CPU ms per turn of the official arm's turn with the `openai` SDK not instrumented, one per round */
+  bareSdk: number[];
 }
 
 /** Every combination, in the order the table lists them. */
@@ -126,11 +130,13 @@ export async function compareWithOfficial({ root, histories, rounds, trialMs, wa
     const arms = {
       app: { traced: await start("app", true), untraced: await start("app", false) },
       official: { traced: await start("official", true), untraced: await start("official", false) },
+      sdk: await start("sdk", false),
     };
-    const order = [arms.app.traced, arms.app.untraced, arms.official.traced, arms.official.untraced];
+    const order = [arms.app.traced, arms.app.untraced, arms.official.traced, arms.official.untraced, arms.sdk];
 
     for (const setting of comparisonSettings(histories)) {
       const trials = { app: emptyTrials(), official: emptyTrials() };
+      const bareSdk: number[] = [];
       // The probe: what each arm's spans hold, and that both answer the same.
       const replies: string[] = [];
       for (const name of ["app", "official"] as const) {
@@ -146,6 +152,10 @@ export async function compareWithOfficial({ root, histories, rounds, trialMs, wa
           const before = await collectorStats(collector);
           const { turns, cpuMs } = await runner.ask({ type: "trial", durationMs: trialMs, ...setting });
           const after = await collectorStats(collector);
+          if (runner === arms.sdk) {
+            bareSdk.push(cpuMs / turns);
+            continue;
+          }
           const arm = runner === arms.app.traced || runner === arms.app.untraced ? trials.app : trials.official;
           const traced = runner === arms.app.traced || runner === arms.official.traced;
           (traced ? arm.traced : arm.untraced).push(cpuMs / turns);
@@ -159,7 +169,7 @@ export async function compareWithOfficial({ root, histories, rounds, trialMs, wa
           }
         }
       }
-      const result = { ...setting, ...trials };
+      const result = { ...setting, ...trials, bareSdk };
       results.push(result);
       log(settingLine(result));
     }
@@ -187,24 +197,26 @@ function settingLine(result: ComparisonResult): string {
       `overhead ${showSpread(pairedOverhead(trials.traced, trials.untraced), ms)}; ${trials.spansPerTurn} spans, LLM spans' attributes ${attributes(trials.llmAttributes)}`
     );
   };
-  return `${settingName(result)}:\n${arm("app")}\n${arm("official")}`;
+  const off = pairedOverhead(result.official.untraced, result.bareSdk);
+  return `${settingName(result)}:\n${arm("app")}\n${arm("official")}\n    official with tracing off, over the bare openai SDK (${showSpread(spread(result.bareSdk), ms)} ms/turn): ${showSpread(off, ms)} ms/turn`;
 }
 
 /** The README's table: one line per setting. */
 export function comparisonTable(results: ComparisonResult[]): string {
   const lines = [
-    "| prior messages | call | session | app: tracing's CPU per turn | official: tracing's CPU per turn | app / official | untraced CPU per turn (app, official) | attributes per LLM span (app, official) | KiB per turn (app, official) |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| prior messages | call | session | app: traced minus untraced | official: traced minus untraced | app / official | official: traced minus the bare SDK | app / that | attributes per LLM span (app, official) | KiB per turn (app, official) |",
+    "|---|---|---|---|---|---|---|---|---|---|",
   ];
+  const ratio = (value: Spread) => `${showSpread(value, (x) => x.toFixed(2))}${value.median <= 1 ? "" : " over"}`;
   for (const result of results) {
-    const { app, official } = result;
-    const ratio = overheadRatio(app, official);
+    const { app, official, bareSdk } = result;
+    const againstBare = { traced: official.traced, untraced: bareSdk };
     const kib = (trials: ArmTrials) => (median(trials.bytesPerTurn) / 1024).toFixed(1);
     const mean = (counts: number[]) => (counts.length ? Math.round(counts.reduce((a, b) => a + b, 0) / counts.length) : 0);
     lines.push(
       `| ${result.history} | ${result.streamed ? "streamed" : "plain"} | ${result.session ? "yes" : "no"} | ` +
-        `${showSpread(pairedOverhead(app.traced, app.untraced), ms)} ms | ${showSpread(pairedOverhead(official.traced, official.untraced), ms)} ms | ` +
-        `${showSpread(ratio, (value) => value.toFixed(2))}${ratio.median <= 1 ? "" : " over"} | ${ms(median(app.untraced))} ms, ${ms(median(official.untraced))} ms | ` +
+        `${showSpread(pairedOverhead(app.traced, app.untraced), ms)} ms | ${showSpread(pairedOverhead(official.traced, official.untraced), ms)} ms | ${ratio(overheadRatio(app, official))} | ` +
+        `${showSpread(pairedOverhead(official.traced, bareSdk), ms)} ms | ${ratio(overheadRatio(app, againstBare))} | ` +
         `${mean(app.llmAttributes)}, ${mean(official.llmAttributes)} | ${kib(app)}, ${kib(official)} |`,
     );
   }
