@@ -100,10 +100,13 @@ if (runOfficial) {
   console.log(`command: ${command()}`);
   console.log(`date: ${new Date().toISOString()}; ${process.version}; ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"})`);
   console.log(`load at start: ${loadAverage()} (${uptime()})`);
-  console.log(`${settings} settings; about ${Math.ceil((settings * (4 * rounds * (trialMs + 60) + 4 * warmupMs + 500) + 10_000) / 1000)} s\n`);
+  console.log(`${settings} settings; about ${Math.ceil((settings * (5 * rounds * (trialMs + 60) + 5 * warmupMs + 500) + 10_000) / 1000)} s\n`);
   const results = await compareWithOfficial({ root: projectRoot, histories, rounds, trialMs, warmupMs, log: console.log });
   console.log(`\nload at end: ${loadAverage()} (${uptime()}); took ${Math.round((performance.now() - started) / 1000)} s`);
-  console.log("\ntracing's CPU per turn: traced minus untraced, median of the rounds (range); app / official: ratio of the medians (range of the rounds' own ratios); \"over\": the app's is higher\n");
+  console.log(
+    "\ntracing's CPU per turn, median of the rounds (range): traced minus untraced (OTEL_SDK_DISABLED=true) for the app; for the official arm, traced minus the bare SDK (the same turn, the openai SDK not instrumented), " +
+      "then traced minus its own code with tracing off; app / official: ratio of the medians (range of the rounds' own ratios); \"over\": the app's is higher\n",
+  );
   console.log(comparisonTable(results));
 }
 
