@@ -122,7 +122,7 @@ export async function compareWithOfficial({ root, histories, rounds, trialMs, wa
   const results: ComparisonResult[] = [];
   try {
     const listening = /listening on (http:\/\/\S+)/;
-    const model = await startServer("the offline model", { root, script: "scripts/bench/model-process.ts", env: process.env, urlPattern: listening });
+    const model = await startServer("the offline model", { root, script: "scripts/bench/model-process.ts", env: { ...process.env, BENCH_MODEL_LATENCY: "0,0" }, urlPattern: listening });
     servers.push(model);
     const collector = await startServer("the fake collector", { root, script: "scripts/bench/fake-collector.ts", env: process.env, urlPattern: listening });
     servers.push(collector);
