@@ -8,6 +8,7 @@
 //    a follow-up ("And in London?") to a weather question -> get_weather for its cities;
 //    arithmetic       -> a calculate call;
 //    greeting         -> hello;  anything else -> an echo that says what the model can do.
+// 3. A judge's request (response_format json_schema with a label enum) -> its verdict (judge.ts).
 // Tools are only called when the request offers them (and tool_choice is not "none").
 
 import type {
@@ -24,6 +25,7 @@ import {
   findExpression,
   isFollowUp,
 } from "./intents.ts";
+import { judgeReply } from "./judge.ts";
 import { countTokens, truncateToTokens } from "./token-count.ts";
 import { describeToolResult } from "./tool-results.ts";
 
@@ -46,8 +48,9 @@ type Draft = { text: string } | { calls: Array<{ name: string; arguments: string
 
 export function composeReply(request: ChatCompletionRequest): ModelReply {
   const lastMessage = request.messages.at(-1);
+  const verdict = judgeReply(request);
   const draft =
-    lastMessage?.role === "tool" ? answerFromToolResults(request.messages) : answerUser(request);
+    verdict !== undefined ? { text: verdict } : lastMessage?.role === "tool" ? answerFromToolResults(request.messages) : answerUser(request);
   return limitLength(toReply(draft, request.messages), request.max_tokens);
 }
 

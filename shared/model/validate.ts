@@ -9,6 +9,7 @@
 import type {
   ChatCompletionRequest,
   ChatMessage,
+  ResponseFormat,
   Role,
   ToolCall,
   ToolDefinition,
@@ -120,7 +121,32 @@ export function validateChatRequest(body: unknown): ChatCompletionRequest {
 
   if (body.user !== undefined) request.user = requireString(body.user, "user");
 
+  if (body.response_format !== undefined && body.response_format !== null) {
+    request.response_format = validateResponseFormat(body.response_format);
+  }
+
   return request;
+}
+
+/** { type: "text" | "json_object" } or { type: "json_schema", json_schema: { name, schema?, strict? } }, as OpenAI takes it. */
+function validateResponseFormat(value: unknown): ResponseFormat {
+  const format = requireObject(value, "response_format");
+  const type = format.type;
+  if (type === "text" || type === "json_object") return { type };
+  if (type !== "json_schema") {
+    throw invalidRequest(
+      `Invalid value for 'response_format.type': expected one of "text", "json_object" or "json_schema", but got ${describe(type)}.`,
+      "response_format.type",
+      "invalid_value",
+    );
+  }
+  const jsonSchema = requireObject(format.json_schema, "response_format.json_schema");
+  const name = requireString(jsonSchema.name, "response_format.json_schema.name");
+  const result: ResponseFormat = { type, json_schema: { name } };
+  if (jsonSchema.schema !== undefined) result.json_schema.schema = requireObject(jsonSchema.schema, "response_format.json_schema.schema");
+  if (jsonSchema.strict !== undefined && jsonSchema.strict !== null) result.json_schema.strict = requireBoolean(jsonSchema.strict, "response_format.json_schema.strict");
+  if (typeof jsonSchema.description === "string") result.json_schema.description = jsonSchema.description;
+  return result;
 }
 
 // ---- messages ---------------------------------------------------------------------------

@@ -39,7 +39,14 @@ export interface ChatCompletionRequest {
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
   user?: string;
+  /** "json_schema": answer with a JSON object of that schema (an LLM-as-judge asks this way) */
+  response_format?: ResponseFormat;
 }
+
+export type ResponseFormat =
+  | { type: "text" }
+  | { type: "json_object" }
+  | { type: "json_schema"; json_schema: { name: string; schema?: Record<string, unknown>; strict?: boolean; description?: string } };
 
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";
 
