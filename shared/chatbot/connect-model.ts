@@ -1,8 +1,10 @@
 // Which model the chatbot talks to: a real OpenAI-compatible provider when the environment
 // names one, otherwise the workbook's offline model, started in this process.
+import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import type { LanguageModel } from "ai";
 import { startOfflineModel, type OfflineModel } from "../model/offline-model.ts";
 import { createModelClient, type ModelClient } from "./model-client.ts";
-import { redactUrlCredentials } from "../phoenix/url-credentials.ts";
+import { redactUrlCredentials, splitUrlCredentials } from "../phoenix/url-credentials.ts";
 
 export interface ModelConnection extends ModelClient {
   /** the model name sent in each request (OPENAI_MODEL, or the offline model's name) */
@@ -17,8 +19,21 @@ export interface ModelConnection extends ModelClient {
   baseUrl: string;
   /** the in-process offline model, when that is what we talk to (tests inject faults through it) */
   offlineModel?: OfflineModel;
+  /**
+   * The same model for libraries built on the AI SDK (the LLM-as-judge evaluators of
+   * @arizeai/phoenix-evals): an OpenAI-compatible provider at the same base URL, with the same key,
+   * asking for structured outputs (response_format json_schema), which the offline model answers.
+   */
+  languageModel(): LanguageModel;
   /** Stops the offline model if this connection started it. */
   close(): Promise<void>;
+}
+
+/** An AI SDK model at an OpenAI-compatible base URL (credentials in the URL go as Basic authorization, as the chatbot's client sends them). */
+function aiSdkModel(baseUrl: string, apiKey: string | undefined, model: string, provider: string): LanguageModel {
+  const { url, authorization } = splitUrlCredentials(baseUrl);
+  const headers = !apiKey && authorization ? { authorization } : undefined;
+  return createOpenAICompatible({ name: provider, baseURL: url, apiKey, headers, supportsStructuredOutputs: true })(model);
 }
 
 export interface ConnectOptions {
@@ -38,21 +53,26 @@ export async function connectModel({ env = process.env, offlineModel, timeoutMs,
   if (wantsProvider) {
     const baseUrl = env.OPENAI_BASE_URL || "https://api.openai.com/v1";
     const client = createModelClient({ baseUrl, apiKey: env.OPENAI_API_KEY, timeoutMs });
+    const model = env.OPENAI_MODEL || "gpt-4o-mini";
+    const provider = env.OPENAI_PROVIDER?.trim().toLowerCase() || providerFromBaseUrl(baseUrl);
     return {
       ...client,
-      model: env.OPENAI_MODEL || "gpt-4o-mini",
-      provider: env.OPENAI_PROVIDER?.trim().toLowerCase() || providerFromBaseUrl(baseUrl),
+      model,
+      provider,
       baseUrl: redactUrlCredentials(baseUrl),
+      languageModel: () => aiSdkModel(baseUrl, env.OPENAI_API_KEY, model, provider),
       async close() {},
     };
   }
   const ownsModel = !offlineModel;
   const offline = offlineModel ?? (await startOfflineModel(faultRoute === undefined ? {} : { faultRoute }));
   const client = createModelClient({ baseUrl: offline.baseUrl, timeoutMs });
+  const model = env.OPENAI_MODEL || offline.modelName;
   return {
     ...client,
-    model: env.OPENAI_MODEL || offline.modelName,
+    model,
     provider: "offline",
+    languageModel: () => aiSdkModel(offline.baseUrl, undefined, model, "offline"),
     baseUrl: offline.baseUrl,
     offlineModel: offline,
     async close() {
