@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { loadCatalog, type Lesson } from "../lessons/catalog.ts";
 import { runConversationLesson, type ConversationProgram } from "./run-conversation.ts";
 import { runHttpLesson, type HttpLessonProgram } from "./run-http-lesson.ts";
+import { runJudgedLesson, type JudgedLessonProgram } from "./run-judged-lesson.ts";
 import { isRunDirectly, runLesson as runTurnLesson, type LessonProgram } from "./run-lesson.ts";
 
 export { isRunDirectly };
@@ -48,6 +49,11 @@ async function runLesson(entryUrl: string, argv: string[]): Promise<void> {
       const { startChatServer } = await load<Pick<HttpLessonProgram, "startChatServer">>("chat-server.ts");
       const { askChatServer } = await load<Pick<HttpLessonProgram, "askChatServer">>("chat-client.ts");
       return runHttpLesson({ ...tracing, startChatServer, askChatServer, defaultQuestion: questions[0]! }, argv);
+    }
+    case "judged client and server": {
+      const { startChatServer } = await load<Pick<JudgedLessonProgram, "startChatServer">>("chat-server.ts");
+      const { askChatServer } = await load<Pick<JudgedLessonProgram, "askChatServer">>("chat-client.ts");
+      return runJudgedLesson({ ...tracing, startChatServer, askChatServer, defaultQuestion: questions[0]! }, argv);
     }
   }
 }

@@ -16,8 +16,8 @@ export interface Lesson {
   files: string[];
   /** the file `npx tsx` runs to see the lesson work (the entry, the same file in every lesson) */
   run: string;
-  /** how the entry runs the lesson: one turn, a conversation (streamed from lesson 8), or a client asking a server */
-  runs: "turn" | "conversation" | "streamed conversation" | "client and server";
+  /** how the entry runs the lesson: one turn, a conversation (streamed from lesson 8), a client asking a server, or that with the server's judges and a vote */
+  runs: "turn" | "conversation" | "streamed conversation" | "client and server" | "judged client and server";
   /** what the entry asks when the command line gives no question: one question, or a conversation's turns */
   ask: string[];
   /** the lesson's vitest file */
