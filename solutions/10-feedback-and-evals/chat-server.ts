@@ -47,48 +47,9 @@ export const CHAT_ROUTE = "/chat";
 /** Where votes come: {"spanId": "...", "vote": "up" | "down", "userId": "..."}. */
 export const FEEDBACK_ROUTE = "/feedback";
 
-export interface ChatServer {
-  /** where it listens, e.g. http://127.0.0.1:53211 */
-  url: string;
-  /** resolves once every judging under way has ended */
-  judged(): Promise<void>;
-  /** waits for the judging under way, then stops */
-  close(): Promise<void>;
-}
-
-export interface JudgingOptions {
-  /** where votes and verdicts go (annotations); none: votes are refused, verdicts only traced */
-  phoenix?: PhoenixClient;
-  /** the LLM-as-judge's model; default: the chat's own */
-  judge?: LanguageModel;
-  /** told each answer's verdicts (the lesson's run prints them) */
-  onJudged?(judged: { spanId: string; traceId: string; verdicts: Verdict[] }): void;
-  /** told what went wrong with Phoenix, each distinct message once; default console.warn */
-  warn?(message: string): void;
-}
-
-/** What a request handler needs: the chat's model, the evaluators, and where votes and verdicts go. */
-interface Judging extends JudgingOptions {
-  model: ModelConnection;
-  evaluators: Evaluator[];
-  underWay: Set<Promise<unknown>>;
-  tell(failure: unknown, what: string): void;
-}
-
 /** Starts the chat server on a free port of 127.0.0.1 (loopback only: nothing outside this machine can reach it). */
 export async function startChatServer(model: ModelConnection, options: JudgingOptions = {}): Promise<ChatServer> {
-  const told = new Set<string>();
-  const judging: Judging = {
-    ...options,
-    model,
-    evaluators: [namesEveryCity, answersTheQuestion(options.judge ?? model.languageModel())],
-    underWay: new Set(),
-    tell(failure, what) {
-      const message = whyPhoenixFailed(failure, options.phoenix?.config.baseUrl ?? "(none)", what);
-      if (!told.has(message)) (options.warn ?? console.warn)(message);
-      told.add(message);
-    },
-  };
+  const judging = judgingFor(model, options);
   const server = createServer((request, response) => {
     const path = (request.url ?? "/").split("?")[0];
     if (request.method === "POST" && path === CHAT_ROUTE) void handleChat(judging, request, response);
@@ -112,19 +73,6 @@ export async function startChatServer(model: ModelConnection, options: JudgingOp
         server.close(() => resolve());
       })),
   };
-}
-
-/** POST /feedback: the vote, recorded in Phoenix. Phoenix down or refusing is a 502 that says so, never a crash. */
-async function handleFeedback(judging: Judging, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  try {
-    const vote = voteOf(await readBody(request));
-    if (!judging.phoenix) return respond(response, 503, { error: "Feedback goes to Phoenix, and none is set up: set PHOENIX_COLLECTOR_ENDPOINT." });
-    await recordVote(judging.phoenix, vote);
-    respond(response, 200, { saved: vote });
-  } catch (error) {
-    if (error instanceof BadVote) return respond(response, 400, { error: error.message });
-    respond(response, 502, { error: whyPhoenixFailed(error, judging.phoenix?.config.baseUrl ?? "(none)", "the vote") });
-  }
 }
 
 /** The server side of one request, traced as a SERVER span: the child of the caller's span when its traceparent names one. */
@@ -189,6 +137,19 @@ async function handleChat(judging: Judging, request: IncomingMessage, response: 
   );
 }
 
+/** POST /feedback: the vote, recorded in Phoenix. Phoenix down or refusing is a 502 that says so, never a crash. */
+async function handleFeedback(judging: Judging, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  try {
+    const vote = voteOf(await readBody(request));
+    if (!judging.phoenix) return respond(response, 503, { error: "Feedback goes to Phoenix, and none is set up: set PHOENIX_COLLECTOR_ENDPOINT." });
+    await recordVote(judging.phoenix, vote);
+    respond(response, 200, { saved: vote });
+  } catch (error) {
+    if (error instanceof BadVote) return respond(response, 400, { error: error.message });
+    respond(response, 502, { error: whyPhoenixFailed(error, judging.phoenix?.config.baseUrl ?? "(none)", "the vote") });
+  }
+}
+
 /** A request the server cannot answer because of what it holds: a 400, with the reason. */
 class BadRequest extends Error {
   override name = "BadRequest";
@@ -217,4 +178,48 @@ async function readBody(request: IncomingMessage): Promise<string> {
 
 function respond(response: ServerResponse, status: number, body: object): void {
   response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+}
+
+export interface ChatServer {
+  /** where it listens, e.g. http://127.0.0.1:53211 */
+  url: string;
+  /** resolves once every judging under way has ended */
+  judged(): Promise<void>;
+  /** waits for the judging under way, then stops */
+  close(): Promise<void>;
+}
+
+export interface JudgingOptions {
+  /** where votes and verdicts go (annotations); none: votes are refused, verdicts only traced */
+  phoenix?: PhoenixClient;
+  /** the LLM-as-judge's model; default: the chat's own */
+  judge?: LanguageModel;
+  /** told each answer's verdicts (the lesson's run prints them) */
+  onJudged?(judged: { spanId: string; traceId: string; verdicts: Verdict[] }): void;
+  /** told what went wrong with Phoenix, each distinct message once; default console.warn */
+  warn?(message: string): void;
+}
+
+/** What a request handler needs: the chat's model, the evaluators, and where votes and verdicts go. */
+interface Judging extends JudgingOptions {
+  model: ModelConnection;
+  evaluators: Evaluator[];
+  underWay: Set<Promise<unknown>>;
+  tell(failure: unknown, what: string): void;
+}
+
+/** The judges and where their verdicts go, for the request handlers; a Phoenix failure is told once per message. */
+function judgingFor(model: ModelConnection, options: JudgingOptions): Judging {
+  const told = new Set<string>();
+  return {
+    ...options,
+    model,
+    evaluators: [namesEveryCity, answersTheQuestion(options.judge ?? model.languageModel())],
+    underWay: new Set(),
+    tell(failure, what) {
+      const message = whyPhoenixFailed(failure, options.phoenix?.config.baseUrl ?? "(none)", what);
+      if (!told.has(message)) (options.warn ?? console.warn)(message);
+      told.add(message);
+    },
+  };
 }
