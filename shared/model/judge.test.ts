@@ -35,6 +35,7 @@ describe("the offline model as a judge", () => {
     expect(judge(prompt("Weather?", "Which city would you like the weather for?"), LABELS).label).toBe("unanswered");
     expect(judge(prompt("Hello", "   "), LABELS)).toEqual({ label: "unanswered", explanation: "The output is empty: it answers nothing." });
     expect(judge("no tags at all", LABELS).label).toBe("unanswered");
+    expect(judge(prompt("Weather in Paris?", "The model service had an error (HTTP 500). Please try again in a moment."), LABELS).label).toBe("unanswered");
   });
 
   it("is deterministic: the same prompt, the same verdict", () => {

@@ -3,13 +3,13 @@
 // <output>...</output> (Phoenix's templates), and response_format json_schema with a `label`
 // enum and an `explanation`. The answer is that JSON object, decided by a rule you can
 // predict: the output answers the input unless it is empty, says it cannot (can't, could not,
-// unable, sorry, don't know, unknown), or asks a question back. The schema's first label means
+// unable, sorry, don't know, unknown, try again), or asks a question back. The schema's first label means
 // "it answers" (Phoenix's templates list the good label first: correct, then incorrect), the
 // second "it does not".
 
 import type { ChatCompletionRequest } from "../openai/types.ts";
 
-const NOT_ANSWERING = /\b(?:can't|cannot|can not|could not|couldn't|unable|sorry|don't know|do not know|unknown)\b/i;
+const NOT_ANSWERING = /\b(?:can't|cannot|can not|could not|couldn't|unable|sorry|don't know|do not know|unknown|try again)\b/i;
 const INPUT = /<input>([\s\S]*?)<\/input>/i;
 const OUTPUT = /<output>([\s\S]*?)<\/output>/i;
 

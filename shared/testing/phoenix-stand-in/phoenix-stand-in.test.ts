@@ -8,7 +8,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await phoenix?.close();
 });
-beforeEach(() => phoenix.reset());
+beforeEach(() => {
+  phoenix.reset();
+  phoenix.refuse(undefined);
+});
 
 const post = (body: unknown) =>
   fetch(`${phoenix.url}${SPAN_ANNOTATIONS_PATH}`, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });

@@ -44,7 +44,7 @@ export interface PhoenixStandIn {
   annotations(): SentAnnotation[];
   /** from now on answer every request with this status (401: Phoenix wants an API key); undefined: take them again */
   refuse(status: number | undefined): void;
-  /** forget every request and annotation */
+  /** forget every request and annotation (a refusal stays until refuse(undefined)) */
   reset(): void;
   close(): Promise<void>;
 }
@@ -100,7 +100,6 @@ export async function startPhoenixStandIn(): Promise<PhoenixStandIn> {
     reset() {
       requests.length = 0;
       stored.clear();
-      refusing = undefined;
     },
     async close() {
       server.closeAllConnections();
