@@ -68,6 +68,19 @@ const DIAGNOSES = {
   chunksCounted: /the completion count is the number of chunks/,
   choiceAssumed: /a chunk without a choice was read as if it had one/,
   badRequestAsError: /a 400 is the caller's mistake, not a failure of the server/,
+  answerWithoutSpan: /add the SERVER span's id to the answer/,
+  verdictOnEvaluatorSpan: /annotate the judged span \(judgedSpanId/,
+  votesPileUp: /one made per vote \(a random id, a time\) never matches/,
+  noVoteIdentifier: /each vote replaces the last, whoever cast it/,
+  scoreAsText: /the score must be a number \(1 or 0\), not a string/,
+  voteLabel: /a vote's label is the vote as the user sent it/,
+  verdictKind: /Without annotatorKind, phoenix-client sends "HUMAN"/,
+  evaluatorKind: /an evaluator's run is an EVALUATOR span/,
+  evaluatorInput: /the span's input is what the evaluator judged/,
+  judgesAwaited: /judgeAnswer\(\.\.\.\) is awaited before respond/,
+  serverSpanWaits: /the SERVER span's duration in Phoenix now counts the judges/,
+  phoenixFailureThrown: /an unhandled rejection ends a Node server/,
+  failedJudgeNotError: /span\.recordException\(error\) and span\.setStatus/,
 } as const;
 type Diagnosis = keyof typeof DIAGNOSES;
 
@@ -413,6 +426,86 @@ const MISTAKES: Record<string, Mistake> = {
     says: "sessionInvented",
   },
   "http-boundary: a 400 made an ERROR of the SERVER span": { lesson: "http-boundary", file: "chat-server.ts", edits: [["if (status >= 500) {", "if (status >= 400) {"]], says: "badRequestAsError" },
+  "feedback-and-evals: the answer without the SERVER span's id": {
+    lesson: "feedback-and-evals",
+    file: "chat-server.ts",
+    edits: [["respond(response, 200, { reply, spanId, traceId });", "respond(response, 200, { reply });"]],
+    says: "answerWithoutSpan",
+  },
+  "feedback-and-evals: the verdict logged on the EVALUATOR span that made it": {
+    lesson: "feedback-and-evals",
+    file: "evaluations.ts",
+    edits: [
+      ["return { evaluator: evaluator.name, kind: evaluator.kind, ...result };", "return { evaluator: evaluator.name, kind: evaluator.kind, ...result, madeBy: span.spanContext().spanId };"],
+      ["await logVerdict(phoenix, judgedSpanId, verdict)", "await logVerdict(phoenix, (verdict as { madeBy?: string }).madeBy ?? judgedSpanId, verdict)"],
+    ],
+    says: "verdictOnEvaluatorSpan",
+  },
+  "feedback-and-evals: a new identifier for every vote": {
+    lesson: "feedback-and-evals",
+    file: "feedback.ts",
+    edits: [
+      ["identifier: userId,", "identifier: randomUUID(),"],
+      ['import type { PhoenixClient }', 'import { randomUUID } from "node:crypto";\nimport type { PhoenixClient }'],
+    ],
+    says: "votesPileUp",
+  },
+  "feedback-and-evals: no identifier on the vote": { lesson: "feedback-and-evals", file: "feedback.ts", edits: [["      identifier: userId,\n", ""]], says: "noVoteIdentifier" },
+  "feedback-and-evals: the vote's score sent as text": {
+    lesson: "feedback-and-evals",
+    file: "feedback.ts",
+    edits: [['score: vote === "up" ? 1 : 0,', 'score: (vote === "up" ? "1" : "0") as unknown as number,']],
+    says: "scoreAsText",
+  },
+  "feedback-and-evals: the vote labelled thumbs-up / thumbs-down": {
+    lesson: "feedback-and-evals",
+    file: "feedback.ts",
+    edits: [["label: vote,", 'label: `thumbs-${vote}`,']],
+    says: "voteLabel",
+  },
+  "feedback-and-evals: the verdict's annotator kind left out": { lesson: "feedback-and-evals", file: "evaluations.ts", edits: [["      annotatorKind: verdict.kind,\n", ""]], says: "verdictKind" },
+  "feedback-and-evals: an evaluator's span of kind CHAIN": {
+    lesson: "feedback-and-evals",
+    file: "evaluations.ts",
+    edits: [["OpenInferenceSpanKind.EVALUATOR,", "OpenInferenceSpanKind.CHAIN,"]],
+    says: "evaluatorKind",
+  },
+  "feedback-and-evals: an evaluator's span without its input": {
+    lesson: "feedback-and-evals",
+    file: "evaluations.ts",
+    edits: [["        [INPUT_VALUE]: JSON.stringify(turn),\n", ""]],
+    says: "evaluatorInput",
+  },
+  "feedback-and-evals: the judges awaited before the answer is sent": {
+    lesson: "feedback-and-evals",
+    file: "chat-server.ts",
+    edits: [
+      ["          respond(response, 200, { reply, spanId, traceId });\n", ""],
+      ["          judging.underWay.add(judgement);\n", "          judging.underWay.add(judgement);\n          await judgement;\n          respond(response, 200, { reply, spanId, traceId });\n"],
+    ],
+    says: "judgesAwaited",
+  },
+  "feedback-and-evals: the judges awaited after the answer, inside the SERVER span": {
+    lesson: "feedback-and-evals",
+    file: "chat-server.ts",
+    edits: [["          judging.underWay.add(judgement);\n", "          judging.underWay.add(judgement);\n          await judgement;\n"]],
+    says: "serverSpanWaits",
+  },
+  "feedback-and-evals: Phoenix's failure rethrown from the feedback route": {
+    lesson: "feedback-and-evals",
+    file: "chat-server.ts",
+    edits: [['respond(response, 502, { error: whyPhoenixFailed(error, judging.phoenix?.config.baseUrl ?? "(none)", "the vote") });', "throw error;"]],
+    says: "phoenixFailureThrown",
+  },
+  "feedback-and-evals: a failing judge's span left OK": {
+    lesson: "feedback-and-evals",
+    file: "evaluations.ts",
+    edits: [
+      ["        span.recordException(error as Error);\n", ""],
+      ["        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });\n", ""],
+    ],
+    says: "failedJudgeNotError",
+  },
   "tracer-setup: the key sent without the Bearer prefix": {
     lesson: "tracer-setup",
     file: "tracing.ts",

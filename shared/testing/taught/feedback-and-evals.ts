@@ -207,12 +207,17 @@ function checkAnnotationResult(checks: SpanChecks, annotation: SentAnnotation, e
     headline: `${expected.what} has the label ${JSON.stringify(annotation.result?.label)}.`,
     expected: `"${expected.label}"`,
     got: JSON.stringify(annotation.result?.label),
+    mistake:
+      expected.kind === "HUMAN"
+        ? 'a vote\'s label is the vote as the user sent it, "up" or "down": Phoenix counts the answers by label, and the page and these checks send those two words.'
+        : "the label is the one the evaluator returned (verdict.label).",
     hint: expected.hint,
   });
   checks.that(annotation.result?.score === expected.score, {
     headline: `${expected.what} has the score ${JSON.stringify(annotation.result?.score)}.`,
     expected: `${expected.score} (a number: Phoenix averages scores)`,
     got: JSON.stringify(annotation.result?.score),
+    mistake: expected.kind === "HUMAN" ? "a vote's score: 1 for up, 0 for down." : "the score is the one the evaluator returned (verdict.score).",
     hint: expected.hint,
   });
 }
@@ -234,6 +239,8 @@ export function checkVotes(lessonChecks: SpanChecks, phoenix: PhoenixStandIn, se
   const checks = lessonChecks.taughtIn("feedback-and-evals");
   recordChecked(FEEDBACK_ANNOTATION);
   recordChecked("identifier");
+  // A vote Phoenix refused for its shape is answered 502: say what Phoenix found wrong first.
+  checkPhoenixTookThem(checks, phoenix, 7);
   for (const [index, answer] of answers.entries()) {
     checks.that(answer.status === 200, {
       headline: `The server did not take ${VOTES[index]!.userId}'s vote "${VOTES[index]!.vote}".`,
@@ -243,7 +250,6 @@ export function checkVotes(lessonChecks: SpanChecks, phoenix: PhoenixStandIn, se
       hint: answer.status === 501 ? 3 : 7,
     });
   }
-  checkPhoenixTookThem(checks, phoenix, 7);
   const votes = phoenix.annotations().filter((annotation) => annotation.name === FEEDBACK_ANNOTATION);
   const others = phoenix.annotations().filter((annotation) => !["names_every_city", "answers_the_question", FEEDBACK_ANNOTATION].includes(annotation.name));
   checks.that(votes.length > 0, {
