@@ -3,7 +3,7 @@
 // Chromium. The spans are read back from Phoenix's REST API. Nothing here is skipped: when
 // Phoenix or the browser cannot start, the suite fails and says why.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, mkdtemp, rm, copyFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, copyFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -386,6 +386,70 @@ describe("a lesson's finished chatbot, run with npx tsx, in Phoenix", () => {
     for (const llm of spans.filter((span) => span.span_kind === "LLM")) {
       expect(llm.attributes["llm.token_count.total"] ?? (llm.attributes.llm as { token_count?: { total?: number } })?.token_count?.total).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("the feedback-and-evals lesson's finished chatbot, in Phoenix", () => {
+  it("Phoenix's schema for POST /v1/span_annotations is still the one the tests' stand-in checks bodies against", async () => {
+    const checkedIn = JSON.parse(await readFile(path.join(repoRoot, "shared/testing/phoenix-stand-in/span-annotations.openapi.json"), "utf8")) as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    };
+    const live = (await (await fetch(`${phoenix!.url}/openapi.json`)).json()) as { paths: Record<string, { post?: unknown }>; components: { schemas: Record<string, unknown> } };
+    expect(live.paths["/v1/span_annotations"]?.post).toEqual((checkedIn.paths["/v1/span_annotations"] as { post: unknown }).post);
+    for (const [name, schema] of Object.entries(checkedIn.components.schemas)) expect(live.components.schemas[name], name).toEqual(schema);
+  });
+
+  it("its run judges the answer (two EVALUATOR spans under the SERVER span, what was judged in, the verdict out) and votes; Phoenix holds the CODE and LLM verdicts and the user's changed vote, on the SERVER span", async () => {
+    const project = `${PROJECT}-judged`;
+    const { OPENAI_BASE_URL: _url, OPENAI_API_KEY: _key, OPENAI_MODEL: _model, ...env } = process.env;
+    const output = await runToEnd(process.execPath, ["--import", "tsx", "solutions/10-feedback-and-evals/chatbot.ts", WEATHER_QUESTION], {
+      ...env,
+      PHOENIX_COLLECTOR_ENDPOINT: phoenix!.url,
+      PHOENIX_PROJECT_NAME: project,
+      FORCE_COLOR: "0",
+    });
+    expect(output).toContain("judge: names_every_city [CODE] complete (score 1)");
+    expect(output).toContain("judge: answers_the_question [LLM] answered (score 1)");
+    const judged = /vote: down by workbook-learner: saved on span ([0-9a-f]{16})/.exec(output)?.[1];
+    expect(judged, `the changed vote saved:\n${output}`).toBeDefined();
+    const traceId = new RegExp(`phoenix: ${phoenix!.url}/projects/[^/]+/traces/([0-9a-f]{32})`).exec(output)?.[1];
+    expect(traceId, `a trace link in the output:\n${output}`).toBeDefined();
+
+    const spans = await poll("the judged trace's spans in Phoenix, EVALUATOR spans included", async () => {
+      const response = await fetch(`${phoenix!.url}/v1/projects/${project}/spans?trace_id=${traceId}&limit=100`);
+      const { data } = (await response.json()) as { data: PhoenixSpan[] };
+      return data.filter((span) => span.span_kind === "EVALUATOR").length >= 2 ? data : undefined;
+    });
+    const server = spans.find((span) => span.context.span_id === judged);
+    expect(server?.name).toBe("POST /chat");
+    expect(server?.parent_id, "the SERVER span is under the CLIENT span").not.toBeNull();
+    for (const name of ["names_every_city", "answers_the_question"]) {
+      const evaluator = spans.find((span) => span.name === name);
+      expect(evaluator?.span_kind, name).toBe("EVALUATOR");
+      expect(evaluator?.parent_id, name).toBe(judged);
+      expect(JSON.parse(String(evaluator?.attributes["input.value"]))).toEqual({ question: WEATHER_QUESTION, reply: "In Paris it is 18°C and sunny. In Tokyo it is 22°C and cloudy." });
+      expect(JSON.parse(String(evaluator?.attributes["output.value"]))).toMatchObject({ score: 1 });
+    }
+
+    interface StoredAnnotation {
+      name: string;
+      annotator_kind: string;
+      span_id: string;
+      identifier: string;
+      result: { label: string | null; score: number | null; explanation: string | null };
+    }
+    const annotations = await poll("the three annotations of the SERVER span", async () => {
+      const response = await fetch(`${phoenix!.url}/v1/projects/${project}/span_annotations?span_ids=${judged}`);
+      const { data } = (await response.json()) as { data: StoredAnnotation[] };
+      return data.length >= 3 ? data : undefined;
+    });
+    const byName = Object.fromEntries(annotations.map((annotation) => [annotation.name, annotation]));
+    expect(annotations).toHaveLength(3);
+    expect(byName.names_every_city).toMatchObject({ annotator_kind: "CODE", span_id: judged, result: { label: "complete", score: 1 } });
+    expect(byName.answers_the_question).toMatchObject({ annotator_kind: "LLM", span_id: judged, result: { label: "answered", score: 1 } });
+    // The run voted up, then down, as the same user: Phoenix kept one vote, the changed one.
+    expect(byName.user_feedback).toMatchObject({ annotator_kind: "HUMAN", span_id: judged, identifier: "workbook-learner", result: { label: "down", score: 0 } });
   });
 });
 
