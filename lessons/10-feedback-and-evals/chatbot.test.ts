@@ -347,6 +347,21 @@ describe(titles.stillTrue(), () => {
     checkBadRequest(checks(), await post({ text: QUESTION }), /question/, port);
   });
 
+  it(titles.taught("http-boundary", "the client's call that fails is an ERROR CLIENT span: a question the server refuses (400), a server that cannot be reached"), async () => {
+    const { thrown } = await harness.run(() => chatbot.askChatServer(server.url, SESSION_SENT, ""));
+    checks().taughtIn("http-boundary").that(thrown instanceof Error && /question/.test(thrown.message), {
+      headline: "The client should throw when the server refuses the question, and say why.",
+      expected: "an Error whose message holds the server's reason (it names the question)",
+      got: thrown === undefined ? "no error: the client returned" : String(thrown),
+      hint: 4,
+    });
+    checkClientSpan(checks(), { url: `${server.url}${CHAT_ROUTE}`, question: "", sessionId: SESSION_SENT, statusCode: 400 });
+    const nowhere = await unreachableServerUrl();
+    const unreached = await harness.run(() => chatbot.askChatServer(nowhere, SESSION_SENT, QUESTION));
+    checks().taughtIn("http-boundary").that(unreached.thrown !== undefined, { headline: "The client should throw when the server cannot be reached.", expected: "an error", got: "it returned", hint: 4 });
+    checkClientSpan(checks(), { url: `${nowhere}${CHAT_ROUTE}`, question: QUESTION, sessionId: SESSION_SENT });
+  });
+
   it(titles.taught("http-boundary", "a caller that hangs up mid-request: the SERVER span ends as an ERROR"), async () => {
     await harness.run(async () => {
       await hangUpMidRequest(server.url, () => harness.capture.unended().some((span) => span.kind === SpanKind.SERVER));

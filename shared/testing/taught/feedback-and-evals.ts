@@ -7,7 +7,7 @@
 // user's, two users' votes stand side by side); and Phoenix down or refusing never breaks the chat.
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import { INPUT_VALUE, OUTPUT_VALUE, OpenInferenceSpanKind, SemanticConventions } from "@arizeai/openinference-semantic-conventions";
+import { INPUT_MIME_TYPE, INPUT_VALUE, MimeType, OUTPUT_MIME_TYPE, OUTPUT_VALUE, OpenInferenceSpanKind, SemanticConventions } from "@arizeai/openinference-semantic-conventions";
 import { recordChecked } from "../checked-keys.ts";
 import type { ChatAnswer } from "../http-requests.ts";
 import type { PhoenixStandIn, SentAnnotation } from "../phoenix-stand-in/phoenix-stand-in.ts";
@@ -123,10 +123,12 @@ export function checkEvaluatorSpans(lessonChecks: SpanChecks, server: ReadableSp
       describe: "what was judged: the question and the reply (JSON.stringify(turn))",
       test: (value) => typeof value === "string" && value.includes(jsonText(turn.question)) && value.includes(jsonText(turn.reply)),
     }, { hint: 5, usualMistake: "the span's input is what the evaluator judged: the question and the reply, JSON.stringify(turn), with INPUT_MIME_TYPE JSON." });
+    checks.attribute(span, INPUT_MIME_TYPE, MimeType.JSON, { hint: 5, usualMistake: "the input is JSON: say so (MimeType.JSON), and Phoenix shows it as an object." });
     checks.attribute(span, OUTPUT_VALUE, {
       describe: `the verdict, with its label "${verdict.label}" and score ${verdict.score} (JSON)`,
       test: (value) => typeof value === "string" && value.includes(`"${verdict.label}"`) && new RegExp(`"score":\\s*${verdict.score}\\b`).test(value),
     }, { hint: 5, usualMistake: "the span's output is the verdict the evaluator returned: JSON.stringify({ label, score, explanation }), with OUTPUT_MIME_TYPE JSON." });
+    checks.attribute(span, OUTPUT_MIME_TYPE, MimeType.JSON, { hint: 5, usualMistake: "the verdict is JSON: say so (MimeType.JSON), and Phoenix shows it as an object." });
     checks.status(span, "OK", { hint: 5 });
   }
 }
@@ -381,4 +383,10 @@ export function checkFailedEvaluator(lessonChecks: SpanChecks, server: ReadableS
     hint: 5,
   });
   checks.exceptionEvent(span, undefined, { hint: 5 });
+  checks.that(Boolean(span.status.message), {
+    headline: `The ERROR status of the failing evaluator "${evaluator}" has no message.`,
+    expected: "span.setStatus({ code: SpanStatusCode.ERROR, message: <what failed> })",
+    got: "an ERROR status without a message",
+    hint: 5,
+  });
 }
