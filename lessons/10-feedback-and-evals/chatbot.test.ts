@@ -219,13 +219,30 @@ describe(titles.own("votes and verdicts on the answer's span, in Phoenix"), () =
     checkVerdictsLogged(checks(), phoenix, server, bad);
   });
 
-  it("a vote is a user_feedback annotation by a HUMAN on the SERVER span, label up or down and a score; a changed vote replaces that user's, another user's stands beside it", async () => {
+  it("a vote is a user_feedback annotation by a HUMAN on the SERVER span, label up or down and a score; a changed vote replaces that user's, another user's stands beside it; a vote that is not one is a 400", async () => {
     const answer = await post({ question: QUESTION });
     const server = checkAnswerNamesItsSpan(checks(), answer);
     const spanId = server.spanContext().spanId;
     const answers: ChatAnswer[] = [];
     for (const each of VOTES) answers.push(await vote({ spanId, ...each }));
     checkVotes(checks(), phoenix, server, answers);
+    // And a vote that is not one is answered 400, naming what is wrong.
+    const cases: Array<[unknown, RegExp]> = [
+      ["not json", /JSON/],
+      [{ spanId: "chat_turn", vote: "up", userId: "alice" }, /spanId/],
+      [{ spanId: "0123456789abcdef", vote: "thumbs-up", userId: "alice" }, /vote/],
+      [{ spanId: "0123456789abcdef", vote: "up" }, /userId/],
+    ];
+    for (const [body, problem] of cases) {
+      const answer = await vote(body);
+      const error = typeof answer.body === "object" ? answer.body.error : answer.body;
+      checks().that(answer.status === 400 && problem.test(String(error)), {
+        headline: "A vote that is not one should be answered 400, naming the problem.",
+        expected: `HTTP 400, {"error": "..."} matching ${problem}`,
+        got: `HTTP ${answer.status}: ${JSON.stringify(answer.body)} (sent ${JSON.stringify(body)})`,
+        hint: 3,
+      });
+    }
   });
 
   it("the user never waits for the judges: the answer comes, and the SERVER span ends, while the judge model is still at work", async () => {
@@ -275,25 +292,6 @@ describe(titles.own("votes and verdicts on the answer's span, in Phoenix"), () =
       checkChatGoesOn(checks(), await troubleWith(refusing), /API key/, "refusing (HTTP 401)");
     } finally {
       phoenix.refuse(undefined);
-    }
-  });
-
-  it("a vote that is not one is answered 400, naming what is wrong", async () => {
-    const cases: Array<[unknown, RegExp]> = [
-      ["not json", /JSON/],
-      [{ spanId: "chat_turn", vote: "up", userId: "alice" }, /spanId/],
-      [{ spanId: "0123456789abcdef", vote: "thumbs-up", userId: "alice" }, /vote/],
-      [{ spanId: "0123456789abcdef", vote: "up" }, /userId/],
-    ];
-    for (const [body, problem] of cases) {
-      const answer = await vote(body);
-      const error = typeof answer.body === "object" ? answer.body.error : answer.body;
-      checks().that(answer.status === 400 && problem.test(String(error)), {
-        headline: "A vote that is not one should be answered 400, naming the problem.",
-        expected: `HTTP 400, {"error": "..."} matching ${problem}`,
-        got: `HTTP ${answer.status}: ${JSON.stringify(answer.body)} (sent ${JSON.stringify(body)})`,
-        hint: 3,
-      });
     }
   });
 });

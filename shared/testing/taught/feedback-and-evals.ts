@@ -52,6 +52,7 @@ function spanNamed(checks: SpanChecks, spanId: string): string {
 export function checkAnswerNamesItsSpan(lessonChecks: SpanChecks, answer: ChatAnswer): ReadableSpan {
   const checks = lessonChecks.taughtIn("feedback-and-evals");
   recordChecked("spanId");
+  recordChecked("traceId");
   const body = bodyOf(answer);
   checks.that(answer.status === 200 && typeof body.reply === "string", {
     headline: "The server did not answer the question.",
@@ -160,7 +161,7 @@ function checkPhoenixTookThem(checks: SpanChecks, phoenix: PhoenixStandIn, hint:
 /** Each verdict is logged as an annotation of the SERVER span, named after its evaluator, of its kind, with label, score and explanation. */
 export function checkVerdictsLogged(lessonChecks: SpanChecks, phoenix: PhoenixStandIn, server: ReadableSpan, verdicts: ExpectedVerdict[]): void {
   const checks = lessonChecks.taughtIn("feedback-and-evals");
-  recordChecked("annotator_kind");
+  recordChecked("annotatorKind");
   checkPhoenixTookThem(checks, phoenix, 6);
   const annotations = phoenix.annotations();
   const spanId = server.spanContext().spanId;
@@ -239,8 +240,7 @@ export const VOTES = [
 /** Three votes through the feedback route: in Phoenix, alice's down (her changed vote replaced her up) and bob's up, both user_feedback by a HUMAN on the SERVER span. */
 export function checkVotes(lessonChecks: SpanChecks, phoenix: PhoenixStandIn, server: ReadableSpan, answers: ChatAnswer[]): void {
   const checks = lessonChecks.taughtIn("feedback-and-evals");
-  recordChecked(FEEDBACK_ANNOTATION);
-  recordChecked("identifier");
+  recordChecked("annotatorKind");
   // A vote Phoenix refused for its shape is answered 502: say what Phoenix found wrong first.
   checkPhoenixTookThem(checks, phoenix, 7);
   for (const [index, answer] of answers.entries()) {
@@ -335,6 +335,7 @@ export interface PhoenixTrouble {
 /** Phoenix unreachable or refusing: the vote is answered with one clear message, the verdicts' failure told once, and the chat goes on. */
 export function checkChatGoesOn(lessonChecks: SpanChecks, trouble: PhoenixTrouble, words: RegExp, what: string): void {
   const checks = lessonChecks.taughtIn("feedback-and-evals");
+  recordChecked("whyPhoenixFailed");
   checks.that(trouble.unhandled.length === 0, {
     headline: `With Phoenix ${what}, a Phoenix failure was thrown into the server: an unhandled promise rejection.`,
     expected: "every Phoenix failure caught and told",
