@@ -11,7 +11,7 @@ import { createClient, type PhoenixClient } from "@arizeai/phoenix-client";
 import type { BasicTracerProvider, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { LanguageModel } from "ai";
 import { connectModel, type ModelConnection } from "../chatbot/connect-model.ts";
-import { splitUrlCredentials } from "../chatbot/url-credentials.ts";
+import { splitUrlCredentials } from "../phoenix/url-credentials.ts";
 import { phoenixHeaders } from "../phoenix/headers.ts";
 import { phoenixBaseUrl } from "../phoenix/trace-link.ts";
 import { TraceViewExporter } from "../trace-view/trace-view-exporter.ts";
