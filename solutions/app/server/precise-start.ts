@@ -23,7 +23,7 @@ import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace
 interface Anchor {
   /** the wall-clock start of the trace's first span in this process */
   time: HrTime;
-  /** performance.now() at that start */
+  /** performance.now() at that start (the SDK's own reading, taken when it made the span) */
   at: number;
 }
 
@@ -32,7 +32,10 @@ export class PreciseStartProcessor implements SpanProcessor {
   private readonly anchors = new WeakMap<object, Anchor>();
 
   onStart(span: Span, parentContext: Context): void {
-    const now = performance.now();
+    // The performance.now() the SDK took when it made the span: its end and event times are this
+    // span's start plus the time since then, so the moved start must be measured from the same
+    // moment (a later performance.now() here would push a child's end past its parent's).
+    const now = (span as unknown as { _performanceStartTime?: number })._performanceStartTime ?? performance.now();
     const parent = trace.getSpan(parentContext);
     const anchor = (parent && this.anchors.get(parent)) ?? { time: span.startTime, at: now };
     this.anchors.set(span, anchor);
