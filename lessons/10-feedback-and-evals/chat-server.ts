@@ -137,7 +137,7 @@ async function handleFeedback(judging: Judging, request: IncomingMessage, respon
   try {
     const vote = voteOf(await readBody(request));
     if (!judging.phoenix) return respond(response, 503, { error: "Feedback goes to Phoenix, and none is set up: set PHOENIX_COLLECTOR_ENDPOINT." });
-    // TODO 3: record the vote (recordVote) and answer 200 {"saved": vote}; if Phoenix does not take it, answer 502 with whyPhoenixFailed(error, judging.phoenix.config.baseUrl, "the vote"), never a crash.
+    // TODO 3: record the vote (recordVote) and answer 200 {"saved": vote}; if Phoenix does not take it, answer 502 with whyPhoenixFailed(error, judging.phoenix?.config.baseUrl ?? "(none)", "the vote"), never a crash.
     respond(response, 501, { error: "Votes are not recorded yet." });
   } catch (error) {
     if (error instanceof BadVote) return respond(response, 400, { error: error.message });

@@ -2,7 +2,7 @@ import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { createClassificationEvaluator } from "@arizeai/phoenix-evals";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatCompletionRequest } from "../openai/types.ts";
-import { judge, judgeLabels, judgeReply } from "./judge.ts";
+import { judge, judgeLabels, judgeReply, labelMeanings } from "./judge.ts";
 import { startOfflineModel, type OfflineModel } from "./offline-model.ts";
 import { validateChatRequest } from "./validate.ts";
 import { user } from "./test-support.ts";
@@ -36,6 +36,19 @@ describe("the offline model as a judge", () => {
     expect(judge(prompt("Hello", "   "), LABELS)).toEqual({ label: "unanswered", explanation: "The output is empty: it answers nothing." });
     expect(judge("no tags at all", LABELS).label).toBe("unanswered");
     expect(judge(prompt("Weather in Paris?", "The model service had an error (HTTP 500). Please try again in a moment."), LABELS).label).toBe("unanswered");
+  });
+
+  it("reads which label means what from the labels' names, in any order, and falls back to their order", () => {
+    expect(labelMeanings(["unanswered", "answered"])).toEqual({ answers: "answered", doesNot: "unanswered" });
+    expect(labelMeanings(["incorrect", "correct"])).toEqual({ answers: "correct", doesNot: "incorrect" });
+    expect(labelMeanings(["not_relevant", "Relevant"])).toEqual({ answers: "Relevant", doesNot: "not_relevant" });
+    expect(labelMeanings(["no", "yes"])).toEqual({ answers: "yes", doesNot: "no" });
+    expect(labelMeanings(["fail", "pass", "unsure"])).toEqual({ answers: "pass", doesNot: "fail" });
+    expect(labelMeanings(["hallucinated", "grounded"])).toEqual({ answers: "grounded", doesNot: "hallucinated" });
+    expect(labelMeanings(["alpha", "beta"])).toEqual({ answers: "alpha", doesNot: "beta" });
+    const reversed = ["unanswered", "answered"];
+    expect(judge(prompt("What's the weather in Paris?", "In Paris it is 18°C and sunny."), reversed).label).toBe("answered");
+    expect(judge(prompt("Weather in Atlantis?", "Sorry, I cannot tell."), reversed).label).toBe("unanswered");
   });
 
   it("is deterministic: the same prompt, the same verdict", () => {
@@ -76,6 +89,19 @@ describe("a phoenix-evals classification evaluator judged by the offline model",
       telemetry: { isEnabled: false },
     });
     expect(await evaluator.evaluate({ input: "Weather in Paris?", output: "18°C and sunny in Paris." })).toEqual({ label: "answered", score: 1, explanation: "The output answers the input." });
+    expect(await evaluator.evaluate({ input: "Weather in Atlantis?", output: "Sorry, I don't know Atlantis." })).toMatchObject({ label: "unanswered", score: 0 });
+  });
+
+  it("reads the choices by meaning, listed in either order", async () => {
+    const provider = createOpenAICompatible({ name: "offline", baseURL: model.baseUrl, supportsStructuredOutputs: true });
+    const evaluator = createClassificationEvaluator<{ input: string; output: string }>({
+      name: "answers_the_question",
+      model: provider("workbook-offline"),
+      choices: { unanswered: 0, answered: 1 },
+      promptTemplate: "<input>{{input}}</input>\n<output>{{output}}</output>\nDoes the output answer the input?",
+      telemetry: { isEnabled: false },
+    });
+    expect(await evaluator.evaluate({ input: "Weather in Paris?", output: "18°C and sunny in Paris." })).toMatchObject({ label: "answered", score: 1 });
     expect(await evaluator.evaluate({ input: "Weather in Atlantis?", output: "Sorry, I don't know Atlantis." })).toMatchObject({ label: "unanswered", score: 0 });
   });
 });

@@ -3,9 +3,12 @@
 // <output>...</output> (Phoenix's templates), and response_format json_schema with a `label`
 // enum and an `explanation`. The answer is that JSON object, decided by a rule you can
 // predict: the output answers the input unless it is empty, says it cannot (can't, could not,
-// unable, sorry, don't know, unknown, try again), or asks a question back. The schema's first label means
-// "it answers" (Phoenix's templates list the good label first: correct, then incorrect), the
-// second "it does not".
+// unable, sorry, don't know, unknown, try again), or asks a question back. Which label means "it
+// answers" and which "it does not" is read from the labels' names, whatever their order: a pair
+// such as answered / unanswered, correct / incorrect, relevant / not_relevant (the one is the other
+// with a negating prefix), else words that say so (yes / no, pass / fail, good / bad). Only when
+// the names say nothing does the order decide: the first label is the good one (Phoenix's
+// templates list it first).
 
 import type { ChatCompletionRequest } from "../openai/types.ts";
 
@@ -28,9 +31,31 @@ export function judgeLabels(request: ChatCompletionRequest): string[] | undefine
   return labels as string[];
 }
 
-/** The verdict on the prompt's <output> for its <input>: labels[0] when it answers, labels[1] when not. */
+/** A label's name, compared: lower case, separators dropped ("Not_Relevant" is "notrelevant"). */
+const plain = (label: string) => label.toLowerCase().replace(/[\s_-]+/g, "");
+/** What turns a good label into its opposite: unanswered, incorrect, not_relevant, non-factual... */
+const NEGATING_PREFIXES = ["un", "in", "im", "ir", "il", "dis", "non", "not", "no"];
+/** Labels that say "it does not", and "it does", on their own. */
+const SAYS_NO = new Set(["no", "false", "wrong", "bad", "fail", "failed", "failure", "refused", "refusal", "hallucinated", "unrelated", "negative", "reject", "rejected", "0"]);
+const SAYS_YES = new Set(["yes", "true", "right", "good", "pass", "passed", "success", "ok", "factual", "positive", "accept", "accepted", "1"]);
+
+/** Which of the labels means "it answers" and which "it does not", by their names (see the top of the file); by their order when the names say nothing. */
+export function labelMeanings(labels: string[]): { answers: string; doesNot: string } {
+  for (const negative of labels) {
+    const positive = labels.find((label) => label !== negative && NEGATING_PREFIXES.some((prefix) => plain(negative) === prefix + plain(label)));
+    if (positive) return { answers: positive, doesNot: negative };
+  }
+  const yes = labels.find((label) => SAYS_YES.has(plain(label)));
+  const no = labels.find((label) => SAYS_NO.has(plain(label)));
+  if (yes && no) return { answers: yes, doesNot: no };
+  if (no) return { answers: labels.find((label) => label !== no)!, doesNot: no };
+  if (yes) return { answers: yes, doesNot: labels.find((label) => label !== yes)! };
+  return { answers: labels[0]!, doesNot: labels[1]! };
+}
+
+/** The verdict on the prompt's <output> for its <input>: the label that means "it answers" when it does, the one that means "it does not" when not. */
 export function judge(prompt: string, labels: string[]): Judgement {
-  const [answers, doesNot] = labels as [string, string];
+  const { answers, doesNot } = labelMeanings(labels);
   const input = INPUT.exec(prompt)?.[1]?.trim();
   const output = OUTPUT.exec(prompt)?.[1]?.trim();
   if (output === undefined) return { explanation: "The prompt holds no <output>...</output> to judge.", label: doesNot };
