@@ -87,6 +87,8 @@ let server: ChatServer;
 let port: number;
 /** The span that was active when the server started listening: a traced startup, as many apps have. */
 let startup: SpanIdentity;
+/** How many requests Phoenix had received when the last post's judged() resolved. */
+let requestsWhenJudged: number | undefined;
 /** What the server told through its warn option. */
 const warnings: string[] = [];
 /** Other servers a test started: stopped at the end. */
@@ -125,11 +127,13 @@ afterAll(async () => {
 async function post(body: unknown, headers: Record<string, string> = {}, on: ChatServer = server): Promise<ChatAnswer> {
   phoenix.reset();
   warnings.length = 0;
+  requestsWhenJudged = undefined;
   const { value, thrown } = await harness.run(async () => {
     try {
       return await postChat(on.url, body, headers);
     } finally {
       await on.judged();
+      requestsWhenJudged = phoenix.requests.length;
     }
   });
   if (value) return value;
@@ -202,7 +206,7 @@ describe(titles.own("votes and verdicts on the answer's span, in Phoenix"), () =
     const answer = await post({ question: QUESTION }, { baggage: `${SESSION_ID}=${SESSION_SENT}` });
     const server = checkAnswerNamesItsSpan(checks(), answer);
     checkEvaluatorSpans(checks(), server, { question: QUESTION, reply: replyOf(answer) }, GOOD);
-    checkVerdictsLogged(checks(), phoenix, server, GOOD);
+    checkVerdictsLogged(checks(), phoenix, server, GOOD, { requestsWhenJudged });
   });
 
   it("an answer that fails the user gets the bad verdicts: the model failed, so no city is named and the reply only asks to try again", async () => {
@@ -216,7 +220,7 @@ describe(titles.own("votes and verdicts on the answer's span, in Phoenix"), () =
       { evaluator: "answers_the_question", kind: "LLM", label: "unanswered", score: 0 },
     ];
     checkEvaluatorSpans(checks(), server, { question, reply: replyOf(answer) }, bad);
-    checkVerdictsLogged(checks(), phoenix, server, bad);
+    checkVerdictsLogged(checks(), phoenix, server, bad, { requestsWhenJudged });
   });
 
   it("a vote is a user_feedback annotation by a HUMAN on the SERVER span, label up or down and a score; a changed vote replaces that user's, another user's stands beside it; a vote that is not one is a 400", async () => {

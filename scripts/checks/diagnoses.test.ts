@@ -81,6 +81,8 @@ const DIAGNOSES = {
   serverSpanWaits: /the SERVER span's duration in Phoenix now counts the judges/,
   phoenixFailureThrown: /an unhandled rejection ends a Node server/,
   failedJudgeNotError: /span\.recordException\(error\) and span\.setStatus/,
+  judgedEarly: /judged\(\) returned before the judging ended/,
+  judgedOutsideServerSpan: /EVALUATOR spans found in another trace/,
 } as const;
 type Diagnosis = keyof typeof DIAGNOSES;
 
@@ -490,6 +492,31 @@ const MISTAKES: Record<string, Mistake> = {
     file: "chat-server.ts",
     edits: [["          judging.underWay.add(judgement);\n", "          judging.underWay.add(judgement);\n          await judgement;\n"]],
     says: "serverSpanWaits",
+  },
+  "feedback-and-evals: the judging fired and forgotten (void judgeAnswer(...).then(onJudged))": {
+    lesson: "feedback-and-evals",
+    file: "chat-server.ts",
+    edits: [
+      ["const judgement = judgeAnswer(", "void judgeAnswer("],
+      ["            .finally(() => judging.underWay.delete(judgement));\n", ""],
+      ["          judging.underWay.add(judgement);\n", ""],
+    ],
+    says: "judgedEarly",
+  },
+  "feedback-and-evals: the judging's promise never added to judging.underWay": {
+    lesson: "feedback-and-evals",
+    file: "chat-server.ts",
+    edits: [["          judging.underWay.add(judgement);\n", ""]],
+    says: "judgedEarly",
+  },
+  "feedback-and-evals: the judging started outside the SERVER span's context": {
+    lesson: "feedback-and-evals",
+    file: "chat-server.ts",
+    edits: [
+      ["const judgement = judgeAnswer(", "const judgement = context.with(ROOT_CONTEXT, () => judgeAnswer("],
+      ['judging.tell(failure, "the verdicts"))\n', 'judging.tell(failure, "the verdicts")))\n'],
+    ],
+    says: "judgedOutsideServerSpan",
   },
   "feedback-and-evals: Phoenix's failure rethrown from the feedback route": {
     lesson: "feedback-and-evals",

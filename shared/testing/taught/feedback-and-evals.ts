@@ -30,6 +30,10 @@ type JudgedBody = { reply?: string; spanId?: unknown; traceId?: unknown; error?:
 
 const bodyOf = (answer: ChatAnswer): JudgedBody => (typeof answer.body === "object" ? (answer.body as JudgedBody) : {});
 
+/** What the learner is told when judged() resolved while the judging went on. */
+export const JUDGED_EARLY =
+  "judged() returned before the judging ended: keep the judging's promise in judging.underWay until it settles (judging.underWay.add(judgement), and .finally(() => judging.underWay.delete(judgement))), not void judgeAnswer(...): the tests, the lesson's run and close() wait for judged().";
+
 /** The SERVER span of the request (the one span of SpanKind.SERVER). */
 function serverSpan(checks: SpanChecks): ReadableSpan {
   const found = checks.all({ spanKind: SpanKind.SERVER });
@@ -86,6 +90,15 @@ export function checkAnswerNamesItsSpan(lessonChecks: SpanChecks, answer: ChatAn
 export function checkEvaluatorSpans(lessonChecks: SpanChecks, server: ReadableSpan, turn: { question: string; reply: string }, verdicts: ExpectedVerdict[]): void {
   const checks = lessonChecks.inTrace(server.spanContext().traceId).taughtIn("feedback-and-evals");
   const evaluatorSpans = checks.all({ kind: OpenInferenceSpanKind.EVALUATOR });
+  // An EVALUATOR span that was open when judged() resolved, and ended after: nobody waited for it.
+  const late = checks.openAtReturn().filter((span) => evaluatorSpans.includes(span));
+  checks.that(late.length === 0, {
+    headline: `The EVALUATOR span "${late[0]?.name}" ended after judged() had resolved.`,
+    expected: "judged() resolves once every judging under way has ended",
+    got: `${late.map((span) => `"${span.name}"`).join(", ")} still open when judged() returned, ended later`,
+    mistake: JUDGED_EARLY,
+    hint: 2,
+  });
   for (const verdict of verdicts) {
     const named = checks.spans.filter((span) => span.name === verdict.evaluator);
     const open = checks.unended().filter((span) => span.name === verdict.evaluator);
@@ -95,6 +108,14 @@ export function checkEvaluatorSpans(lessonChecks: SpanChecks, server: ReadableSp
       got: "still open",
       mistake: "end it in a finally block, so that a failing evaluator ends it too.",
       hint: 5,
+    });
+    const elsewhere = lessonChecks.all({ kind: OpenInferenceSpanKind.EVALUATOR }).filter((span) => span.name === verdict.evaluator && span.spanContext().traceId !== server.spanContext().traceId);
+    checks.that(named.length > 0 || elsewhere.length === 0, {
+      headline: `No span for the evaluator "${verdict.evaluator}" was found in the answer's trace: EVALUATOR spans found in another trace.`,
+      expected: `one EVALUATOR span named "${verdict.evaluator}", under the SERVER span (trace ${server.spanContext().traceId})`,
+      got: `"${verdict.evaluator}" in trace ${elsewhere[0]?.spanContext().traceId}${elsewhere[0]?.parentSpanContext ? "" : ", a root span of its own"}`,
+      mistake: "the judging runs outside the SERVER span's context: start judgeAnswer inside the SERVER span's callback (where it is the active span), after respond(...).",
+      hint: 2,
     });
     checks.that(named.length === 1, {
       headline: named.length === 0 ? `No span for the evaluator "${verdict.evaluator}" was found in the answer's trace.` : `The evaluator "${verdict.evaluator}" ran ${named.length} times on one answer.`,
@@ -159,12 +180,28 @@ function checkPhoenixTookThem(checks: SpanChecks, phoenix: PhoenixStandIn, hint:
 }
 
 /** Each verdict is logged as an annotation of the SERVER span, named after its evaluator, of its kind, with label, score and explanation. */
-export function checkVerdictsLogged(lessonChecks: SpanChecks, phoenix: PhoenixStandIn, server: ReadableSpan, verdicts: ExpectedVerdict[]): void {
+export function checkVerdictsLogged(
+  lessonChecks: SpanChecks,
+  phoenix: PhoenixStandIn,
+  server: ReadableSpan,
+  verdicts: ExpectedVerdict[],
+  /** how many requests Phoenix had received when the server's judged() resolved */
+  when: { requestsWhenJudged?: number } = {},
+): void {
   const checks = lessonChecks.taughtIn("feedback-and-evals");
   recordChecked("annotatorKind");
   checkPhoenixTookThem(checks, phoenix, 6);
   const annotations = phoenix.annotations();
   const spanId = server.spanContext().spanId;
+  const sentAfterJudged = when.requestsWhenJudged === undefined ? [] : phoenix.requests.slice(when.requestsWhenJudged).flatMap((request) => (request.body as { data?: SentAnnotation[] }).data ?? []);
+  const lateVerdict = sentAfterJudged.find((sent) => verdicts.some((verdict) => verdict.evaluator === sent.name));
+  checks.that(!lateVerdict, {
+    headline: `The verdict of "${lateVerdict?.name}" reached Phoenix after judged() had resolved.`,
+    expected: "judged() resolves once every verdict is logged",
+    got: `${when.requestsWhenJudged} annotation request(s) when judged() returned; "${lateVerdict?.name}" came after`,
+    mistake: JUDGED_EARLY,
+    hint: 2,
+  });
   for (const verdict of verdicts) {
     const named = annotations.filter((annotation) => annotation.name === verdict.evaluator);
     checks.that(named.length > 0, {
@@ -178,6 +215,16 @@ export function checkVerdictsLogged(lessonChecks: SpanChecks, phoenix: PhoenixSt
       hint: 6,
     });
     const annotation = named.find((each) => each.span_id === spanId) ?? named[0]!;
+    // A verdict on a span this request never made: an earlier request's judging, still at work
+    // when its judged() resolved, logged it during this one.
+    const earlier = annotation.span_id !== spanId && ![...lessonChecks.spans, ...lessonChecks.unended()].some((span) => span.spanContext().spanId === annotation.span_id);
+    checks.that(!earlier, {
+      headline: `A verdict of "${verdict.evaluator}" on a span of an earlier request reached Phoenix during this one, and none on this answer's span.`,
+      expected: `span_id ${spanId}: the SERVER span of this answer`,
+      got: `span_id ${annotation.span_id}: no span of this request`,
+      mistake: JUDGED_EARLY,
+      hint: 2,
+    });
     checks.that(annotation.span_id === spanId, {
       headline: `The verdict of "${verdict.evaluator}" is on the wrong span.`,
       expected: `span_id ${spanId}: the SERVER span, whose id the answer carries`,
