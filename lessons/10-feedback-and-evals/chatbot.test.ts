@@ -14,6 +14,7 @@ import type { SpanChecks } from "../../shared/testing/span-checks.ts";
 import { checkChainSpan } from "../../shared/testing/taught/chain-span.ts";
 import { checkFailedModelCall, checkFailedTool, checkFailuresRecorded } from "../../shared/testing/taught/errors.ts";
 import {
+  FEEDBACK_ANNOTATION,
   FEEDBACK_ROUTE,
   VOTES,
   checkAnswerNamesItsSpan,
@@ -228,8 +229,12 @@ describe(titles.own("votes and verdicts on the answer's span, in Phoenix"), () =
     const server = checkAnswerNamesItsSpan(checks(), answer);
     const spanId = server.spanContext().spanId;
     const answers: ChatAnswer[] = [];
-    for (const each of VOTES) answers.push(await vote({ spanId, ...each }));
-    checkVotes(checks(), phoenix, server, answers);
+    const votesSentAtAnswer: number[] = [];
+    for (const each of VOTES) {
+      answers.push(await vote({ spanId, ...each }));
+      votesSentAtAnswer.push(phoenix.requests.flatMap((request) => (request.body as { data?: Array<{ name?: string }> }).data ?? []).filter((sent) => sent.name === FEEDBACK_ANNOTATION).length);
+    }
+    checkVotes(checks(), phoenix, server, answers, { votesSentAtAnswer });
     // And a vote that is not one is answered 400, naming what is wrong.
     const cases: Array<[unknown, RegExp]> = [
       ["not json", /JSON/],
@@ -278,9 +283,10 @@ describe(titles.own("votes and verdicts on the answer's span, in Phoenix"), () =
       },
     });
     const judged = await startServer({ judge: failing });
-    const answer = await post({ question: QUESTION }, {}, judged);
+    // Nobody awaits the judging: a rejection out of it would end a real server.
+    const { value: answer, unhandled } = await catchingUnhandled(() => post({ question: QUESTION }, {}, judged));
     const server = checkAnswerNamesItsSpan(checks(), answer);
-    checkFailedEvaluator(checks(), server, "answers_the_question");
+    checkFailedEvaluator(checks(), server, "answers_the_question", unhandled);
     checkEvaluatorSpans(checks(), server, { question: QUESTION, reply: replyOf(answer) }, [GOOD[0]!]);
   });
 

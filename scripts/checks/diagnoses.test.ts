@@ -81,6 +81,8 @@ const DIAGNOSES = {
   serverSpanWaits: /the SERVER span's duration in Phoenix now counts the judges/,
   phoenixFailureThrown: /an unhandled rejection ends a Node server/,
   failedJudgeNotError: /span\.recordException\(error\) and span\.setStatus/,
+  voteNotAwaited: /await recordVote before answering/,
+  failedJudgeRethrown: /threw out of the judging: an unhandled promise rejection/,
   judgedEarly: /judged\(\) returned before the judging ended/,
   judgedOutsideServerSpan: /EVALUATOR spans found in another trace/,
 } as const;
@@ -517,6 +519,18 @@ const MISTAKES: Record<string, Mistake> = {
       ['judging.tell(failure, "the verdicts"))\n', 'judging.tell(failure, "the verdicts")))\n'],
     ],
     says: "judgedOutsideServerSpan",
+  },
+  "feedback-and-evals: the vote recorded without awaiting it": {
+    lesson: "feedback-and-evals",
+    file: "chat-server.ts",
+    edits: [["    await recordVote(judging.phoenix, vote);", "    void recordVote(judging.phoenix, vote);"]],
+    says: "voteNotAwaited",
+  },
+  "feedback-and-evals: a failing judge's error rethrown from its catch": {
+    lesson: "feedback-and-evals",
+    file: "evaluations.ts",
+    edits: [["        return { evaluator: evaluator.name, kind: evaluator.kind, error: errorMessage(error) };", "        throw error;"]],
+    says: "failedJudgeRethrown",
   },
   "feedback-and-evals: Phoenix's failure rethrown from the feedback route": {
     lesson: "feedback-and-evals",

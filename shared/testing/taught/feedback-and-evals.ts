@@ -285,7 +285,14 @@ export const VOTES = [
 ] as const;
 
 /** Three votes through the feedback route: in Phoenix, alice's down (her changed vote replaced her up) and bob's up, both user_feedback by a HUMAN on the SERVER span. */
-export function checkVotes(lessonChecks: SpanChecks, phoenix: PhoenixStandIn, server: ReadableSpan, answers: ChatAnswer[]): void {
+export function checkVotes(
+  lessonChecks: SpanChecks,
+  phoenix: PhoenixStandIn,
+  server: ReadableSpan,
+  answers: ChatAnswer[],
+  /** how many votes Phoenix had been sent when the server answered each vote */
+  when: { votesSentAtAnswer?: number[] } = {},
+): void {
   const checks = lessonChecks.taughtIn("feedback-and-evals");
   recordChecked("annotatorKind");
   // A vote Phoenix refused for its shape is answered 502: say what Phoenix found wrong first.
@@ -297,6 +304,14 @@ export function checkVotes(lessonChecks: SpanChecks, phoenix: PhoenixStandIn, se
       got: `HTTP ${answer.status}: ${JSON.stringify(answer.body)}`,
       mistake: answer.status === 501 ? "the feedback route does not record votes yet: call recordVote(judging.phoenix, vote) (TODO 3) and fill in recordVote (TODO 7)." : undefined,
       hint: answer.status === 501 ? 3 : 7,
+    });
+    const sent = when.votesSentAtAnswer?.[index];
+    checks.that(sent === undefined || sent > index, {
+      headline: `The server answered ${VOTES[index]!.userId}'s vote "${VOTES[index]!.vote}" with HTTP 200 before Phoenix had received it.`,
+      expected: `vote ${index + 1} in Phoenix when the server answers it`,
+      got: `${sent} vote(s) in Phoenix when the server answered`,
+      mistake: "await recordVote before answering: respond(response, 200, ...) only once Phoenix took the vote, so the page is never told \"saved\" for a vote that was lost, and votes arrive in the order they were cast.",
+      hint: 3,
     });
   }
   const votes = phoenix.annotations().filter((annotation) => annotation.name === FEEDBACK_ANNOTATION);
@@ -420,8 +435,22 @@ export function checkChatGoesOn(lessonChecks: SpanChecks, trouble: PhoenixTroubl
 }
 
 /** An ERROR EVALUATOR span for an evaluator that failed, and no verdict logged for it. */
-export function checkFailedEvaluator(lessonChecks: SpanChecks, server: ReadableSpan, evaluator: string): void {
+export function checkFailedEvaluator(
+  lessonChecks: SpanChecks,
+  server: ReadableSpan,
+  evaluator: string,
+  /** unhandled promise rejections while the request and its judging ran */
+  unhandled: unknown[] = [],
+): void {
   const checks = lessonChecks.inTrace(server.spanContext().traceId).taughtIn("feedback-and-evals");
+  checks.that(unhandled.length === 0, {
+    headline: `The failing evaluator "${evaluator}" threw out of the judging: an unhandled promise rejection.`,
+    expected: "judgeAnswer never throws: a failing evaluator is a verdict with an error",
+    got: `unhandled rejection: ${String(unhandled[0])}`,
+    mistake:
+      "an unhandled rejection ends a real Node server (from Node 15 on), though nobody awaits the judging: in the catch around evaluator.evaluate(turn), record the error on the span and return { evaluator, kind, error }, do not rethrow.",
+    hint: 5,
+  });
   const span = checks.one({ name: evaluator }, `span of the failing evaluator "${evaluator}"`, { hint: 5 });
   checks.that(span.status.code === SpanStatusCode.ERROR, {
     headline: `The evaluator "${evaluator}" failed (its model answered HTTP 500), but its span does not say so.`,
