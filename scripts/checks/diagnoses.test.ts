@@ -617,7 +617,6 @@ describe("each diagnosis is given for its mistake, and only then", () => {
   for (const [title, mistake] of Object.entries(MISTAKES)) {
     it(title, async () => {
       const message = await firstFailure(mistake);
-      if (process.env.SHOW_DIAGNOSES) console.log(`\n=== ${title}\n${message}`);
       const given = (Object.keys(DIAGNOSES) as Diagnosis[]).filter((diagnosis) => DIAGNOSES[diagnosis].test(message));
       expect(given, message).toEqual([mistake.says]);
     });
