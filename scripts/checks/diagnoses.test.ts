@@ -627,7 +627,8 @@ describe("each diagnosis is given for its mistake, and only then", () => {
     expect((Object.keys(DIAGNOSES) as Diagnosis[]).filter((diagnosis) => !covered.has(diagnosis))).toEqual([]);
   });
 
-  it("the solutions themselves get no diagnosis at all", async () => {
+  // Every lesson checked in one go: seconds each, so more than vitest's 20 s per test once there are ten (about 25 s at load 20).
+  it("the solutions themselves get no diagnosis at all", { timeout: 120_000 }, async () => {
     for (const lesson of catalog) writeLessonCopy(sourceDir, lesson.slug);
     const checks = await runner.check(catalog);
     expect(checks.filter((check) => !check.passed).map((check) => check.lesson.slug)).toEqual([]);
