@@ -165,7 +165,8 @@ export async function compareWithOfficial({ root, histories, rounds, trialMs, wa
             const expected = turns * arm.spansPerTurn;
             if (after.spans - before.spans < expected) log(`  ! ${runner.name}: the collector got ${after.spans - before.spans} spans of ${expected}`);
           } else if (after.spans !== before.spans) {
-            log(`  ! ${runner.name} sent ${after.spans - before.spans} spans although tracing is off`);
+            // An untraced baseline that traces makes every overhead figure meaningless: stop.
+            throw new Error(`${runner.name} sent ${after.spans - before.spans} spans although tracing is off (OTEL_SDK_DISABLED=true): its baseline is not untraced`);
           }
         }
       }

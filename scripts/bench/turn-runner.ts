@@ -16,6 +16,7 @@ import type { ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { ConversationMessage } from "../../solutions/app/api.ts";
 import { setupTracing } from "../../solutions/app/server/tracing.ts";
+import { tracingOffReason } from "../../solutions/app/telemetry/telemetry-config.ts";
 import { benchConversation } from "./app-overhead.ts";
 import { appTurn, inSetting, officialTurn, type TurnSetting } from "./turn-arms.ts";
 
@@ -54,7 +55,8 @@ async function main(): Promise<void> {
   const collector = process.env.BENCH_COLLECTOR_URL!;
   if (!["app", "official", "sdk"].includes(arm) || !baseUrl || !collector) throw new Error("turn-runner needs BENCH_ARM (app, official or sdk), OPENAI_BASE_URL and BENCH_COLLECTOR_URL");
   const exporter = new ProbingExporter(new OTLPTraceExporter({ url: `${collector}/v1/traces` }));
-  const provider = setupTracing({ projectName: "bench", exporter, env: process.env });
+  // Tracing off as the app reads it (main.ts): OTEL_SDK_DISABLED=true records nothing.
+  const provider = setupTracing({ projectName: "bench", exporter, env: process.env, tracingOff: tracingOffReason(process.env) });
   const turn = arm === "app" ? await appTurn(baseUrl) : await officialTurn(baseUrl, { instrument: arm === "official" });
   const run = (setting: TurnSetting, conversation: ConversationMessage[]) => inSetting(setting, () => turn(conversation, setting.streamed));
 
