@@ -41,24 +41,30 @@ export async function runHttpLesson(program: HttpLessonProgram, argv = process.a
     console.error(chalk.red(`The request threw: ${describeThrown(error)}`));
     process.exitCode = 1;
   } finally {
-    await server?.close().catch((error: unknown) => console.error(chalk.yellow(`Stopping the server failed: ${String(error)}`)));
-    // Shutting the provider down flushes every pending span to every exporter.
-    await provider.shutdown().catch((error: unknown) => console.error(chalk.yellow(`Flushing spans failed: ${String(error)}`)));
-    await model.close();
+    await stopRun({ server, provider, model });
   }
+  // The classic symptom of a boundary the context did not cross: the server's half is a trace of its own.
+  printTraces(traceView, "where the client and the server should share one: does the client inject traceparent inside its CLIENT span, and does the server extract it and start its SERVER span in that context?");
+  if (phoenix) await printPhoenixLink(traceView, phoenix);
+}
 
+/** The end of a client-and-server run: the server stopped, every pending span flushed (shutdown), the model closed; failures said, not thrown. */
+export async function stopRun({ server, provider, model }: { server?: { close(): Promise<void> }; provider: BasicTracerProvider; model: ModelConnection }): Promise<void> {
+  await server?.close().catch((error: unknown) => console.error(chalk.yellow(`Stopping the server failed: ${String(error)}`)));
+  // Shutting the provider down flushes every pending span to every exporter.
+  await provider.shutdown().catch((error: unknown) => console.error(chalk.yellow(`Flushing spans failed: ${String(error)}`)));
+  await model.close();
+}
+
+/** The recorded spans as one tree per trace; with more than one trace and `whenSplit`, that warning first. */
+export function printTraces(traceView: TraceViewExporter, whenSplit?: string): void {
   console.log(`\n${chalk.bold("spans:")}`);
   const traces = spansByTrace(traceView.spans);
   if (traces.length === 0) console.log(chalk.dim("  (no spans were recorded: is the tracer provider registered, and is every span ended?)"));
-  if (traces.length === 1) console.log(renderSpanTree(traces[0]!).replace(/^/gm, "  "));
-  if (traces.length > 1) {
-    // The classic symptom of a boundary the context did not cross: the server's half is a trace of its own.
-    console.log(chalk.yellow(`  ${traces.length} traces, where the client and the server should share one: does the client inject traceparent inside its CLIENT span, and does the server extract it and start its SERVER span in that context?`));
-    for (const [index, spans] of traces.entries()) {
-      console.log(chalk.dim(`  trace ${index + 1} (${spans[0]!.spanContext().traceId}):`));
-      console.log(renderSpanTree(spans).replace(/^/gm, "    "));
-    }
+  if (traces.length > 1 && whenSplit) console.log(chalk.yellow(`  ${traces.length} traces, ${whenSplit}`));
+  for (const [index, spans] of traces.entries()) {
+    if (traces.length > 1) console.log(chalk.dim(`  trace ${index + 1} (${spans[0]!.spanContext().traceId}):`));
+    console.log(renderSpanTree(spans).replace(/^/gm, traces.length > 1 ? "    " : "  "));
   }
-  if (phoenix) await printPhoenixLink(traceView, phoenix);
 }
 

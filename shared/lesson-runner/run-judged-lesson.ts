@@ -15,8 +15,8 @@ import { splitUrlCredentials } from "../phoenix/url-credentials.ts";
 import { phoenixHeaders } from "../phoenix/headers.ts";
 import { phoenixBaseUrl } from "../phoenix/trace-link.ts";
 import { TraceViewExporter } from "../trace-view/trace-view-exporter.ts";
-import { renderSpanTree } from "../trace-view/render-tree.ts";
-import { ReportingExporter, printPhoenixLink, spansByTrace, describeThrown } from "./run-lesson.ts";
+import { printTraces, stopRun } from "./run-http-lesson.ts";
+import { ReportingExporter, printPhoenixLink, describeThrown } from "./run-lesson.ts";
 
 /** A verdict as the lesson's evaluations give it. */
 export interface LessonVerdict {
@@ -81,18 +81,9 @@ export async function runJudgedLesson(program: JudgedLessonProgram, argv = proce
     console.error(chalk.red(`The request threw: ${describeThrown(error)}`));
     process.exitCode = 1;
   } finally {
-    await server?.close().catch((error: unknown) => console.error(chalk.yellow(`Stopping the server failed: ${String(error)}`)));
-    await provider.shutdown().catch((error: unknown) => console.error(chalk.yellow(`Flushing spans failed: ${String(error)}`)));
-    await model.close();
+    await stopRun({ server, provider, model });
   }
-
-  console.log(`\n${chalk.bold("spans:")}`);
-  const traces = spansByTrace(traceView.spans);
-  if (traces.length === 0) console.log(chalk.dim("  (no spans were recorded: is the tracer provider registered, and is every span ended?)"));
-  for (const [index, spans] of traces.entries()) {
-    if (traces.length > 1) console.log(chalk.dim(`  trace ${index + 1} (${spans[0]!.spanContext().traceId}):`));
-    console.log(renderSpanTree(spans).replace(/^/gm, traces.length > 1 ? "    " : "  "));
-  }
+  printTraces(traceView);
   if (phoenixExport) await printPhoenixLink(traceView, phoenixExport);
 }
 
