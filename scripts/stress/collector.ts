@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { gunzipSync, inflateSync } from "node:zlib";
-import { decodeTraceExport, type OtlpSpan } from "./otlp-protobuf.ts";
+import { decodeTraceExport, type OtlpSpan } from "../../shared/testing/otlp-protobuf.ts";
 
 export type CollectorMode = "taking" | "hanging";
 

@@ -1,6 +1,6 @@
 // What the spans at the collector must show: every span of a turn arrived (so it was ended), each
 // with the status and exception its turn earned, and no span whose parent never came.
-import { SPAN_KIND_SERVER, STATUS_ERROR, STATUS_OK, STATUS_UNSET, type OtlpSpan } from "./otlp-protobuf.ts";
+import { SPAN_KIND_SERVER, STATUS_ERROR, STATUS_OK, STATUS_UNSET, type OtlpSpan } from "../../shared/testing/otlp-protobuf.ts";
 
 export interface ExpectedSpan {
   /** the span's name; "SERVER" for the HTTP server span, whatever its name */

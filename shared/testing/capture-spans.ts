@@ -39,6 +39,8 @@ export interface SpanCapture {
   droppedValueKeys?(): ReadonlySet<string>;
   /** forget every span captured so far */
   reset(): void;
+  /** register the capture's provider, a context manager and the propagator again, after a check replaced them with a learner's own */
+  reinstall(): void;
   /** unregister the provider, context manager and propagator */
   uninstall(): Promise<void>;
 }
@@ -89,12 +91,15 @@ export function installSpanCapture(): SpanCapture {
   let openAtReturn: ReadableSpan[] = [];
   const provider = new BasicTracerProvider({ spanProcessors: [started, new SimpleSpanProcessor(exporter)] });
   // Replace whatever was registered before: the global API only accepts a first registration.
-  trace.disable();
-  context.disable();
-  propagation.disable();
-  trace.setGlobalTracerProvider(provider);
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(w3cPropagator());
+  const register = () => {
+    trace.disable();
+    context.disable();
+    propagation.disable();
+    trace.setGlobalTracerProvider(provider);
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(w3cPropagator());
+  };
+  register();
   const dropped = new Set<string>();
   diag.setLogger(droppedValueLogger(dropped), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
 
@@ -114,6 +119,7 @@ export function installSpanCapture(): SpanCapture {
       started.startedAt.clear();
       openAtReturn = [];
     },
+    reinstall: register,
     async uninstall() {
       await provider.shutdown();
       trace.disable();

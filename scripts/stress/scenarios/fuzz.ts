@@ -5,7 +5,7 @@
 import { answerText, errorBodyProblem, leakIn, streamProblem } from "../answer-checks.ts";
 import { startCollector } from "../collector.ts";
 import { fuzzCases, ROUTES, type FuzzCase } from "../fuzz-cases.ts";
-import { SPAN_KIND_SERVER } from "../otlp-protobuf.ts";
+import { SPAN_KIND_SERVER } from "../../../shared/testing/otlp-protobuf.ts";
 import { runPool } from "../pool.ts";
 import { startApp } from "../processes.ts";
 import { exchange, type RawAnswer } from "../../../shared/testing/raw-http.ts";

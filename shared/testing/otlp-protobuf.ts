@@ -1,5 +1,5 @@
 // The spans in an OTLP/HTTP protobuf export (an ExportTraceServiceRequest), read back by the
-// stress run's fake collector. @opentelemetry/otlp-transformer only writes this message (its
+// stress run's fake collector and the exporting lesson's OTLP receiver (otlp-receiver.ts). @opentelemetry/otlp-transformer only writes this message (its
 // reader is internal and reads responses), so here is the little of the wire format it takes:
 // varints, 64-bit and 32-bit fixed fields, and length-delimited fields. Field numbers are those
 // of opentelemetry-proto's trace.proto and common.proto.
@@ -17,6 +17,8 @@ export interface OtlpSpan {
   startTimeUnixNano: number;
   endTimeUnixNano: number;
   attributes: Record<string, OtlpValue>;
+  /** attributes the SDK dropped over its span limits (OpenTelemetry keeps 128 by default) */
+  droppedAttributesCount: number;
   events: Array<{ name: string; attributes: Record<string, OtlpValue> }>;
   /** OTLP StatusCode: 0 unset, 1 ok, 2 error */
   status: { code: number; message: string };
@@ -117,7 +119,7 @@ function keyValues(list: Uint8Array[]): Record<string, OtlpValue> {
   return result;
 }
 
-/** Span: ids 1, 2, 4; name 5; kind 6; times 7, 8; attributes 9; events 11; status 15. */
+/** Span: ids 1, 2, 4; name 5; kind 6; times 7, 8; attributes 9, dropped 10; events 11; status 15. */
 function span(bytes: Uint8Array, resource: Record<string, OtlpValue>): OtlpSpan {
   const result: OtlpSpan = {
     traceId: "",
@@ -128,6 +130,7 @@ function span(bytes: Uint8Array, resource: Record<string, OtlpValue>): OtlpSpan 
     startTimeUnixNano: 0,
     endTimeUnixNano: 0,
     attributes: {},
+    droppedAttributesCount: 0,
     events: [],
     status: { code: STATUS_UNSET, message: "" },
     resource,
@@ -142,6 +145,7 @@ function span(bytes: Uint8Array, resource: Record<string, OtlpValue>): OtlpSpan 
     else if (field.number === 7) result.startTimeUnixNano = field.value as number;
     else if (field.number === 8) result.endTimeUnixNano = field.value as number;
     else if (field.number === 9) attributes.push(bytesOf(field.value));
+    else if (field.number === 10) result.droppedAttributesCount = field.value as number;
     else if (field.number === 11) {
       // Event: time 1, name 2, attributes 3
       let name = "";
