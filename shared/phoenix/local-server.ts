@@ -39,6 +39,8 @@ export interface PhoenixOptions {
   logFile?: string;
   /** how long to wait for /healthz; default 120 s (the first start migrates the database) */
   readyTimeoutMs?: number;
+  /** PHOENIX_SQL_DATABASE_URL: a PostgreSQL database instead of SQLite (scripts/lib/postgres-cluster.ts) */
+  databaseUrl?: string;
 }
 
 export interface RunningPhoenix {
@@ -50,7 +52,7 @@ export interface RunningPhoenix {
 }
 
 /** Installs Phoenix into .phoenix/venv unless it is there; says exactly what is missing otherwise. */
-export function ensurePhoenixInstalled(log: (line: string) => void = console.log): PhoenixCommand {
+export function ensurePhoenixInstalled(log: (line: string) => void = console.log, { postgres = false } = {}): PhoenixCommand {
   const state = venvState(VENV_DIR);
   if (state === "broken") {
     // Its python no longer runs: the Python it was made from was removed or upgraded.
@@ -66,8 +68,10 @@ export function ensurePhoenixInstalled(log: (line: string) => void = console.log
       throw new Error(`\`${python.command} -m venv\` failed. On Debian/Ubuntu install the venv module: apt-get install python3-venv`);
     }
   }
-  if (state !== "ready") {
-    const spec = process.env.PHOENIX_PIP_SPEC || `arize-phoenix==${PHOENIX_VERSION}`;
+  // On PostgreSQL Phoenix needs its "pg" extra (the asyncpg driver).
+  const needsDriver = postgres && spawnSync(venvPython, ["-c", "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('asyncpg') else 3)"]).status !== 0;
+  if (state !== "ready" || needsDriver) {
+    const spec = process.env.PHOENIX_PIP_SPEC || `arize-phoenix${postgres ? "[pg]" : ""}==${PHOENIX_VERSION}`;
     log(`Installing ${spec} from PyPI into ${venvName} (once; about a minute)...`);
     const pip = spawnSync(venvPython, ["-m", "pip", "install", "--disable-pip-version-check", "--quiet", spec], { stdio: "inherit" });
     if (pip.status !== 0 || venvState(VENV_DIR) !== "ready") {
@@ -119,7 +123,7 @@ function findPython(): { command: string; version: string } {
 }
 
 export async function startPhoenix(options: PhoenixOptions): Promise<RunningPhoenix> {
-  const { command, args } = ensurePhoenixInstalled();
+  const { command, args } = ensurePhoenixInstalled(console.log, { postgres: options.databaseUrl !== undefined });
   const host = options.host ?? "127.0.0.1";
   const url = `http://${host}:${options.port}`;
   const child = spawn(command, args, {
@@ -129,6 +133,7 @@ export async function startPhoenix(options: PhoenixOptions): Promise<RunningPhoe
       PHOENIX_PORT: String(options.port),
       PHOENIX_GRPC_PORT: String(options.grpcPort),
       ...(options.workingDir ? { PHOENIX_WORKING_DIR: options.workingDir } : {}),
+      ...(options.databaseUrl ? { PHOENIX_SQL_DATABASE_URL: options.databaseUrl } : {}),
       // No usage telemetry: the workbook runs offline.
       PHOENIX_TELEMETRY_ENABLED: "false",
     },
