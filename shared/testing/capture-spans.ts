@@ -40,7 +40,7 @@ export interface SpanCapture {
   /** forget every span captured so far */
   reset(): void;
   /** register the capture's provider, a context manager and the propagator again, after a check replaced them with a learner's own */
-  reinstall(): void;
+  reinstall?(): void;
   /** unregister the provider, context manager and propagator */
   uninstall(): Promise<void>;
 }

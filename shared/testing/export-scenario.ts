@@ -39,7 +39,8 @@ interface Conversation {
 export function longHistory(): ChatMessage[] {
   const messages: ChatMessage[] = [];
   for (let pair = 0; pair < LONG_HISTORY_MESSAGES / 2; pair++) {
-    const question = pair === 3 ? `Summarise this: ${"the weather report says sunny. ".repeat(LONG_MESSAGE_LENGTH / 32)}`.slice(0, LONG_MESSAGE_LENGTH) : `Question ${pair + 1}: what's the weather in Paris?`;
+    const pasted = "the weather report says sunny. ";
+    const question = pair === 3 ? `Summarise this: ${pasted.repeat(Math.ceil(LONG_MESSAGE_LENGTH / pasted.length))}`.slice(0, LONG_MESSAGE_LENGTH) : `Question ${pair + 1}: what's the weather in Paris?`;
     messages.push({ role: "user", content: question }, { role: "assistant", content: `Answer ${pair + 1}: in Paris it is 18°C and sunny.` });
   }
   return messages;
