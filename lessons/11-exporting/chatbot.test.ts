@@ -56,6 +56,8 @@ const tracing = await loadLesson<typeof import("./tracing.ts")>(import.meta.url,
 /** The folder whose modules the tests load (the learner's, the solution, or a copy): child processes load them too. */
 const lessonFolder = path.dirname(lessonFilePath(import.meta.url, "tracing.ts"));
 const exporting = exportingChecks(tracing, lessonFolder, harness.capture, harness.lesson);
+// The chatbot's own processes (exit, signals, a long conversation, a collector down) start now and run while the checks do.
+beforeAll(() => exporting.startProcesses());
 
 const SESSION_SENT = "workbook-session-11";
 const QUESTION = "What's the weather in Paris?";

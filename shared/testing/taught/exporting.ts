@@ -66,6 +66,27 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
     }
   };
 
+  /**
+   * The chatbot in processes of its own, all started at once (each takes about a second to start):
+   * the checks below await the run they need. startProcesses() starts them early, from a beforeAll.
+   */
+  let processes: ReturnType<typeof startAll> | undefined;
+  const startAll = () => ({
+    long: runScenario(lessonDir, "long-conversation", {}),
+    exit: runScenario(lessonDir, "exit-after-turn", {}),
+    sigterm: runScenario(lessonDir, "wait-for-signal", {}, "SIGTERM"),
+    sigint: runScenario(lessonDir, "wait-for-signal", {}, "SIGINT"),
+    down: unreachableServerUrl().then((nowhere) => runChild(lessonDir, "collector-down", { PHOENIX_COLLECTOR_ENDPOINT: nowhere, OTEL_BSP_SCHEDULE_DELAY: "10", OTEL_EXPORTER_OTLP_TIMEOUT: "1000" })),
+    hanging: startOtlpReceiver("hanging").then(async (hanging) => {
+      try {
+        return await runChild(lessonDir, "exit-after-turn", { PHOENIX_COLLECTOR_ENDPOINT: hanging.url, OTEL_EXPORTER_OTLP_TIMEOUT: "500" });
+      } finally {
+        await hanging.close();
+      }
+    }),
+  });
+  const children = () => (processes ??= startAll());
+
   /** A root span with a child and a grandchild, through the global API, as the chatbot makes them. */
   const traceOfThree = (name: string, parent: Context = ROOT_CONTEXT) => {
     const tracer = trace.getTracer("exporting-check");
@@ -79,6 +100,11 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
   };
 
   return {
+    /** Starts the child processes the checks read, so that they run while the other checks do. */
+    startProcesses(): void {
+      children();
+    },
+
     /** One request for a trace's spans, gzip protobuf, project header and resource, the API key. */
     async batchesAsGzipProtobuf(): Promise<void> {
       for (const key of ["BatchSpanProcessor", "content-type", "content-encoding", "x-project-name", SEMRESATTRS_PROJECT_NAME]) recordChecked(key);
@@ -150,7 +176,7 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
     /** A 60-message conversation, in a child process: every attribute arrives, long values are cut. */
     async longConversationKept(): Promise<void> {
       for (const key of ["attributeCountLimit", "attributeValueLengthLimit", OUTPUT_VALUE, LLM_TOKEN_COUNT_TOTAL, SESSION_ID, LLM_OUTPUT_MESSAGES]) recordChecked(key);
-      const { receiver, run } = await runScenario(lessonDir, "long-conversation", {});
+      const { receiver, run } = await children().long;
       const calls = receiver.spans().filter((span) => span.name === "ChatCompletion");
       const last = calls.sort((a, b) => b.startTimeUnixNano - a.startTimeUnixNano)[0];
       if (!last) return fail("The long conversation's LLM spans did not arrive.", "its ChatCompletion spans", `${receiver.spans().length} spans; ${run.describe()}`, "the chat turn ends with provider.shutdown(), which exports them: does setupTracing put every exporter in a processor?", EXPORTING_HINTS.batches);
@@ -200,8 +226,7 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
     /** With nothing listening: the chat answers every turn, and the failure is said once. */
     async collectorDown(): Promise<void> {
       recordChecked("warning");
-      const nowhere = await unreachableServerUrl();
-      const down = await runChild(lessonDir, "collector-down", { PHOENIX_COLLECTOR_ENDPOINT: nowhere, OTEL_BSP_SCHEDULE_DELAY: "10", OTEL_EXPORTER_OTLP_TIMEOUT: "1000" });
+      const down = await children().down;
       if (down.replies.length !== 3) fail("With the collector down, the chatbot did not answer every turn.", "3 replies", `${down.replies.length}; ${down.describe()}`, "an export must never be on the chat's path: let the batch processor send in the background, and let a failed export go no further than a warning.", EXPORTING_HINTS.batches);
       const warnings = down.stderr.split("\n").filter((line) => line.trim() !== "");
       if (warnings.length === 0) {
@@ -222,22 +247,20 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
     /** With a receiver that never answers: the script answers and ends, and the queue stays bounded. */
     async collectorHanging(): Promise<void> {
       for (const key of ["OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_EXPORTER_OTLP_TIMEOUT"]) recordChecked(key);
+      const stuck = await children().hanging;
+      if (stuck.replies.length !== 1 || stuck.timedOut) {
+        fail(
+          "With a collector that never answers, the script did not answer and end.",
+          "the reply, then the end of the process within the export timeout (OTEL_EXPORTER_OTLP_TIMEOUT=500)",
+          stuck.describe(),
+          "the flush at exit waits for the collector: the exporter's timeout (OTEL_EXPORTER_OTLP_TIMEOUT) bounds it, unless the code sets its own, longer one.",
+          EXPORTING_HINTS.exit,
+        );
+      }
+      // Memory: with the collector stuck, how many spans does the processor keep?
+      const queue = 64;
       const hanging = await startOtlpReceiver("hanging");
       try {
-        const stuck = await runChild(lessonDir, "exit-after-turn", { PHOENIX_COLLECTOR_ENDPOINT: hanging.url, OTEL_EXPORTER_OTLP_TIMEOUT: "500" });
-        if (stuck.replies.length !== 1 || stuck.timedOut) {
-          fail(
-            "With a collector that never answers, the script did not answer and end.",
-            "the reply, then the end of the process within the export timeout (OTEL_EXPORTER_OTLP_TIMEOUT=500)",
-            stuck.describe(),
-            "the flush at exit waits for the collector: the exporter's timeout (OTEL_EXPORTER_OTLP_TIMEOUT) bounds it, unless the code sets its own, longer one.",
-            EXPORTING_HINTS.exit,
-          );
-        }
-        // Memory: with the collector stuck, how many spans does the processor keep?
-        const queue = 64;
-        hanging.release();
-        hanging.mode = "hanging";
         await withLearnerSetup({ OTEL_BSP_MAX_QUEUE_SIZE: String(queue), OTEL_BSP_MAX_EXPORT_BATCH_SIZE: String(queue), OTEL_EXPORTER_OTLP_TIMEOUT: "2000" }, async () => {
           const provider = tracing.setupTracing({ exporters: [tracing.phoenixExporter({ PHOENIX_COLLECTOR_ENDPOINT: hanging.url })!] });
           const before = hanging.spans().length;
@@ -265,14 +288,14 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
     /** A script that just ends, and one stopped by SIGTERM or Ctrl-C, delivers its turn's spans. */
     async flushedOnExit(): Promise<void> {
       for (const key of ["beforeExit", "process.once", "SIGTERM", "SIGINT"]) recordChecked(key);
-      const cases: Array<[string, ExportScenario, NodeJS.Signals | undefined]> = [
-        ["a script that ends after its turn", "exit-after-turn", undefined],
-        ["a process stopped by SIGTERM", "wait-for-signal", "SIGTERM"],
-        ["a process stopped by Ctrl-C (SIGINT)", "wait-for-signal", "SIGINT"],
+      const cases: Array<[string, NodeJS.Signals | undefined]> = [
+        ["a script that ends after its turn", undefined],
+        ["a process stopped by SIGTERM", "SIGTERM"],
+        ["a process stopped by Ctrl-C (SIGINT)", "SIGINT"],
       ];
-      const runs = await Promise.all(cases.map(([, scenario, signal]) => runScenario(lessonDir, scenario, {}, signal)));
+      const runs = await Promise.all([children().exit, children().sigterm, children().sigint]);
       runs.forEach(({ receiver, run }, index) => {
-        const [what, , signal] = cases[index]!;
+        const [what, signal] = cases[index]!;
         const spans = receiver.spans();
         const turn = spans.find((span) => span.name === "chat_turn");
         const orphans = spans.filter((span) => span.parentSpanId && !spans.some((other) => other.spanId === span.parentSpanId));
