@@ -16,7 +16,7 @@ export interface FakeCollector {
   spans: OtlpSpan[];
   /** POSTs to /v1/traces that held spans (the app's start-up probe is an empty one) */
   batches: number;
-  /** every body POSTed to /v1/traces, raw (to search for secrets); not kept while hanging */
+  /** every body POSTed to /v1/traces, uncompressed protobuf (to search for secrets); not kept while hanging */
   rawBatches: Buffer[];
   /** bodies that could not be decoded as an ExportTraceServiceRequest */
   decodeErrors: string[];
@@ -65,10 +65,11 @@ function handle(collector: FakeCollector, request: IncomingMessage, response: Se
       const body = Buffer.concat(chunks);
       if (body.length > 0) {
         collector.batches += 1;
-        collector.rawBatches.push(body);
         try {
           const encoding = request.headers["content-encoding"];
           const bytes = encoding === "gzip" ? gunzipSync(body) : encoding === "deflate" ? inflateSync(body) : body;
+          // Kept uncompressed: the app sends gzip, and a secret is searched for in the bytes as encoded.
+          collector.rawBatches.push(Buffer.from(bytes));
           collector.spans.push(...decodeTraceExport(bytes));
         } catch (error) {
           collector.decodeErrors.push((error as Error).message);
