@@ -107,7 +107,7 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
 
     /** One request for a trace's spans, gzip protobuf, project header and resource, the API key. */
     async batchesAsGzipProtobuf(): Promise<void> {
-      for (const key of ["BatchSpanProcessor", "content-type", "content-encoding", "x-project-name", SEMRESATTRS_PROJECT_NAME]) recordChecked(key);
+      for (const key of ["spanProcessors", "CompressionAlgorithm.GZIP", "x-project-name", SEMRESATTRS_PROJECT_NAME]) recordChecked(key);
       const receiver = await startOtlpReceiver();
       try {
         await withLearnerSetup({}, async () => {
@@ -225,7 +225,7 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
 
     /** With nothing listening: the chat answers every turn, and the failure is said once. */
     async collectorDown(): Promise<void> {
-      recordChecked("warning");
+      recordChecked("setGlobalErrorHandler");
       const down = await children().down;
       if (down.replies.length !== 3) fail("With the collector down, the chatbot did not answer every turn.", "3 replies", `${down.replies.length}; ${down.describe()}`, "an export must never be on the chat's path: let the batch processor send in the background, and let a failed export go no further than a warning.", EXPORTING_HINTS.batches);
       const warnings = down.stderr.split("\n").filter((line) => line.trim() !== "");
@@ -246,7 +246,7 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
 
     /** With a receiver that never answers: the script answers and ends, and the queue stays bounded. */
     async collectorHanging(): Promise<void> {
-      for (const key of ["OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_EXPORTER_OTLP_TIMEOUT"]) recordChecked(key);
+      recordChecked("maxQueueSize");
       const stuck = await children().hanging;
       if (stuck.replies.length !== 1 || stuck.timedOut) {
         fail(
@@ -324,7 +324,7 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
 
     /** Whole traces kept or dropped at the ratio; a caller's decision followed. */
     async samplerKeepsTracesWhole(): Promise<void> {
-      for (const key of ["OTEL_TRACES_SAMPLER_ARG", "ParentBasedSampler", "parent"]) recordChecked(key);
+      recordChecked("parent");
       const traces = 40;
       await withLearnerSetup({ OTEL_TRACES_SAMPLER_ARG: "0.5" }, async () => {
         const exporter = new InMemorySpanExporter();
