@@ -380,8 +380,12 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
   };
 }
 
-/** How long a child scenario may take: the offline model answers in milliseconds, the exports in less. */
-export const CHILD_TIMEOUT_MS = 15_000;
+/**
+ * How long a child scenario may take. It needs about a second (Node, tsx and OpenTelemetry to load,
+ * then milliseconds of work), but the checks start six at once, and the mutation check runs two
+ * lessons' checks side by side: on a loaded 2-core machine each then takes 5-15 s.
+ */
+export const CHILD_TIMEOUT_MS = 40_000;
 /** How long a child may take to end after the signal: a flush to a receiver that answers at once. */
 export const SIGNAL_GRACE_MS = 4_000;
 
