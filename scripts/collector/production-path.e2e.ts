@@ -3,7 +3,7 @@
 // from its Go modules: OTLP receiver, tail sampling, batch, OTLP/HTTP exporter) -> Phoenix on
 // PostgreSQL (a local cluster in a temporary folder, PHOENIX_SQL_DATABASE_URL). Tail sampling here
 // keeps only traces with an error (COLLECTOR_KEEP_PERCENT=0): the failed turn's trace is read back
-// from Phoenix whole, the good turn's never arrives, and the spans are rows in PostgreSQL.
+// from Phoenix whole (with its judges' spans), the good turn's never arrives, and the spans are rows in PostgreSQL.
 // Nothing is skipped: when Go, PostgreSQL or Phoenix is missing, the suite fails and says why.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -90,19 +90,22 @@ describe("the lesson's chatbot -> the collector -> Phoenix on PostgreSQL", () =>
     const failed = traceIdOf(await runLesson("Hello [[fault:http-500]]"));
 
     // The collector decides 2 s after a trace's last span; Phoenix stores in the background.
+    // CLIENT POST /chat > SERVER POST /chat > chat_turn (ERROR) > ChatCompletion (ERROR), and the
+    // judges' EVALUATOR spans under the SERVER span (the feedback-and-evals lesson's).
+    const isTurn = (span: PhoenixSpan) => span.span_kind !== "EVALUATOR";
     let spans: PhoenixSpan[] = [];
-    for (const deadline = Date.now() + 30_000; spans.length < 4 && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 30_000; (spans.filter(isTurn).length < 4 || spans.length < 6) && Date.now() < deadline; ) {
       await new Promise((resolve) => setTimeout(resolve, 500));
       spans = await spansOfTrace(failed);
     }
-    // CLIENT POST /chat > SERVER POST /chat > chat_turn (ERROR) > ChatCompletion (ERROR)
-    expect(spans.map((span) => `${span.name} ${span.status_code}`).sort()).toEqual(["ChatCompletion ERROR", "POST /chat OK", "POST /chat OK", "chat_turn ERROR"]);
+    expect(spans.filter(isTurn).map((span) => `${span.name} ${span.status_code}`).sort()).toEqual(["ChatCompletion ERROR", "POST /chat OK", "POST /chat OK", "chat_turn ERROR"]);
+    expect(spans.filter((span) => !isTurn(span)), "the two judges' EVALUATOR spans").toHaveLength(2);
     expect(spans.filter((span) => span.parent_id === null)).toHaveLength(1);
     // Decided before the failed one (sent first): never forwarded.
     expect(await spansOfTrace(good)).toEqual([]);
 
     const psql = spawnSync(path.join(postgresBinDir(), "psql"), [postgres!.databaseUrl, "-tAc", `select count(*) from spans where trace_rowid in (select id from traces where trace_id = '${failed}')`], { encoding: "utf8" });
     expect(psql.status, psql.stderr).toBe(0);
-    expect(Number(psql.stdout.trim())).toBe(4);
+    expect(Number(psql.stdout.trim()), "the trace's spans are rows of Phoenix's PostgreSQL database").toBe(spans.length);
   });
 });
