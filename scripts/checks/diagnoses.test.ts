@@ -676,6 +676,6 @@ describe("each diagnosis is given for its mistake, and only then", () => {
     for (const lesson of catalog) writeLessonCopy(sourceDir, lesson.slug);
     const checks = await runner.check(catalog);
     expect(checks.filter((check) => !check.passed).map((check) => check.lesson.slug)).toEqual([]);
-  });
+  }, 120_000);
 });
 
