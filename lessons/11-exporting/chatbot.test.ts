@@ -15,6 +15,7 @@ import type { SpanChecks } from "../../shared/testing/span-checks.ts";
 import { checkChainSpan } from "../../shared/testing/taught/chain-span.ts";
 import { checkFailedModelCall, checkFailedTool, checkFailuresRecorded } from "../../shared/testing/taught/errors.ts";
 import {
+  FEEDBACK_ANNOTATION,
   FEEDBACK_ROUTE,
   VOTES,
   checkAnswerNamesItsSpan,
@@ -94,6 +95,8 @@ let server: ChatServer;
 let port: number;
 /** The span that was active when the server started listening: a traced startup, as many apps have. */
 let startup: SpanIdentity;
+/** How many requests Phoenix had received when the last post's judged() resolved. */
+let requestsWhenJudged: number | undefined;
 /** What the server told through its warn option. */
 const warnings: string[] = [];
 /** Other servers a test started: stopped at the end. */
@@ -132,11 +135,13 @@ afterAll(async () => {
 async function post(body: unknown, headers: Record<string, string> = {}, on: ChatServer = server): Promise<ChatAnswer> {
   phoenix.reset();
   warnings.length = 0;
+  requestsWhenJudged = undefined;
   const { value, thrown } = await harness.run(async () => {
     try {
       return await postChat(on.url, body, headers);
     } finally {
       await on.judged();
+      requestsWhenJudged = phoenix.requests.length;
     }
   });
   if (value) return value;
@@ -235,7 +240,7 @@ describe(titles.stillTrue(), () => {
     const answer = await post({ question: QUESTION }, { baggage: `${SESSION_ID}=${SESSION_SENT}` });
     const server = checkAnswerNamesItsSpan(checks(), answer);
     checkEvaluatorSpans(checks(), server, { question: QUESTION, reply: replyOf(answer) }, GOOD);
-    checkVerdictsLogged(checks(), phoenix, server, GOOD);
+    checkVerdictsLogged(checks(), phoenix, server, GOOD, { requestsWhenJudged });
   });
 
   it(titles.taught("feedback-and-evals", "an answer that fails the user gets the bad verdicts: the model failed, so no city is named and the reply only asks to try again"), async () => {
@@ -249,7 +254,7 @@ describe(titles.stillTrue(), () => {
       { evaluator: "answers_the_question", kind: "LLM", label: "unanswered", score: 0 },
     ];
     checkEvaluatorSpans(checks(), server, { question, reply: replyOf(answer) }, bad);
-    checkVerdictsLogged(checks(), phoenix, server, bad);
+    checkVerdictsLogged(checks(), phoenix, server, bad, { requestsWhenJudged });
   });
 
   it(titles.taught("feedback-and-evals", "a vote is a user_feedback annotation by a HUMAN on the SERVER span, label up or down and a score; a changed vote replaces that user's, another user's stands beside it; a vote that is not one is a 400"), async () => {
@@ -257,8 +262,12 @@ describe(titles.stillTrue(), () => {
     const server = checkAnswerNamesItsSpan(checks(), answer);
     const spanId = server.spanContext().spanId;
     const answers: ChatAnswer[] = [];
-    for (const each of VOTES) answers.push(await vote({ spanId, ...each }));
-    checkVotes(checks(), phoenix, server, answers);
+    const votesSentAtAnswer: number[] = [];
+    for (const each of VOTES) {
+      answers.push(await vote({ spanId, ...each }));
+      votesSentAtAnswer.push(phoenix.requests.flatMap((request) => (request.body as { data?: Array<{ name?: string }> }).data ?? []).filter((sent) => sent.name === FEEDBACK_ANNOTATION).length);
+    }
+    checkVotes(checks(), phoenix, server, answers, { votesSentAtAnswer });
     // And a vote that is not one is answered 400, naming what is wrong.
     const cases: Array<[unknown, RegExp]> = [
       ["not json", /JSON/],
@@ -307,9 +316,10 @@ describe(titles.stillTrue(), () => {
       },
     });
     const judged = await startServer({ judge: failing });
-    const answer = await post({ question: QUESTION }, {}, judged);
+    // Nobody awaits the judging: a rejection out of it would end a real server.
+    const { value: answer, unhandled } = await catchingUnhandled(() => post({ question: QUESTION }, {}, judged));
     const server = checkAnswerNamesItsSpan(checks(), answer);
-    checkFailedEvaluator(checks(), server, "answers_the_question");
+    checkFailedEvaluator(checks(), server, "answers_the_question", unhandled);
     checkEvaluatorSpans(checks(), server, { question: QUESTION, reply: replyOf(answer) }, [GOOD[0]!]);
   });
 
