@@ -9,6 +9,8 @@ import { redactUrlCredentials, splitUrlCredentials } from "../phoenix/url-creden
 export interface ModelConnection extends ModelClient {
   /** the model name sent in each request (OPENAI_MODEL, or the offline model's name) */
   model: string;
+  /** the embedding model, for retrieval (OPENAI_EMBEDDING_MODEL, or text-embedding-3-small at a provider, or the offline model's) */
+  embeddingModel: string;
   /**
    * who serves it, for `llm.provider`: OPENAI_PROVIDER when set (a gateway or self-hosted server
    * cannot be told from its host), else a guess from the host ("openai", "ollama", ..., the host
@@ -48,6 +50,9 @@ export interface ConnectOptions {
   faultRoute?: boolean;
 }
 
+/** What the offline model's embeddings are called (it answers to any name). */
+export const OFFLINE_EMBEDDING_MODEL = "workbook-offline-embedding";
+
 export async function connectModel({ env = process.env, offlineModel, timeoutMs, faultRoute }: ConnectOptions = {}): Promise<ModelConnection> {
   const wantsProvider = Boolean(env.OPENAI_BASE_URL || env.OPENAI_API_KEY) && !offlineModel;
   if (wantsProvider) {
@@ -59,6 +64,7 @@ export async function connectModel({ env = process.env, offlineModel, timeoutMs,
       ...client,
       model,
       provider,
+      embeddingModel: env.OPENAI_EMBEDDING_MODEL || "text-embedding-3-small",
       baseUrl: redactUrlCredentials(baseUrl),
       languageModel: () => aiSdkModel(baseUrl, env.OPENAI_API_KEY, model, provider),
       async close() {},
@@ -71,6 +77,7 @@ export async function connectModel({ env = process.env, offlineModel, timeoutMs,
   return {
     ...client,
     model,
+    embeddingModel: env.OPENAI_EMBEDDING_MODEL || OFFLINE_EMBEDDING_MODEL,
     provider: "offline",
     languageModel: () => aiSdkModel(offline.baseUrl, undefined, model, "offline"),
     baseUrl: offline.baseUrl,

@@ -1,6 +1,6 @@
-// A raw OpenAI-compatible chat-completions client over `fetch`: no SDK, no tracing.
+// A raw OpenAI-compatible client over `fetch` (chat completions, embeddings): no SDK, no tracing.
 // The lessons wrap these calls in spans themselves; that is the point of the workbook.
-import type { ApiErrorBody, ChatCompletion, ChatCompletionRequest, ChatCompletionStreamEvent } from "../openai/types.ts";
+import type { ApiErrorBody, ChatCompletion, ChatCompletionRequest, ChatCompletionStreamEvent, EmbeddingRequest, EmbeddingResponse } from "../openai/types.ts";
 import { ModelApiError, ModelConnectionCutError, ModelConnectionError, ModelResponseError, ModelTimeoutError } from "./model-errors.ts";
 import { redactUrlCredentials, splitUrlCredentials } from "../phoenix/url-credentials.ts";
 
@@ -29,20 +29,23 @@ export interface ModelClient {
    * caller's job. Ends after `data: [DONE]`.
    */
   streamChatCompletion(request: ChatCompletionRequest, options?: CallOptions): AsyncGenerator<ChatCompletionStreamEvent>;
+  /** POST /embeddings: the response as it came (vectors as lists, or base64 text when the request asked for it). */
+  createEmbeddings(request: EmbeddingRequest, options?: CallOptions): Promise<EmbeddingResponse>;
 }
 
 export function createModelClient({ baseUrl, apiKey, timeoutMs = 30_000 }: ModelClientOptions): ModelClient {
   const { url: bareBaseUrl, authorization: basicAuthorization } = splitUrlCredentials(baseUrl);
   const url = `${bareBaseUrl.replace(/\/+$/, "")}/chat/completions`;
+  const embeddingsUrl = `${bareBaseUrl.replace(/\/+$/, "")}/embeddings`;
   const authorization = apiKey ? `Bearer ${apiKey}` : basicAuthorization;
 
   /** The model's response, and `release` to call once its body has been read (or given up on). */
-  async function post(request: ChatCompletionRequest, options: CallOptions): Promise<{ response: Response; release: () => void }> {
+  async function post(request: ChatCompletionRequest | EmbeddingRequest, options: CallOptions, to = url): Promise<{ response: Response; release: () => void }> {
     const limit = options.timeoutMs ?? timeoutMs;
     const { signal, release } = callSignal(limit, options.signal);
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await fetch(to, {
         method: "POST",
         headers: {
           "content-type": "application/json",
@@ -53,7 +56,7 @@ export function createModelClient({ baseUrl, apiKey, timeoutMs = 30_000 }: Model
       });
     } catch (error) {
       release();
-      throw translateFetchError(error, url, limit);
+      throw translateFetchError(error, to, limit);
     }
     if (!response.ok) {
       const error = await apiErrorFrom(response);
@@ -76,6 +79,19 @@ export function createModelClient({ baseUrl, apiKey, timeoutMs = 30_000 }: Model
         release();
       }
       return parseCompletion(text);
+    },
+
+    async createEmbeddings(request, options = {}) {
+      const { response, release } = await post(request, options, embeddingsUrl);
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (error) {
+        throw translateFetchError(error, embeddingsUrl, options.timeoutMs ?? timeoutMs, { answering: true });
+      } finally {
+        release();
+      }
+      return parseEmbeddings(text, typeof request.input === "string" ? 1 : request.input.length);
     },
 
     async *streamChatCompletion(request, options = {}) {
@@ -151,6 +167,20 @@ function parseCompletion(text: string): ChatCompletion {
     throw new ModelResponseError(`The model's answer has no choices[0].message: ${preview(text)}`);
   }
   return body as ChatCompletion;
+}
+
+function parseEmbeddings(text: string, expected: number): EmbeddingResponse {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ModelResponseError(`The embeddings endpoint answered with a body that is not valid JSON: ${preview(text)}`);
+  }
+  const data = (body as Partial<EmbeddingResponse> | null)?.data;
+  if (!Array.isArray(data) || data.length !== expected) {
+    throw new ModelResponseError(`The embeddings endpoint's answer should have ${expected} vector(s) in "data": ${preview(text)}`);
+  }
+  return body as EmbeddingResponse;
 }
 
 function parseChunk(data: string): ChatCompletionStreamEvent {

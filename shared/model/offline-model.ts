@@ -4,6 +4,7 @@
 // deterministic (see replies.ts), which makes traces and tests repeatable.
 //
 //   POST /v1/chat/completions   the chat API (JSON or a stream)
+//   POST /v1/embeddings         vectors for texts (embedding-vectors.ts), for retrieval
 //   GET  /v1/models             the one model it serves
 //   POST /_offline/faults       queue faults from another process (see faults.ts);
 //                               only with the option faultRoute (on by default)
@@ -11,6 +12,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { handleChatCompletion } from "./chat-endpoint.ts";
+import { handleEmbeddings } from "./embeddings-endpoint.ts";
 import { ApiError } from "./errors.ts";
 import { FaultQueue, faultListFrom, type FaultSpec } from "./faults.ts";
 import { checkLatency, type ProviderLatency } from "./latency.ts";
@@ -60,8 +62,15 @@ export interface OfflineModel {
    * Accepts fault objects or their text form: "http-500", "slow=2000", "none".
    */
   injectFaults(...faults: FaultSpec[]): void;
+  /**
+   * The same for POST /v1/embeddings requests, which have a queue of their own (a stream fault
+   * does what it does to a chat request that is not streamed).
+   */
+  injectEmbeddingFaults(...faults: FaultSpec[]): void;
   /** POST /v1/chat/completions requests received so far, whatever their outcome */
   requestCount(): number;
+  /** POST /v1/embeddings requests received so far, whatever their outcome */
+  embeddingRequestCount(): number;
   /** Stops the server, closing open connections and cancelling slow answers and streams. */
   close(): Promise<void>;
 }
@@ -88,7 +97,9 @@ export async function startOfflineModel(options: OfflineModelOptions = {}): Prom
   const latency = options.latency === undefined ? undefined : checkLatency(options.latency); // throws on a bad one
 
   const faults = new FaultQueue();
+  const embeddingFaults = new FaultQueue();
   let chatRequests = 0;
+  let embeddingRequests = 0;
   // Aborted by close(): cancels slow answers and streams still in progress.
   const closing = new AbortController();
 
@@ -100,6 +111,16 @@ export async function startOfflineModel(options: OfflineModelOptions = {}): Prom
         handle(req, res, signal) {
           chatRequests += 1;
           return handleChatCompletion(req, res, { faults, streamChunkDelayMs, latency, streamStyle, usage, signal });
+        },
+      },
+    ],
+    [
+      "/v1/embeddings",
+      {
+        method: "POST",
+        handle(req, res, signal) {
+          embeddingRequests += 1;
+          return handleEmbeddings(req, res, { faults: embeddingFaults, signal });
         },
       },
     ],
@@ -178,7 +199,9 @@ export async function startOfflineModel(options: OfflineModelOptions = {}): Prom
     port,
     modelName,
     injectFaults: (...specs) => faults.set(specs),
+    injectEmbeddingFaults: (...specs) => embeddingFaults.set(specs),
     requestCount: () => chatRequests,
+    embeddingRequestCount: () => embeddingRequests,
     close() {
       closed ??= new Promise<void>((resolve, reject) => {
         closing.abort();

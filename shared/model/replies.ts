@@ -7,7 +7,10 @@
 //    weather question -> get_weather calls (one per city, in parallel) or a question back;
 //    a follow-up ("And in London?") to a weather question -> get_weather for its cities;
 //    arithmetic       -> a calculate call;
-//    greeting         -> hello;  anything else -> an echo that says what the model can do.
+//    greeting         -> hello;
+//    a prompt with retrieved documents (documents-in-prompt.ts) -> an answer from them, citing
+//                        each one used as [id], or "none of the documents covers that";
+//    anything else    -> an echo that says what the model can do.
 // 3. A judge's request (response_format json_schema with a label enum) -> its verdict (judge.ts).
 // Tools are only called when the request offers them (and tool_choice is not "none").
 
@@ -26,6 +29,7 @@ import {
   isFollowUp,
 } from "./intents.ts";
 import { judgeReply } from "./judge.ts";
+import { documentsInPrompt, type PromptDocument } from "./documents-in-prompt.ts";
 import { countTokens, truncateToTokens } from "./token-count.ts";
 import { describeToolResult } from "./tool-results.ts";
 
@@ -40,6 +44,7 @@ export const ASK_FOR_CITY = "Which city would you like the weather for?";
 export const NO_WEATHER_TOOL = "I can't look up the weather without a weather tool.";
 export const NO_CALCULATOR = "I can't do arithmetic without a calculator tool.";
 export const NOTHING_BEFORE = "This is your first message: you haven't asked me anything before it.";
+export const NO_DOCUMENT_COVERS_IT = "None of the documents I was given covers that, so I can't answer it from them.";
 
 const GREETING = /^(hi|hello|hey)\b/i;
 
@@ -94,6 +99,8 @@ function answerUser(request: ChatCompletionRequest): Draft {
     };
   }
   if (GREETING.test(text)) return { text: GREETING_REPLY };
+  const documents = documentsInPrompt(request.messages);
+  if (documents) return { text: documents.length > 0 ? answerFromDocuments(text, documents) : NO_DOCUMENT_COVERS_IT };
   return {
     text:
       `You said: "${text}". I'm a small offline model: I can chat, look up the weather ` +
@@ -112,6 +119,17 @@ function followsWeatherQuestion(asked: string[]): boolean {
     aboutWeather = asksAboutWeather(text) || (aboutWeather && isFollowUp(text) && findCities(text).length > 0);
   }
   return aboutWeather;
+}
+
+/**
+ * The documents' texts, each followed by its id in brackets: "Paris is mild: ... [paris-seasons]".
+ * When the question names cities, only the documents that name one of them (if any do).
+ */
+function answerFromDocuments(question: string, documents: PromptDocument[]): string {
+  const cities = findCities(question).map((city) => city.toLowerCase());
+  const aboutThem = documents.filter((document) => cities.some((city) => document.text.toLowerCase().includes(city)));
+  const used = aboutThem.length > 0 ? aboutThem : documents;
+  return used.map((document) => `${document.text} [${document.id}]`).join(" ");
 }
 
 /** "London", "London and Paris", "London, Paris and Tokyo". */

@@ -327,7 +327,7 @@ function validateToolChoice(value: unknown): "auto" | "none" | "required" {
 
 // ---- small checks that name the offending field ----------------------------------------
 
-function isObject(value: unknown): value is JsonObject {
+export function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
@@ -336,7 +336,7 @@ function isRole(value: unknown): value is Role {
 }
 
 /** "a string", "an array", "null"... for error messages. */
-function describe(value: unknown): string {
+export function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   if (value === undefined) return "nothing";
@@ -344,11 +344,11 @@ function describe(value: unknown): string {
   return type === "object" ? "an object" : `a ${type}`;
 }
 
-function missing(param: string): ApiError {
+export function missing(param: string): ApiError {
   return invalidRequest(`Missing required parameter: '${param}'.`, param, "missing_required_parameter");
 }
 
-function wrongType(param: string, expected: string, value: unknown): ApiError {
+export function wrongType(param: string, expected: string, value: unknown): ApiError {
   return invalidRequest(
     `Invalid type for '${param}': expected ${expected}, but got ${describe(value)} instead.`,
     param,
@@ -356,7 +356,7 @@ function wrongType(param: string, expected: string, value: unknown): ApiError {
   );
 }
 
-function emptyArray(param: string): ApiError {
+export function emptyArray(param: string): ApiError {
   return invalidRequest(
     `Invalid '${param}': empty array. Expected an array with minimum length 1, but got an empty array instead.`,
     param,
@@ -364,7 +364,7 @@ function emptyArray(param: string): ApiError {
   );
 }
 
-function requireString(value: unknown, param: string): string {
+export function requireString(value: unknown, param: string): string {
   if (value === undefined) throw missing(param);
   if (typeof value !== "string") throw wrongType(param, "a string", value);
   return value;

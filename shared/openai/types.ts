@@ -118,3 +118,30 @@ export interface StreamErrorEvent {
 
 /** One event of a streamed answer: a chunk of it, or the error that ends it. */
 export type ChatCompletionStreamEvent = ChatCompletionChunk | StreamErrorEvent;
+
+// ---- embeddings: POST /v1/embeddings ---------------------------------------------------------
+
+export interface EmbeddingRequest {
+  model: string;
+  /** one text, or several embedded in one request (the offline model takes text only, not token ids) */
+  input: string | string[];
+  /** "float" (the default): lists of numbers; "base64": each vector as the base64 of its little-endian float32 bytes */
+  encoding_format?: "float" | "base64";
+  /** a shorter vector (text-embedding-3 and later; the offline model too) */
+  dimensions?: number;
+  user?: string;
+}
+
+export interface Embedding {
+  object: "embedding";
+  index: number;
+  /** a list of numbers, or base64 text when the request asked for encoding_format "base64" */
+  embedding: number[] | string;
+}
+
+export interface EmbeddingResponse {
+  object: "list";
+  data: Embedding[];
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number };
+}

@@ -95,6 +95,10 @@ function keyDetails(span: ReadableSpan): string {
   if (finish !== undefined) out.push(`finish=${finish}`);
   const tool = a[SemanticConventions.TOOL_NAME];
   if (tool !== undefined) out.push(`tool=${tool}`);
+  // Retrieval (lesson 12): the embedding model, and the documents found with their scores, best first.
+  const embeddingModel = a[SemanticConventions.EMBEDDING_MODEL_NAME];
+  if (embeddingModel !== undefined) out.push(`model=${embeddingModel}`);
+  if (a[SemanticConventions.OPENINFERENCE_SPAN_KIND] === "RETRIEVER") out.push(`docs=${retrievedDocuments(span) || "none"}`);
   // Streamed calls (lesson 8): the time to first token, and a stream the caller stopped.
   const firstToken = span.events.find((event) => event.name === "First Token Stream Event");
   if (firstToken) out.push(`first-token=${formatDuration(hrDifference(firstToken.time, span.startTime))}`);
@@ -108,6 +112,19 @@ function keyDetails(span: ReadableSpan): string {
   const exceptionType = recordedType !== undefined && /^\d+$/.test(String(recordedType)) ? (nameInStack ?? `code ${recordedType}`) : recordedType;
   if (exceptionType !== undefined) out.push(`exception=${exceptionType}`);
   return out.join(" ");
+}
+
+/** "paris-seasons:0.53,cairo-seasons:0.25": each document's id (or its position) and score. */
+function retrievedDocuments(span: ReadableSpan): string {
+  const found: string[] = [];
+  for (let index = 0; ; index++) {
+    const key = `${SemanticConventions.RETRIEVAL_DOCUMENTS}.${index}.`;
+    const id = span.attributes[key + SemanticConventions.DOCUMENT_ID];
+    const score = span.attributes[key + SemanticConventions.DOCUMENT_SCORE];
+    if (id === undefined && score === undefined) break;
+    found.push(`${id ?? `#${index}`}${typeof score === "number" ? `:${score.toFixed(2)}` : ""}`);
+  }
+  return found.join(",");
 }
 
 function hrDifference(later: readonly [number, number], earlier: readonly [number, number]): [number, number] {
