@@ -41,6 +41,25 @@ const PROMPT_TEMPLATE = [
 ].join("\n");
 /** Which wording of the template a turn used: change it with the wording, and Phoenix tells the answers of each apart. */
 const PROMPT_TEMPLATE_VERSION = "city-guide-1";
+
+/** The template with each {name} replaced by its variable. */
+function fillTemplate(template: string, variables: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (placeholder, name: string) => variables[name] ?? placeholder);
+}
+
+/** One line per document, "[id] text", as the template asks the model to cite them. */
+function documentsForPrompt(found: RetrievedDocument[]): string {
+  if (found.length === 0) return "(no document matched the question)";
+  return found.map(({ document }) => `[${document.id}] ${document.content}`).join("\n");
+}
+
+/** Runs the turn's model calls (work) with the prompt template and the variables that filled it in mind. */
+function withPromptTemplate<T>(variables: Record<string, string>, work: () => Promise<T>): Promise<T> {
+  // TODO 5: each LLM span of the turn records how its prompt was made: run the work in a context that holds the
+  //         template, its variables and its version (setPromptTemplate), as the turn's context holds its session.
+  return work();
+}
+
 /** A model that keeps calling tools must not loop forever. */
 const MAX_MODEL_CALLS = 5;
 
@@ -126,9 +145,7 @@ export async function answer(model: ModelConnection, history: ChatMessage[], use
         const variables = { documents: documentsForPrompt(await retrieve(model, userMessage)) };
         // The whole conversation so far, so the model understands "And in London?".
         const messages: ChatMessage[] = [{ role: "system", content: fillTemplate(PROMPT_TEMPLATE, variables) }, ...history, { role: "user", content: userMessage }];
-        // TODO 5: each LLM span of the turn records how its prompt was made: run the agent loop in a context
-        //         with the template, its variables and its version (setPromptTemplate), as the session is.
-        const reply = await runAgentLoop(model, messages, options);
+        const reply = await withPromptTemplate(variables, () => runAgentLoop(model, messages, options));
         span.setAttributes({ [OUTPUT_VALUE]: reply, [OUTPUT_MIME_TYPE]: MimeType.TEXT });
         span.setStatus({ code: SpanStatusCode.OK });
         return reply;
@@ -147,17 +164,6 @@ export async function answer(model: ModelConnection, history: ChatMessage[], use
       }
     },
   );
-}
-
-/** The template with each {name} replaced by its variable. */
-function fillTemplate(template: string, variables: Record<string, string>): string {
-  return template.replace(/\{(\w+)\}/g, (placeholder, name: string) => variables[name] ?? placeholder);
-}
-
-/** One line per document, "[id] text", as the template asks the model to cite them. */
-function documentsForPrompt(found: RetrievedDocument[]): string {
-  if (found.length === 0) return "(no document matched the question)";
-  return found.map(({ document }) => `[${document.id}] ${document.content}`).join("\n");
 }
 
 // Run as a script (not imported by a test): the lesson runs as lessons/lessons.json says.

@@ -99,6 +99,14 @@ const DIAGNOSES = {
   unboundedQueue: /the queue is not bounded, or OTEL_BSP_MAX_QUEUE_SIZE is not honoured/,
   samplerPerSpan: /a sampler that drops children of a kept root/,
   callerIgnored: /the sampler ignores the caller's decision/,
+  embeddingMisnamed: /an embedding span MUST be named "CreateEmbeddings"/,
+  listAsJsonText: /is the list as JSON text/,
+  vectorAsBase64: /encoding_format "base64": decode it/,
+  documentsUnsorted: /the documents are recorded in another order than the search ranked them/,
+  scoreAsDistance: /a cosine distance, where lower is closer/,
+  objectAsText: /"\[object Object\]": String\(\) of an object/,
+  templateFilledIn: /the prompt after filling is recorded as the template/,
+  retrievedAfterModel: /retrieve first and await it/,
 } as const;
 type Diagnosis = keyof typeof DIAGNOSES;
 
@@ -560,6 +568,66 @@ const MISTAKES: Record<string, Mistake> = {
       ["        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });\n", ""],
     ],
     says: "failedJudgeNotError",
+  "retrieval: the EMBEDDING span named after the function": { lesson: "retrieval", file: "retrieval.ts", edits: [['    "CreateEmbeddings",\n', '    "embed",\n']], says: "embeddingMisnamed" },
+  "retrieval: the vectors recorded as JSON text": {
+    lesson: "retrieval",
+    file: "retrieval.ts",
+    edits: [["span.setAttributes(embeddingAttributes(vectors, EMBEDDING_VECTOR));", "span.setAttributes(embeddingAttributes(vectors.map((vector) => JSON.stringify(vector)), EMBEDDING_VECTOR));"]],
+    says: "listAsJsonText",
+  },
+  "retrieval: base64 vectors asked for, decoded for the search but recorded as they came": {
+    lesson: "retrieval",
+    file: "retrieval.ts",
+    edits: [
+      ['input: texts, encoding_format: "float" }', 'input: texts, encoding_format: "base64" }'],
+      [".map((item) => item.embedding as number[]);", '.map((item) => { const bytes = Buffer.from(item.embedding as string, "base64"); return Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4)); });'],
+      ["span.setAttributes(embeddingAttributes(vectors, EMBEDDING_VECTOR));", "span.setAttributes(embeddingAttributes(response.data.map((item) => item.embedding as string), EMBEDDING_VECTOR));"],
+    ],
+    says: "vectorAsBase64",
+  },
+  "retrieval: the documents sorted the wrong way round": { lesson: "retrieval", file: "retrieval.ts", edits: [[".sort((a, b) => b.score - a.score)", ".sort((a, b) => a.score - b.score)"]], says: "documentsUnsorted" },
+  "retrieval: a distance recorded as the score": { lesson: "retrieval", file: "retrieval.ts", edits: [["attributes[key + DOCUMENT_SCORE] = score;", "attributes[key + DOCUMENT_SCORE] = 1 - score;"]], says: "scoreAsDistance" },
+  "retrieval: the metadata object set as it is": {
+    lesson: "retrieval",
+    file: "retrieval.ts",
+    edits: [["attributes[key + DOCUMENT_METADATA] = JSON.stringify(document.metadata);", "attributes[key + DOCUMENT_METADATA] = document.metadata as unknown as string;"]],
+    says: "droppedValue",
+  },
+  "retrieval: the metadata made text with String()": {
+    lesson: "retrieval",
+    file: "retrieval.ts",
+    edits: [["attributes[key + DOCUMENT_METADATA] = JSON.stringify(document.metadata);", "attributes[key + DOCUMENT_METADATA] = String(document.metadata);"]],
+    says: "objectAsText",
+  },
+  "retrieval: the RETRIEVER span started outside the chat turn": {
+    lesson: "retrieval",
+    file: "retrieval.ts",
+    edits: [
+      [/(\.\.\.contextAttributes\(\),\n      \},\n    \},)(\n    async \(span\) => \{\n      try \{\n        const \[queryVector\])/, "$1\n    ROOT_CONTEXT,$2"],
+      ["import { SpanStatusCode, trace", "import { ROOT_CONTEXT, SpanStatusCode, trace"],
+    ],
+    says: "lostParent",
+  },
+  "retrieval: the template's variables stringified before setPromptTemplate stringifies them": {
+    lesson: "retrieval",
+    file: "chatbot.ts",
+    edits: [["{ template: PROMPT_TEMPLATE, variables, version: PROMPT_TEMPLATE_VERSION }", "{ template: PROMPT_TEMPLATE, variables: JSON.stringify(variables) as never, version: PROMPT_TEMPLATE_VERSION }"]],
+    says: "jsonInJson",
+  },
+  "retrieval: the prompt recorded as the template, filled in": {
+    lesson: "retrieval",
+    file: "chatbot.ts",
+    edits: [["{ template: PROMPT_TEMPLATE, variables, version: PROMPT_TEMPLATE_VERSION }", "{ template: fillTemplate(PROMPT_TEMPLATE, variables), variables, version: PROMPT_TEMPLATE_VERSION }"]],
+    says: "templateFilledIn",
+  },
+  "retrieval: the retrieval not awaited before the model is asked": {
+    lesson: "retrieval",
+    file: "chatbot.ts",
+    edits: [
+      ["const variables = { documents: documentsForPrompt(await retrieve(model, userMessage)) };", "let found: RetrievedDocument[] = [];\n        const retrieval = retrieve(model, userMessage).then((documents) => (found = documents));\n        const variables = { documents: documentsForPrompt(found) };"],
+      ["const reply = await withPromptTemplate(variables, () => runAgentLoop(model, messages, options));", "const reply = await withPromptTemplate(variables, () => runAgentLoop(model, messages, options));\n        await retrieval;"],
+    ],
+    says: "retrievedAfterModel",
   },
   "exporting: the SimpleSpanProcessor kept": {
     lesson: "exporting",
@@ -661,6 +729,7 @@ describe("each diagnosis is given for its mistake, and only then", () => {
     // their own (the exporting lesson) takes 10-20 s on this machine under load.
     it(title, async () => {
       const message = await firstFailure(mistake);
+      if (process.env.SHOW_DIAGNOSES) console.log(`\n=== ${title}\n${message}`);
       const given = (Object.keys(DIAGNOSES) as Diagnosis[]).filter((diagnosis) => DIAGNOSES[diagnosis].test(message));
       expect(given, message).toEqual([mistake.says]);
     }, 60_000);

@@ -15,7 +15,7 @@ export function shapeMistake(key: string, expected: AttributeValue | undefined, 
   }
   if (Array.isArray(expected) && typeof value === "string") {
     if (value === JSON.stringify(expected)) {
-      return `"${key}" is the list as JSON text (${value}): the spec wants the list itself, an array attribute of ${typeof expected[0]}s.`;
+      return `"${key}" is the list as JSON text (${value.length > 80 ? `${value.slice(0, 80)}...` : value}): the spec wants the list itself, an array attribute of ${typeof expected[0]}s.`;
     }
     const joined = [",", ", ", " ", ";"].find((separator) => value === expected.join(separator));
     if (joined !== undefined && expected.length > 1) {

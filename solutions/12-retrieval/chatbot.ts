@@ -41,6 +41,25 @@ const PROMPT_TEMPLATE = [
 ].join("\n");
 /** Which wording of the template a turn used: change it with the wording, and Phoenix tells the answers of each apart. */
 const PROMPT_TEMPLATE_VERSION = "city-guide-1";
+
+/** The template with each {name} replaced by its variable. */
+function fillTemplate(template: string, variables: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (placeholder, name: string) => variables[name] ?? placeholder);
+}
+
+/** One line per document, "[id] text", as the template asks the model to cite them. */
+function documentsForPrompt(found: RetrievedDocument[]): string {
+  if (found.length === 0) return "(no document matched the question)";
+  return found.map(({ document }) => `[${document.id}] ${document.content}`).join("\n");
+}
+
+/** Runs the turn's model calls (work) with the prompt template and the variables that filled it in mind. */
+function withPromptTemplate<T>(variables: Record<string, string>, work: () => Promise<T>): Promise<T> {
+  // The template, its variables and its version, as context attributes: each LLM span started in
+  // this context records them (contextAttributes() in callModel), as it records the session.
+  return context.with(setPromptTemplate(context.active(), { template: PROMPT_TEMPLATE, variables, version: PROMPT_TEMPLATE_VERSION }), work);
+}
+
 /** A model that keeps calling tools must not loop forever. */
 const MAX_MODEL_CALLS = 5;
 
@@ -126,10 +145,7 @@ export async function answer(model: ModelConnection, history: ChatMessage[], use
         const variables = { documents: documentsForPrompt(await retrieve(model, userMessage)) };
         // The whole conversation so far, so the model understands "And in London?".
         const messages: ChatMessage[] = [{ role: "system", content: fillTemplate(PROMPT_TEMPLATE, variables) }, ...history, { role: "user", content: userMessage }];
-        // The template, its variables and its version, as context attributes: each LLM span of the
-        // turn (contextAttributes() in callModel) records how its prompt was made.
-        const promptContext = setPromptTemplate(context.active(), { template: PROMPT_TEMPLATE, variables, version: PROMPT_TEMPLATE_VERSION });
-        const reply = await context.with(promptContext, () => runAgentLoop(model, messages, options));
+        const reply = await withPromptTemplate(variables, () => runAgentLoop(model, messages, options));
         span.setAttributes({ [OUTPUT_VALUE]: reply, [OUTPUT_MIME_TYPE]: MimeType.TEXT });
         span.setStatus({ code: SpanStatusCode.OK });
         return reply;
@@ -148,17 +164,6 @@ export async function answer(model: ModelConnection, history: ChatMessage[], use
       }
     },
   );
-}
-
-/** The template with each {name} replaced by its variable. */
-function fillTemplate(template: string, variables: Record<string, string>): string {
-  return template.replace(/\{(\w+)\}/g, (placeholder, name: string) => variables[name] ?? placeholder);
-}
-
-/** One line per document, "[id] text", as the template asks the model to cite them. */
-function documentsForPrompt(found: RetrievedDocument[]): string {
-  if (found.length === 0) return "(no document matched the question)";
-  return found.map(({ document }) => `[${document.id}] ${document.content}`).join("\n");
 }
 
 // Run as a script (not imported by a test): the lesson runs as lessons/lessons.json says.

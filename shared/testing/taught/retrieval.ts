@@ -30,7 +30,7 @@ import type { ModelConnection } from "../../chatbot/connect-model.ts";
 import { CITY_GUIDE, type GuideDocument } from "../../retrieval/city-guide.ts";
 import { cosineSimilarity } from "../../retrieval/document-index.ts";
 import { recordChecked } from "../checked-keys.ts";
-import { expectations, type SpanChecks } from "../span-checks.ts";
+import { describeSpan, expectations, type SpanChecks } from "../span-checks.ts";
 import type { RecordedCall } from "./llm-spans.ts";
 
 const KIND = SemanticConventions.OPENINFERENCE_SPAN_KIND;
@@ -182,7 +182,7 @@ export function checkPromptFromTemplate(lessonChecks: SpanChecks, calls: Recorde
     const prompt = request.messages.map((message) => message.content ?? "");
     for (const { document } of expected.found) {
       checks.that(prompt.some((content) => content.includes(document.content) && content.includes(document.id)), {
-        headline: `The prompt of ${span.name} does not hold the retrieved document "${document.id}".`,
+        headline: `The prompt of ${describeSpan(span)} does not hold the retrieved document "${document.id}".`,
         expected: `a message with [${document.id}] and its text`,
         got: `${LLM_INPUT_MESSAGES}.0.${MESSAGE_CONTENT}: ${JSON.stringify(prompt[0]?.slice(0, 160))}`,
         mistake: "the documents the search returned must go into the prompt the model gets: fill the template's {documents} with them.",
@@ -199,14 +199,14 @@ export function checkPromptFromTemplate(lessonChecks: SpanChecks, calls: Recorde
     const variables = JSON.parse(String(span.attributes[PROMPT_TEMPLATE_VARIABLES])) as Record<string, unknown>;
     const filled = template.replace(/\{(\w+)\}/g, (placeholder, name: string) => (variables[name] === undefined ? placeholder : String(variables[name])));
     checks.that(!expected.found.some(({ document }) => template.includes(document.content)), {
-      headline: `The template recorded on ${span.name} already holds the documents.`,
+      headline: `The template recorded on ${describeSpan(span)} already holds the documents.`,
       expected: "the template with its placeholder ({documents}), and the documents in the variables",
       got: `${PROMPT_TEMPLATE_TEMPLATE}: ${JSON.stringify(template.slice(0, 160))}`,
       mistake: "the prompt after filling is recorded as the template: record the template itself, so that Phoenix can group the turns that used it, and the values that filled it as the variables.",
       hint: 5,
     });
     checks.that(prompt.includes(filled), {
-      headline: `The template and variables recorded on ${span.name} do not make its prompt.`,
+      headline: `The template and variables recorded on ${describeSpan(span)} do not make its prompt.`,
       expected: "a message of the prompt equal to the template with each {name} replaced by its variable",
       got: `filled in: ${JSON.stringify(filled.slice(0, 160))}`,
       mistake: "record the template the prompt was made from and the very variables that filled it.",
@@ -248,8 +248,8 @@ export function checkRetrievedFirst(lessonChecks: SpanChecks, chain: ReadableSpa
   const endsBefore = retriever.endTime[0] < firstLlm.startTime[0] || (retriever.endTime[0] === firstLlm.startTime[0] && retriever.endTime[1] <= firstLlm.startTime[1]);
   checks.that(endsBefore && children[0] !== OpenInferenceSpanKind.LLM, {
     headline: "The chat turn asks the model before its retrieval is done.",
-    expected: "under the chat turn: RETRIEVER (with the EMBEDDING inside), then LLM, ...",
-    got: children.join(", "),
+    expected: "under the chat turn: RETRIEVER (with the EMBEDDING inside), ended, then LLM, ...",
+    got: endsBefore ? children.join(", ") : `${describeSpan(retriever)} still running when ${describeSpan(firstLlm)} started`,
     mistake: "retrieve first and await it: the documents found go into the prompt of every model call of the turn.",
     hint: 1,
   });
