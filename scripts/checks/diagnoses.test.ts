@@ -729,7 +729,6 @@ describe("each diagnosis is given for its mistake, and only then", () => {
     // their own (the exporting lesson) takes 10-20 s on this machine under load.
     it(title, async () => {
       const message = await firstFailure(mistake);
-      if (process.env.SHOW_DIAGNOSES) console.log(`\n=== ${title}\n${message}`);
       const given = (Object.keys(DIAGNOSES) as Diagnosis[]).filter((diagnosis) => DIAGNOSES[diagnosis].test(message));
       expect(given, message).toEqual([mistake.says]);
     }, 60_000);
