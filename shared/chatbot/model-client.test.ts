@@ -94,11 +94,28 @@ describe("the model client", () => {
   });
 });
 
+describe("the model client's embeddings", () => {
+  it("gets one vector per text, in the OpenAI shape", async () => {
+    const response = await model.createEmbeddings({ model: model.embeddingModel, input: ["Paris in spring", "Tokyo in June"] });
+    expect(response.data.map((item) => item.index)).toEqual([0, 1]);
+    expect(response.data[0]?.embedding).toHaveLength(512);
+    expect(response.usage.total_tokens).toBeGreaterThan(0);
+  });
+
+  it("turns an error status into ModelApiError, and a body without the vectors into ModelResponseError", async () => {
+    offline.injectEmbeddingFaults("http-500", "malformed");
+    await expect(model.createEmbeddings({ model: "m", input: "x" })).rejects.toMatchObject({ name: "ModelApiError", status: 500 });
+    await expect(model.createEmbeddings({ model: "m", input: "x" })).rejects.toBeInstanceOf(ModelResponseError);
+  });
+});
+
 describe("connectModel", () => {
   it("uses a provider from the environment, else the offline model", async () => {
     const provider = await connectModel({ env: { OPENAI_API_KEY: "sk-x", OPENAI_MODEL: "gpt-4o" } });
-    expect(provider).toMatchObject({ baseUrl: "https://api.openai.com/v1", model: "gpt-4o", provider: "openai" });
-    expect(model).toMatchObject({ provider: "offline", model: "workbook-offline" });
+    expect(provider).toMatchObject({ baseUrl: "https://api.openai.com/v1", model: "gpt-4o", provider: "openai", embeddingModel: "text-embedding-3-small" });
+    expect(model).toMatchObject({ provider: "offline", model: "workbook-offline", embeddingModel: "workbook-offline-embedding" });
+    const named = await connectModel({ env: { OPENAI_EMBEDDING_MODEL: "my-embedder" }, offlineModel: offline });
+    expect(named.embeddingModel).toBe("my-embedder");
   });
 
   it("names well-known providers from their host", () => {

@@ -7,8 +7,10 @@ import {
   GREETING_REPLY,
   NO_CALCULATOR,
   NO_WEATHER_TOOL,
+  NO_DOCUMENT_COVERS_IT,
   NOTHING_BEFORE,
 } from "./replies.ts";
+import { documentsInPrompt } from "./documents-in-prompt.ts";
 import { ask, CALCULATOR_TOOL, TOOLS, user, WEATHER_TOOL } from "./test-support.ts";
 
 const argumentsOf = (calls: ToolCall[] | undefined) =>
@@ -318,5 +320,42 @@ describe("composeReply: determinism and limits", () => {
     const reply = composeReply(ask("hello", { max_tokens: 1000 }));
     expect(reply.message.content).toBe(GREETING_REPLY);
     expect(reply.finishReason).toBe("stop");
+  });
+});
+
+describe("a prompt with retrieved documents", () => {
+  const withDocuments = (lines: string[], question: string): ChatCompletionRequest => ({
+    model: "test-model",
+    messages: [{ role: "system", content: ["Answer from the documents below, citing their ids.", "", "Documents:", ...lines].join("\n") }, user(question)],
+    tools: TOOLS,
+  });
+  const PARIS = "[paris-seasons] Paris is mild: spring and early autumn are the best seasons to visit.";
+  const CAIRO = "[cairo-seasons] Cairo is hot and dry; October to April is the pleasant season.";
+
+  it("reads the documents of the system message's Documents: section, in order", () => {
+    expect(documentsInPrompt(withDocuments([PARIS, "not a document line", CAIRO], "x").messages)).toEqual([
+      { id: "paris-seasons", text: "Paris is mild: spring and early autumn are the best seasons to visit." },
+      { id: "cairo-seasons", text: "Cairo is hot and dry; October to April is the pleasant season." },
+    ]);
+    expect(documentsInPrompt([{ role: "system", content: "You are helpful." }, user("x")])).toBeUndefined();
+    expect(documentsInPrompt(withDocuments(["(no document matched the question)"], "x").messages)).toEqual([]);
+  });
+
+  it("answers from them, citing each as [id]; only those about the cities asked for, when some are", () => {
+    expect(composeReply(withDocuments([PARIS, CAIRO], "Best season to visit?")).message.content).toBe(
+      "Paris is mild: spring and early autumn are the best seasons to visit. [paris-seasons] Cairo is hot and dry; October to April is the pleasant season. [cairo-seasons]",
+    );
+    expect(composeReply(withDocuments([PARIS, CAIRO], "When should I visit Paris?")).message.content).toBe(
+      "Paris is mild: spring and early autumn are the best seasons to visit. [paris-seasons]",
+    );
+  });
+
+  it("says so when the section holds no document", () => {
+    expect(composeReply(withDocuments(["(no document matched the question)"], "What is the capital of Mars?")).message.content).toBe(NO_DOCUMENT_COVERS_IT);
+  });
+
+  it("still calls the tools, greets and recalls first: the documents answer only what nothing else does", () => {
+    expect(argumentsOf(composeReply(withDocuments([PARIS], "What's the weather in Paris?")).message.tool_calls)).toEqual([["get_weather", { city: "Paris" }]]);
+    expect(composeReply(withDocuments([], "Hello!")).message.content).toBe(GREETING_REPLY);
   });
 });
