@@ -78,15 +78,15 @@ export function checkRetrieval(lessonChecks: SpanChecks, chain: ReadableSpan, ex
   checks.childOf(retriever, chain, { hint: 1 });
   checks.attribute(retriever, INPUT_VALUE, expected.question, { hint: 1, usualMistake: "the RETRIEVER span's input is the query it searched for: the user's question, as text." });
   checks.attribute(retriever, INPUT_MIME_TYPE, MimeType.TEXT, { hint: 1 });
-  const embedding = checkEmbeddingSpan(checks, chain, retriever, expected, failed);
+  // In the order of the lesson's TODOs: the search, its documents, then the embedding inside it.
   if (failed) {
-    checks.status(retriever, "ERROR", { hint: 4, usualMistake: "the search failed (its embedding did): record the exception on the RETRIEVER span too, set ERROR, and rethrow." });
-    checks.exceptionEvent(retriever, undefined, { hint: 4 });
-    return { retriever, embedding };
+    checks.status(retriever, "ERROR", { hint: 1, usualMistake: "the search failed (its embedding did): record the exception on the RETRIEVER span too, set ERROR, and rethrow." });
+    checks.exceptionEvent(retriever, undefined, { hint: 1 });
+  } else {
+    checkDocuments(checks, retriever, expected);
+    checks.status(retriever, "OK", { hint: 2, usualMistake: "set OK once the documents are recorded (finding none is no failure)." });
   }
-  checks.status(retriever, "OK", { hint: 1, usualMistake: "set OK once the documents are recorded (finding none is no failure)." });
-  checkDocuments(checks, retriever, expected);
-  return { retriever, embedding };
+  return { retriever, embedding: checkEmbeddingSpan(checks, chain, retriever, expected, failed) };
 }
 
 function checkEmbeddingSpan(checks: SpanChecks, chain: ReadableSpan, retriever: ReadableSpan, expected: ExpectedRetrieval, failed: boolean): ReadableSpan {
@@ -116,6 +116,7 @@ function checkEmbeddingSpan(checks: SpanChecks, chain: ReadableSpan, retriever: 
   const vector = embedding.attributes[first + EMBEDDING_VECTOR];
   checks.attribute(embedding, first + EMBEDDING_VECTOR, expected.vector, {
     hint: 4,
+    usualMistake: `record each vector of the response under its text's index, ${EMBEDDING_EMBEDDINGS}.<i>.${EMBEDDING_VECTOR}: the list of numbers itself (an attribute may be an array of numbers).`,
     mistake:
       typeof vector === "string" && !vector.trim().startsWith("[")
         ? 'the vector is recorded as the text the API sent for encoding_format "base64": decode it into numbers (or ask for "float"). Phoenix reads a vector as a list of numbers.'
@@ -242,14 +243,16 @@ export function checkAnswerCites(lessonChecks: SpanChecks, reply: string, expect
 /** The retrieval runs before the model is asked: the RETRIEVER span ends before the first LLM span starts. */
 export function checkRetrievedFirst(lessonChecks: SpanChecks, chain: ReadableSpan, { retriever }: RetrievalSpans): void {
   const checks = lessonChecks.taughtIn("retrieval");
-  const children = checks.childrenOf(chain).map((span) => String(span.attributes[KIND]));
-  const firstLlm = checks.childrenOf(chain).find((span) => span.attributes[KIND] === OpenInferenceSpanKind.LLM);
-  if (!firstLlm) return;
-  const endsBefore = retriever.endTime[0] < firstLlm.startTime[0] || (retriever.endTime[0] === firstLlm.startTime[0] && retriever.endTime[1] <= firstLlm.startTime[1]);
-  checks.that(endsBefore && children[0] !== OpenInferenceSpanKind.LLM, {
+  const llms = checks.childrenOf(chain).filter((span) => span.attributes[KIND] === OpenInferenceSpanKind.LLM);
+  if (llms.length === 0) return;
+  // On the performance clock: a span's start time is the wall clock to the millisecond, too coarse to order two spans by.
+  const retrieved = checks.onPerformanceClock(retriever, retriever.endTime);
+  const asked = llms.map((span) => ({ span, at: checks.onPerformanceClock(span, span.startTime) })).sort((a, b) => (a.at ?? 0) - (b.at ?? 0))[0]!;
+  if (retrieved === undefined || asked.at === undefined) return;
+  checks.that(retrieved <= asked.at, {
     headline: "The chat turn asks the model before its retrieval is done.",
     expected: "under the chat turn: RETRIEVER (with the EMBEDDING inside), ended, then LLM, ...",
-    got: endsBefore ? children.join(", ") : `${describeSpan(retriever)} still running when ${describeSpan(firstLlm)} started`,
+    got: `${describeSpan(retriever)} still running when ${describeSpan(asked.span)} started`,
     mistake: "retrieve first and await it: the documents found go into the prompt of every model call of the turn.",
     hint: 1,
   });

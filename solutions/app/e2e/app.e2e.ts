@@ -453,6 +453,58 @@ describe("the feedback-and-evals lesson's finished chatbot, in Phoenix", () => {
   });
 });
 
+describe("the retrieval lesson's finished chatbot, run with npx tsx, in Phoenix", () => {
+  it("Phoenix has the RETRIEVER span's documents (ids, texts, scores best first, metadata), the EMBEDDING span's text and vector, and the LLM span's prompt template", async () => {
+    const project = `${PROJECT}-retrieval`;
+    const question = "When is the best season to visit Paris, Cairo or New York?";
+    const { OPENAI_BASE_URL: _url, OPENAI_API_KEY: _key, OPENAI_MODEL: _model, OPENAI_EMBEDDING_MODEL: _embedding, ...env } = process.env;
+    const output = await runToEnd(
+      process.execPath,
+      ["--import", "tsx", "solutions/12-retrieval/chatbot.ts", question],
+      { ...env, PHOENIX_COLLECTOR_ENDPOINT: phoenix!.url, PHOENIX_PROJECT_NAME: project, FORCE_COLOR: "0" },
+    );
+    expect(output).toMatch(/\[paris-seasons\].*\[cairo-seasons\].*\[new-york-seasons\]/);
+    const traceId = new RegExp(`phoenix: ${phoenix!.url}/projects/[^/]+/traces/([0-9a-f]{32})`).exec(output)?.[1];
+    expect(traceId, `a trace link in the output:\n${output}`).toBeDefined();
+
+    // CLIENT, SERVER, chat_turn, RETRIEVER, EMBEDDING, LLM
+    const spans = await poll("the lesson's 6 spans in Phoenix", async () => {
+      const response = await fetch(`${phoenix!.url}/v1/projects/${project}/spans?trace_id=${traceId}&limit=100`);
+      const { data } = (await response.json()) as { data: PhoenixSpan[] };
+      return data.length >= 6 ? data : undefined;
+    });
+    const byKind = (kind: string) => spans.filter((span) => span.span_kind === kind);
+    const [retriever] = byKind("RETRIEVER");
+    const [embedding] = byKind("EMBEDDING");
+    const turn = spans.find((span) => span.name === "chat_turn");
+    expect(retriever?.parent_id).toBe(turn?.context.span_id);
+    expect(embedding?.name).toBe("CreateEmbeddings");
+    expect(embedding?.parent_id).toBe(retriever?.context.span_id);
+
+    const documents = attributeAt(retriever!.attributes, "retrieval.documents") as Array<{ document: { id: string; content: string; score: number; metadata: unknown } }>;
+    expect(documents.map(({ document }) => document.id)).toEqual(["paris-seasons", "cairo-seasons", "new-york-seasons"]);
+    const scores = documents.map(({ document }) => document.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    expect(documents[0]!.document.content).toMatch(/^Paris is mild/);
+    const metadata = documents[0]!.document.metadata;
+    expect(typeof metadata === "string" ? JSON.parse(metadata) : metadata).toMatchObject({ city: "Paris", topic: "seasons" });
+
+    const [embedded] = attributeAt(embedding!.attributes, "embedding.embeddings") as Array<{ embedding: { text: string; vector: number[] } }>;
+    expect(embedded!.embedding.text).toBe(question);
+    expect(embedded!.embedding.vector).toHaveLength(512);
+
+    const [llm] = byKind("LLM");
+    expect(attributeAt(llm!.attributes, "llm.prompt_template.template")).toMatch(/\{documents\}/);
+    expect(attributeAt(llm!.attributes, "llm.prompt_template.version")).toBe("city-guide-1");
+  });
+});
+
+/** An attribute as Phoenix's REST API gives it back: under its dotted key, or nested (lists as arrays). */
+function attributeAt(attributes: Record<string, unknown>, key: string): unknown {
+  if (key in attributes) return attributes[key];
+  return key.split(".").reduce<unknown>((value, part) => (value as Record<string, unknown> | undefined)?.[part], attributes);
+}
+
 describe("when things go wrong", () => {
   it("a bad request gets its 4xx with the reason, and the server keeps serving", async () => {
     const unknownRole = await postChat('{"messages":[{"role":"wizard","content":"hi"}]}');
