@@ -82,6 +82,7 @@ export function checkRetrieval(lessonChecks: SpanChecks, chain: ReadableSpan, ex
   if (failed) {
     checks.status(retriever, "ERROR", { hint: 1, usualMistake: "the search failed (its embedding did): record the exception on the RETRIEVER span too, set ERROR, and rethrow." });
     checks.exceptionEvent(retriever, undefined, { hint: 1 });
+    checkFailureMessage(checks, retriever, 1);
   } else {
     checkDocuments(checks, retriever, expected);
     checks.status(retriever, "OK", { hint: 2, usualMistake: "set OK once the documents are recorded (finding none is no failure)." });
@@ -110,6 +111,7 @@ function checkEmbeddingSpan(checks: SpanChecks, chain: ReadableSpan, retriever: 
   if (failed) {
     checks.status(embedding, "ERROR", { hint: 4, usualMistake: "the embeddings request failed: record the exception, set ERROR, and rethrow." });
     checks.exceptionEvent(embedding, /ModelApiError|500/, { hint: 4 });
+    checkFailureMessage(checks, embedding, 4);
     checks.noAttribute(embedding, first + EMBEDDING_VECTOR, "the request failed: there is no vector.", { hint: 4 });
     return embedding;
   }
@@ -124,6 +126,16 @@ function checkEmbeddingSpan(checks: SpanChecks, chain: ReadableSpan, retriever: 
   });
   checks.status(embedding, "OK", { hint: 4 });
   return embedding;
+}
+
+/** An ERROR status says what failed, in the error's words: here the embeddings endpoint's HTTP 500. */
+function checkFailureMessage(checks: SpanChecks, span: ReadableSpan, hint: number): void {
+  checks.that(/500/.test(span.status.message ?? ""), {
+    headline: `The ERROR status of ${describeSpan(span)} does not say what failed.`,
+    expected: "span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) }): the embeddings endpoint answered HTTP 500",
+    got: span.status.message ? JSON.stringify(span.status.message) : "an ERROR status without a message",
+    hint,
+  });
 }
 
 /** The documents found, in the order searched (best first), each with what the corpus and the scores say. */
