@@ -185,7 +185,7 @@ describe(titles.own("a retrieval step, traced: RETRIEVER, EMBEDDING, the prompt'
   });
 });
 
-// ─── What lessons 1 to 8 taught, on the chat turn with its retrieval ──────────────────────────
+// ─── What the earlier lessons taught, on the chat turn with its retrieval ─────────────────────
 
 /** The conversation every test has, as the app would start one for a signed-in user. */
 const SESSION: SessionExpectation = {

@@ -40,7 +40,7 @@ export interface RetrievedDocument {
 
 /** The documents closest to the query, the closest first. */
 export async function retrieve(model: ModelConnection, query: string): Promise<RetrievedDocument[]> {
-  // TODO 1: trace the search as a RETRIEVER span "retrieve" (the query as its input, text/plain; ...contextAttributes()), ended in finally; on a failure, the exception, ERROR, and rethrow.
+  // TODO 1: trace the search as a RETRIEVER span "retrieve" (the query as its input, text/plain; ...contextAttributes()), ended in finally; on a failure, the exception, ERROR with the error's message, and rethrow.
   const [queryVector] = await embed(model, [query]);
   const index = await documentIndex(model);
   const found = index
@@ -59,6 +59,6 @@ export async function embed(model: ModelConnection, texts: string[]): Promise<nu
   const response = await model.createEmbeddings(request);
   // Each vector says which text it is for (index); the list is not promised to be in order.
   const vectors = [...response.data].sort((a, b) => a.index - b.index).map((item) => item.embedding as number[]);
-  // TODO 4: each vector as embedding.embeddings.<i>.embedding.vector (the list of numbers itself), then OK; on a failure, the exception, ERROR, and rethrow; end it in finally.
+  // TODO 4: each vector as embedding.embeddings.<i>.embedding.vector (the list of numbers itself), then OK; on a failure, the exception, ERROR with the error's message, and rethrow; end it in finally.
   return vectors;
 }
