@@ -37,6 +37,26 @@ describe("the terminal trace view", () => {
     expect(lines[2]).toMatch(/^└─  TOOL  get_weather .* ERROR: bad city tool=get_weather exception=TypeError$/);
   });
 
+  it("shows a RETRIEVER span's documents with their scores, best first, and an EMBEDDING span's model", () => {
+    capture.reset();
+    const documents = SemanticConventions.RETRIEVAL_DOCUMENTS;
+    const retriever = tracer.startSpan("retrieve", {
+      attributes: {
+        [KIND]: "RETRIEVER",
+        [`${documents}.0.${SemanticConventions.DOCUMENT_ID}`]: "paris-seasons",
+        [`${documents}.0.${SemanticConventions.DOCUMENT_SCORE}`]: 0.5252,
+        [`${documents}.1.${SemanticConventions.DOCUMENT_SCORE}`]: 0.2531,
+      },
+    });
+    retriever.end();
+    tracer.startSpan("retrieve", { attributes: { [KIND]: "RETRIEVER" } }).end();
+    tracer.startSpan("CreateEmbeddings", { attributes: { [KIND]: "EMBEDDING", [SemanticConventions.EMBEDDING_MODEL_NAME]: "workbook-offline-embedding" } }).end();
+    const lines = renderSpanTree(capture.finished(), { color: false }).split("\n");
+    expect(lines[0]).toMatch(/RETRIEVER  retrieve .* docs=paris-seasons:0\.53,#1:0\.25$/);
+    expect(lines[1]).toMatch(/RETRIEVER  retrieve .* docs=none$/);
+    expect(lines[2]).toMatch(/EMBEDDING  CreateEmbeddings .* model=workbook-offline-embedding$/);
+  });
+
   it("names a DOMException by its name, not the numeric code OpenTelemetry records as its type", () => {
     capture.reset();
     const llm = tracer.startSpan("ChatCompletion", { attributes: { [KIND]: "LLM" } });
