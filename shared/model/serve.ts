@@ -107,6 +107,8 @@ Point the chatbot at it (in another terminal):
 Try it:
   curl ${model.baseUrl}/chat/completions -H 'content-type: application/json' \\
     -d '{"model":"${model.modelName}","messages":[{"role":"user","content":"Hello"}]}'
+  curl ${model.baseUrl}/embeddings -H 'content-type: application/json' \\
+    -d '{"model":"workbook-offline-embedding","input":"Paris in spring"}'
 ${
   parsed.options.faultRoute === false
     ? ""
