@@ -568,6 +568,7 @@ const MISTAKES: Record<string, Mistake> = {
       ["        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });\n", ""],
     ],
     says: "failedJudgeNotError",
+  },
   "retrieval: the EMBEDDING span named after the function": { lesson: "retrieval", file: "retrieval.ts", edits: [['    "CreateEmbeddings",\n', '    "embed",\n']], says: "embeddingMisnamed" },
   "retrieval: the vectors recorded as JSON text": {
     lesson: "retrieval",
