@@ -1,3 +1,4 @@
+import path from "node:path";
 import { OpenInferenceSpanKind, SESSION_ID } from "@arizeai/openinference-semantic-conventions";
 import { createClient } from "@arizeai/phoenix-client";
 import { SpanKind, trace } from "@opentelemetry/api";
@@ -8,12 +9,13 @@ import type { ModelConnection } from "../../shared/chatbot/connect-model.ts";
 import { startHeldJudge } from "../../shared/testing/held-judge.ts";
 import { hangUpMidRequest, postChat, unreachableServerUrl, waitFor, type ChatAnswer, ANSWER_TIMEOUT_MS } from "../../shared/testing/http-requests.ts";
 import { useLessonHarness } from "../../shared/testing/lesson-harness.ts";
-import { loadLesson } from "../../shared/testing/lesson-module.ts";
+import { lessonFilePath, loadLesson } from "../../shared/testing/lesson-module.ts";
 import { startPhoenixStandIn, type PhoenixStandIn } from "../../shared/testing/phoenix-stand-in/phoenix-stand-in.ts";
 import type { SpanChecks } from "../../shared/testing/span-checks.ts";
 import { checkChainSpan } from "../../shared/testing/taught/chain-span.ts";
 import { checkFailedModelCall, checkFailedTool, checkFailuresRecorded } from "../../shared/testing/taught/errors.ts";
 import {
+  FEEDBACK_ANNOTATION,
   FEEDBACK_ROUTE,
   VOTES,
   checkAnswerNamesItsSpan,
@@ -61,6 +63,7 @@ import {
 } from "../../shared/testing/taught/retrieval.ts";
 import { checkTools } from "../../shared/testing/taught/tools.ts";
 import { tracerSetupChecks } from "../../shared/testing/taught/tracer-setup.ts";
+import { exportingChecks } from "../../shared/testing/taught/exporting.ts";
 
 // The harness first: it registers the span capture before the lesson's module gets its tracer.
 const harness = useLessonHarness(import.meta.url);
@@ -78,6 +81,11 @@ const checks = () => harness.checks;
 
 const tracing = await loadLesson<typeof import("./tracing.ts")>(import.meta.url, "tracing.ts");
 const retrieval = await loadLesson<typeof import("./retrieval.ts")>(import.meta.url, "retrieval.ts");
+/** The folder whose modules the tests load (the learner's, the solution, or a copy): child processes load them too. */
+const lessonFolder = path.dirname(lessonFilePath(import.meta.url, "tracing.ts"));
+const exporting = exportingChecks(tracing, lessonFolder, harness.capture, harness.lesson);
+// The chatbot's own processes (exit, signals, a long conversation, a collector down) start now and run while the checks do.
+beforeAll(() => exporting.startProcesses());
 
 const SESSION_SENT = "workbook-session-retrieval";
 const QUESTION = "What's the weather in Paris and in Tokyo?";
@@ -96,6 +104,8 @@ let server: ChatServer;
 let port: number;
 /** The span that was active when the server started listening: a traced startup, as many apps have. */
 let startup: SpanIdentity;
+/** How many requests Phoenix had received when the last post's judged() resolved. */
+let requestsWhenJudged: number | undefined;
 /** What the server told through its warn option. */
 const warnings: string[] = [];
 /** Other servers a test started: stopped at the end. */
@@ -134,15 +144,17 @@ afterAll(async () => {
 async function post(body: unknown, headers: Record<string, string> = {}, on: ChatServer = server): Promise<ChatAnswer> {
   phoenix.reset();
   warnings.length = 0;
+  requestsWhenJudged = undefined;
   const { value, thrown } = await harness.run(async () => {
     try {
       return await postChat(on.url, body, headers);
     } finally {
       await on.judged();
+      requestsWhenJudged = phoenix.requests.length;
     }
   });
   if (value) return value;
-  return checks().taughtIn("http-boundary").fail({ headline: "The chat server did not answer the request.", expected: "an HTTP answer", got: String(thrown), mistake: "the server closed the connection, or sent no answer within 5 s: does its request handler throw, or leave a path without response.end()?", hint: 1 });
+  return checks().fail({ headline: "The chat server did not answer the request.", expected: "an HTTP answer", got: String(thrown), mistake: "the server closed the connection, or sent no answer within 5 s: does its request handler throw, or leave a path without response.end()?", hint: 1 });
 }
 
 /** A vote through the feedback route, as the page sends it; undefined body fields are left out. */
@@ -275,6 +287,34 @@ describe(titles.own("a retrieval step, traced: RETRIEVER, EMBEDDING, the prompt'
   });
 });
 
+// ─── What lessons 10 and 11 taught: spans that survive production, votes and verdicts ────────
+
+/** The tests that read the chatbot's own processes wait for them: a second each on a quiet machine, more on a loaded one (see CHILD_TIMEOUT_MS). */
+const CHILD_PROCESS_TEST_MS = 45_000;
+
+describe(titles.stillTrue(), () => {
+  it(titles.taught("exporting", "spans leave in batches, as gzip protobuf, with the project in the resource and the x-project-name header"), async () => {
+    await exporting.batchesAsGzipProtobuf();
+  });
+
+  it(titles.taught("exporting", "a 60-message conversation keeps every attribute of its LLM span, and a long value is cut at the set length"), async () => {
+    await exporting.longConversationKept();
+  }, CHILD_PROCESS_TEST_MS);
+
+  it(titles.taught("exporting", "a script that ends right after its turn delivers every span, and so does one stopped by SIGTERM or Ctrl-C"), async () => {
+    await exporting.flushedOnExit();
+  }, CHILD_PROCESS_TEST_MS);
+
+  it(titles.taught("exporting", "with the collector down or hanging the chatbot answers, says so once (not once per batch), keeps a bounded queue and still ends"), async () => {
+    await exporting.collectorDown();
+    await exporting.collectorHanging();
+  }, CHILD_PROCESS_TEST_MS);
+
+  it(titles.taught("exporting", "the sampler keeps or drops whole traces, at the ratio of OTEL_TRACES_SAMPLER_ARG, and follows a caller's decision"), async () => {
+    await exporting.samplerKeepsTracesWhole();
+  });
+});
+
 describe(titles.stillTrue(), () => {
   it(titles.taught("feedback-and-evals", "the answer names the span to judge: the SERVER span's id, and its trace id"), async () => {
     const answer = await post({ question: QUESTION }, { traceparent: traceparentOf(CALLER), baggage: `${SESSION_ID}=${SESSION_SENT}` });
@@ -285,7 +325,7 @@ describe(titles.stillTrue(), () => {
     const answer = await post({ question: QUESTION }, { baggage: `${SESSION_ID}=${SESSION_SENT}` });
     const server = checkAnswerNamesItsSpan(checks(), answer);
     checkEvaluatorSpans(checks(), server, { question: QUESTION, reply: replyOf(answer) }, GOOD);
-    checkVerdictsLogged(checks(), phoenix, server, GOOD);
+    checkVerdictsLogged(checks(), phoenix, server, GOOD, { requestsWhenJudged });
   });
 
   it(titles.taught("feedback-and-evals", "an answer that fails the user gets the bad verdicts: the model failed, so no city is named and the reply only asks to try again"), async () => {
@@ -299,7 +339,7 @@ describe(titles.stillTrue(), () => {
       { evaluator: "answers_the_question", kind: "LLM", label: "unanswered", score: 0 },
     ];
     checkEvaluatorSpans(checks(), server, { question, reply: replyOf(answer) }, bad);
-    checkVerdictsLogged(checks(), phoenix, server, bad);
+    checkVerdictsLogged(checks(), phoenix, server, bad, { requestsWhenJudged });
   });
 
   it(titles.taught("feedback-and-evals", "a vote is a user_feedback annotation by a HUMAN on the SERVER span, label up or down and a score; a changed vote replaces that user's, another user's stands beside it; a vote that is not one is a 400"), async () => {
@@ -307,8 +347,12 @@ describe(titles.stillTrue(), () => {
     const server = checkAnswerNamesItsSpan(checks(), answer);
     const spanId = server.spanContext().spanId;
     const answers: ChatAnswer[] = [];
-    for (const each of VOTES) answers.push(await vote({ spanId, ...each }));
-    checkVotes(checks(), phoenix, server, answers);
+    const votesSentAtAnswer: number[] = [];
+    for (const each of VOTES) {
+      answers.push(await vote({ spanId, ...each }));
+      votesSentAtAnswer.push(phoenix.requests.flatMap((request) => (request.body as { data?: Array<{ name?: string }> }).data ?? []).filter((sent) => sent.name === FEEDBACK_ANNOTATION).length);
+    }
+    checkVotes(checks(), phoenix, server, answers, { votesSentAtAnswer });
     // And a vote that is not one is answered 400, naming what is wrong.
     const cases: Array<[unknown, RegExp]> = [
       ["not json", /JSON/],
@@ -319,7 +363,7 @@ describe(titles.stillTrue(), () => {
     for (const [body, problem] of cases) {
       const answer = await vote(body);
       const error = typeof answer.body === "object" ? answer.body.error : answer.body;
-      checks().taughtIn("feedback-and-evals").that(answer.status === 400 && problem.test(String(error)), {
+      checks().that(answer.status === 400 && problem.test(String(error)), {
         headline: "A vote that is not one should be answered 400, naming the problem.",
         expected: `HTTP 400, {"error": "..."} matching ${problem}`,
         got: `HTTP ${answer.status}: ${JSON.stringify(answer.body)} (sent ${JSON.stringify(body)})`,
@@ -357,9 +401,10 @@ describe(titles.stillTrue(), () => {
       },
     });
     const judged = await startServer({ judge: failing });
-    const answer = await post({ question: QUESTION }, {}, judged);
+    // Nobody awaits the judging: a rejection out of it would end a real server.
+    const { value: answer, unhandled } = await catchingUnhandled(() => post({ question: QUESTION }, {}, judged));
     const server = checkAnswerNamesItsSpan(checks(), answer);
-    checkFailedEvaluator(checks(), server, "answers_the_question");
+    checkFailedEvaluator(checks(), server, "answers_the_question", unhandled);
     checkEvaluatorSpans(checks(), server, { question: QUESTION, reply: replyOf(answer) }, [GOOD[0]!]);
   });
 
