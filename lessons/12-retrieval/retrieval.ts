@@ -55,7 +55,7 @@ export async function retrieve(model: ModelConnection, query: string): Promise<R
 /** The texts' vectors, in order, from the model's embeddings endpoint. */
 export async function embed(model: ModelConnection, texts: string[]): Promise<number[][]> {
   const request: EmbeddingRequest = { model: model.embeddingModel, input: texts, encoding_format: "float" };
-  // TODO 3: trace the request as an EMBEDDING span named "CreateEmbeddings": embedding.model_name, and each text as embedding.embeddings.<i>.embedding.text.
+  // TODO 3: trace the request as an EMBEDDING span named "CreateEmbeddings": embedding.model_name, each text as embedding.embeddings.<i>.embedding.text, and ...contextAttributes().
   const response = await model.createEmbeddings(request);
   // Each vector says which text it is for (index); the list is not promised to be in order.
   const vectors = [...response.data].sort((a, b) => a.index - b.index).map((item) => item.embedding as number[]);

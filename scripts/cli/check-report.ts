@@ -28,6 +28,8 @@ export function formatCheck(check: LessonCheck, root: string, { running = false 
       "",
       "  Your code never finished: look for a loop that never ends, an `await` on a promise that",
       "  never settles, or a span callback that never returns. Fix it and save to check again.",
+      `  (A correct check that runs processes of its own can take longer on a busy machine:`,
+      `  WORKBOOK_CHECK_TIMEOUT_MS=${Math.max(60_000, 3 * check.timedOutAfterMs)} gives it more time.)`,
     ].join("\n");
   }
   const lines: string[] = [];

@@ -365,7 +365,9 @@ export function checkSessionFromBaggage(lessonChecks: SpanChecks, server: Readab
         ? `the server did not take the session id from the baggage header (baggage: ${SESSION_ID}=${sessionId}): read it with propagation.getBaggage(extractedContext)?.getEntry(SESSION_ID)?.value and put it in the context with setSession(extractedContext, { sessionId }) before the SERVER span starts; the chat turn's contextAttributes() then copy it onto every span.`
         : !serverHasIt
           ? "the chat turn's spans carry the session but the SERVER span does not: set it (setSession) before the SERVER span starts, and copy it into the SERVER span's attributes. contextAttributes() reads context.active(): call it inside context.with(requestContext, ...), or use getAttributesFromContext(requestContext)."
-          : `${describeSpan(first)} does not carry the session the SERVER span has: set it with setSession in the context the request runs in, so every span below reads it (contextAttributes()), not on the SERVER span alone.`,
+          : turnHasIt
+            ? `${describeSpan(first)} does not carry the session that other spans of the turn do: the session is in the context, but this span's attributes do not read it. Spread ...contextAttributes() into its attributes, as every span of the turn does.`
+            : `${describeSpan(first)} does not carry the session the SERVER span has: set it with setSession in the context the request runs in, so every span below reads it (contextAttributes()), not on the SERVER span alone.`,
   });
 }
 

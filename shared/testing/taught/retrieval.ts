@@ -25,6 +25,7 @@ import {
   RETRIEVAL_DOCUMENTS,
   SemanticConventions,
 } from "@arizeai/openinference-semantic-conventions";
+import { hrTimeToMicroseconds } from "@opentelemetry/core";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type { ModelConnection } from "../../chatbot/connect-model.ts";
 import { CITY_GUIDE, type GuideDocument } from "../../retrieval/city-guide.ts";
@@ -100,9 +101,20 @@ function checkEmbeddingSpan(checks: SpanChecks, chain: ReadableSpan, retriever: 
     mistake: `the OpenInference spec says an embedding span MUST be named "${EMBEDDING_SPAN_NAME}", whatever the model or the library: tools that read traces find embeddings by that name. Pass it as the first argument of tracer.startActiveSpan.`,
     hint: 3,
   });
-  // The search embeds its query: inside the RETRIEVER span (or, embedded before the search, under the turn).
+  // The search embeds its query: inside the RETRIEVER span (or, embedded before the search, under
+  // the turn). Under the turn but during the search is the context lost: started outside the
+  // RETRIEVER span's context.
   const parent = embedding.parentSpanContext?.spanId;
-  if (parent !== chain.spanContext().spanId) checks.childOf(embedding, retriever, { hint: 3 });
+  const before = (a: ReadableSpan, b: ReadableSpan) => hrTimeToMicroseconds(a.endTime) <= hrTimeToMicroseconds(b.startTime);
+  if (parent !== chain.spanContext().spanId || !before(embedding, retriever)) {
+    checks.childOf(embedding, retriever, {
+      hint: 3,
+      mistake:
+        parent === chain.spanContext().spanId
+          ? "the EMBEDDING span ran during the RETRIEVER span but is its sibling: it was started outside the RETRIEVER span's context. Start the RETRIEVER span with startActiveSpan (or run the search in context.with(trace.setSpan(context.active(), span), ...)) so that the embedding inside it is its child."
+          : undefined,
+    });
+  }
   checks.attribute(embedding, EMBEDDING_MODEL_NAME, expected.embeddingModel, { hint: 3 });
   checks.flattened(embedding, EMBEDDING_EMBEDDINGS, `${EMBEDDING_EMBEDDINGS}.0.${EMBEDDING_TEXT}, ${EMBEDDING_EMBEDDINGS}.0.${EMBEDDING_VECTOR}`, { hint: 3 });
   const first = `${EMBEDDING_EMBEDDINGS}.0.`;
