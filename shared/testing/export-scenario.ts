@@ -46,7 +46,21 @@ export function longHistory(): ChatMessage[] {
   return messages;
 }
 
+/**
+ * The test process that started this one holds its stdin: when that process ends (a stopped or
+ * cancelled check), stdin ends, and so does this scenario, however it was waiting. Unref'd, so a
+ * scenario that ends by itself is not kept alive by it; and never more than a minute in any case.
+ */
+function endWithParent(): void {
+  process.stdin.on("end", () => process.exit(0));
+  process.stdin.on("error", () => process.exit(0));
+  process.stdin.resume();
+  (process.stdin as unknown as { unref?: () => void }).unref?.();
+  setTimeout(() => process.exit(124), 60_000).unref();
+}
+
 async function main(): Promise<void> {
+  endWithParent();
   const [folder, scenario] = process.argv.slice(2) as [string, ExportScenario];
   if (!folder || !EXPORT_SCENARIOS.includes(scenario)) throw new Error(`usage: export-scenario.ts <lesson folder> <${EXPORT_SCENARIOS.join("|")}>`);
   const load = async <Module>(file: string) => (await import(pathToFileURL(path.join(folder, file)).href)) as Module;

@@ -414,7 +414,8 @@ async function runScenario(lessonDir: string, scenario: ExportScenario, variable
 function runChild(lessonDir: string, scenario: ExportScenario, variables: Record<string, string>, signal?: NodeJS.Signals): Promise<ChildRun> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(OTEL_|PHOENIX_|OPENAI_)/.test(name)));
   const script = path.join(projectRoot, "shared", "testing", "export-scenario.ts");
-  const child = spawn(process.execPath, ["--import", "tsx", script, lessonDir, scenario], { env: { ...env, ...variables }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", script, lessonDir, scenario], { env: { ...env, ...variables }, stdio: ["pipe", "pipe", "pipe"] });
+  // Its stdin is how it knows this process is alive: when a check is stopped (a save, a mutant killed) and this process with it, the pipe ends, and so does the child.
   let stdout = "";
   let stderr = "";
   let timedOut = false;
