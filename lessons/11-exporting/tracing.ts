@@ -20,8 +20,8 @@ export function setupTracing({ exporters }: { exporters: SpanExporter[] }): Basi
     [SEMRESATTRS_PROJECT_NAME]: PROJECT_NAME,
   });
 
-  // SimpleSpanProcessor exports each span as soon as it ends: right for lessons and tests.
-  // A server batches instead (BatchSpanProcessor); see the finished app.
+  // Lesson 1's SimpleSpanProcessor exports each span the moment it ends, one request each, on the
+  // chat's path: TODO 3 replaces it.
   const provider = new BasicTracerProvider({
     resource,
     // TODO 1: raise the span limits (spanLimits: attributeCountLimit for the longest conversation, attributeValueLengthLimit to cap each value): past about 55 messages the SDK's 128 drops the LLM span's output, token counts and session id.

@@ -121,7 +121,7 @@ export function phoenixExporter(env: NodeJS.ProcessEnv = process.env): SpanExpor
     // undefined: the exporter takes the standard variable.
     url: standardEndpoint ? undefined : `${endpoint!.replace(/\/+$/, "")}/v1/traces`,
     headers: {
-      // Phoenix files the spans under this project even when something between rewrites the resource.
+      // Phoenix (or a gateway in front of it) reads the project from the header without decoding the spans.
       "x-project-name": PROJECT_NAME,
       // Phoenix Cloud and secured Phoenix servers want an API key; a local `phoenix serve` does not.
       ...(env.PHOENIX_API_KEY ? { authorization: `Bearer ${env.PHOENIX_API_KEY}` } : {}),

@@ -22,6 +22,15 @@ export function lessonLabel(check: Pick<LessonCheck, "lesson">): string {
  * failure in it; it is shown now, and the whole verdict replaces it when the rest has run.
  */
 export function formatCheck(check: LessonCheck, root: string, { running = false } = {}): string {
+  if (check.timedOutAfterMs !== undefined && check.tests.some((test) => !test.passed)) {
+    // A check stopped after a test had failed: that failure is what to fix first (what hung may be
+    // a later check waiting on the same mistake).
+    return [
+      formatCheck({ ...check, timedOutAfterMs: undefined }, root),
+      "",
+      style.dim(`  (The rest of the check was stopped after ${Math.round(check.timedOutAfterMs / 1000)} s; on a busy machine WORKBOOK_CHECK_TIMEOUT_MS=${Math.max(60_000, 3 * check.timedOutAfterMs)} gives it more time.)`),
+    ].join("\n");
+  }
   if (check.timedOutAfterMs !== undefined) {
     return [
       style.red(`✗ ${lessonLabel(check)}: the check was stopped after ${Math.round(check.timedOutAfterMs / 1000)} s.`),

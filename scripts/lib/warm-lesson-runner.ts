@@ -31,7 +31,7 @@ export interface LessonCheck {
   /** errors of the test file itself: a syntax error, a failing import, a failing hook */
   fileErrors: TestError[];
   tests: CheckedTest[];
-  /** set when the watchdog stopped the check */
+  /** set when the watchdog stopped the check (`tests` then holds those that had ended) */
   timedOutAfterMs?: number;
   /** set when cancel() stopped the check: it says nothing about the learner's code */
   cancelled?: boolean;
@@ -50,6 +50,8 @@ interface RunningCheck {
   listener: CheckListener;
   cancelled: boolean;
   settled: Promise<unknown>;
+  /** each lesson's tests that have ended so far: a check stopped by the watchdog still says what failed */
+  heard: Map<Lesson, CheckedTest[]>;
 }
 
 export interface WarmRunnerOptions {
@@ -81,7 +83,10 @@ export class WarmLessonRunner {
     onTestCaseResult: (testCase) => {
       const running = this.running;
       const lesson = running?.lessons.get(path.resolve(testCase.module.moduleId));
-      if (running && lesson && !running.cancelled) running.listener.onTestResult?.(lesson, checkedTest(testCase));
+      if (!running || !lesson || running.cancelled) return;
+      const test = checkedTest(testCase);
+      running.heard.set(lesson, [...(running.heard.get(lesson) ?? []), test]);
+      running.listener.onTestResult?.(lesson, test);
     },
     onTestModuleEnd: (module) => {
       const running = this.running;
@@ -140,7 +145,7 @@ export class WarmLessonRunner {
     if (lessons.length === 0) return [];
     while (this.running) await this.running.settled;
     const files = lessons.map((lesson) => lessonFile(lesson, "lessons", lesson.test, this.root));
-    const running: RunningCheck = { lessons: new Map(files.map((file, index) => [file, lessons[index]!])), listener, cancelled: false, settled: Promise.resolve() };
+    const running: RunningCheck = { lessons: new Map(files.map((file, index) => [file, lessons[index]!])), listener, cancelled: false, settled: Promise.resolve(), heard: new Map() };
     this.running = running;
     const outcome = this.runChecks(lessons, files, running);
     running.settled = outcome.catch(() => undefined);
@@ -194,7 +199,7 @@ export class WarmLessonRunner {
     if (outcome === "timeout") {
       run.catch(() => undefined);
       await this.restart();
-      return lessons.map((lesson) => ({ lesson, passed: false, fileErrors: [], tests: [], timedOutAfterMs: this.checkTimeoutMs }));
+      return lessons.map((lesson) => ({ lesson, passed: false, fileErrors: [], tests: running.heard.get(lesson) ?? [], timedOutAfterMs: this.checkTimeoutMs }));
     }
     return lessons.map((lesson, index) => {
       const module = outcome.testModules.find((each) => path.resolve(each.moduleId) === files[index]);

@@ -39,7 +39,7 @@ export interface SpanCapture {
   droppedValueKeys?(): ReadonlySet<string>;
   /** forget every span captured so far */
   reset(): void;
-  /** register the capture's provider, a context manager and the propagator again, after a check replaced them with a learner's own */
+  /** register the capture's provider and the propagator again, after a check replaced them with a learner's own (the context manager was left in place) */
   reinstall?(): void;
   /** unregister the provider, context manager and propagator */
   uninstall(): Promise<void>;
@@ -119,7 +119,14 @@ export function installSpanCapture(): SpanCapture {
       started.startedAt.clear();
       openAtReturn = [];
     },
-    reinstall: register,
+    // The context manager stays: disabling it would exit every context it holds (a server's,
+    // started inside a span), and a check that swapped providers never replaced it.
+    reinstall() {
+      trace.disable();
+      propagation.disable();
+      trace.setGlobalTracerProvider(provider);
+      propagation.setGlobalPropagator(w3cPropagator());
+    },
     async uninstall() {
       await provider.shutdown();
       trace.disable();

@@ -7,7 +7,8 @@
 // (export-scenario.ts), the rest with the learner's setup in this process, put back after.
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { ROOT_CONTEXT, TraceFlags, context, propagation, trace, type Context } from "@opentelemetry/api";
+import { pathToFileURL } from "node:url";
+import { ROOT_CONTEXT, TraceFlags, propagation, trace, type Context } from "@opentelemetry/api";
 import { loggingErrorHandler, setGlobalErrorHandler } from "@opentelemetry/core";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import {
@@ -48,8 +49,9 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
     const saved = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]));
     const warn = console.warn;
     console.warn = () => {}; // the learner's one warning, when the checks make exports fail on purpose
+    // The tests' context manager stays: disabling it would exit every context it holds (the chat
+    // server's, started inside a span); the learner's setup then keeps its own unregistered.
     trace.disable();
-    context.disable();
     propagation.disable();
     Object.assign(process.env, variables);
     try {
@@ -65,6 +67,14 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
       capture.reinstall();
     }
   };
+
+  /**
+   * The learner's tracing.ts evaluated anew, after the check has set its variables: a module that
+   * reads OTEL_TRACES_SAMPLER_ARG when it loads (a constant at its top, as production code may)
+   * reads them too. Each import with its own query is a module instance of its own.
+   */
+  let freshCopies = 0;
+  const freshTracing = async (): Promise<TracingModule> => (await import(`${pathToFileURL(path.join(lessonDir, "tracing.ts")).href}?check=${++freshCopies}`)) as TracingModule;
 
   /**
    * The chatbot in processes of its own, all started at once (each takes about a second to start):
@@ -88,14 +98,16 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
   const children = () => (processes ??= startAll());
 
   /** A root span with a child and a grandchild, through the global API, as the chatbot makes them. */
-  const traceOfThree = (name: string, parent: Context = ROOT_CONTEXT) => {
+  /** Returns whether the root was recorded (the sampler kept it). */
+  const traceOfThree = (name: string, parent: Context = ROOT_CONTEXT): boolean => {
     const tracer = trace.getTracer("exporting-check");
-    tracer.startActiveSpan(name, {}, parent, (root) => {
+    return tracer.startActiveSpan(name, {}, parent, (root) => {
       tracer.startActiveSpan(`${name} child`, (child) => {
         tracer.startSpan(`${name} grandchild`).end();
         child.end();
       });
       root.end();
+      return root.isRecording() || root.spanContext().traceFlags === TraceFlags.SAMPLED;
     });
   };
 
@@ -109,19 +121,28 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
     async batchesAsGzipProtobuf(): Promise<void> {
       for (const key of ["spanProcessors", "CompressionAlgorithm.GZIP", "x-project-name", SEMRESATTRS_PROJECT_NAME]) recordChecked(key);
       const receiver = await startOtlpReceiver();
+      let recorded = false;
       try {
         await withLearnerSetup({}, async () => {
           const exporter = tracing.phoenixExporter({ PHOENIX_COLLECTOR_ENDPOINT: receiver.url, PHOENIX_API_KEY: "workbook-test-key" });
           if (!exporter) fail("phoenixExporter() returned nothing although PHOENIX_COLLECTOR_ENDPOINT is set.", "an OTLPTraceExporter", "undefined", "return the exporter when PHOENIX_COLLECTOR_ENDPOINT is set.", EXPORTING_HINTS.exporter);
           const provider = tracing.setupTracing({ exporters: [exporter!] });
-          traceOfThree("batch");
-          traceOfThree("batch");
+          recorded = [traceOfThree("batch"), traceOfThree("batch")].some(Boolean);
           await provider.shutdown().catch(() => undefined);
         });
       } finally {
         await receiver.close();
       }
       const sent = receiver.exports;
+      if (sent.length === 0 && !recorded) {
+        fail(
+          "Your provider recorded nothing: its sampler dropped every trace, with OTEL_TRACES_SAMPLER_ARG not set.",
+          "every trace kept when OTEL_TRACES_SAMPLER_ARG is not set (a ratio of 1)",
+          "no span recorded",
+          "the ratio is not a number: Number(undefined) and parseFloat(undefined) are NaN, which the TraceIdRatioBasedSampler takes as 0. Default it to 1 when the variable is unset (getNumberFromEnv(\"OTEL_TRACES_SAMPLER_ARG\") ?? 1).",
+          EXPORTING_HINTS.sampler,
+        );
+      }
       if (sent.length === 0) fail("No request reached the OTLP receiver.", `POST ${receiver.url}/v1/traces`, "nothing", "the exporter is not in the provider's processors, or provider.shutdown() does not flush them.", EXPORTING_HINTS.batches);
       const first = sent[0]!;
       const contentType = String(first.headers["content-type"]);
@@ -161,7 +182,7 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
           "The export does not name the Phoenix project in its headers.",
           `x-project-name: ${tracing.PROJECT_NAME}`,
           first.headers["x-project-name"] ? `x-project-name: ${String(first.headers["x-project-name"])}` : "no x-project-name header",
-          'put { "x-project-name": PROJECT_NAME } in the exporter\'s headers: Phoenix files the spans by it even when a collector in between changes the resource.',
+          'put { "x-project-name": PROJECT_NAME } in the exporter\'s headers: Phoenix reads the project from the header before it decodes a span, and a gateway or proxy in front of Phoenix can route by it (the resource attribute is what crosses a collector).',
           EXPORTING_HINTS.exporter,
         );
       }
@@ -328,7 +349,7 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
       const traces = 40;
       await withLearnerSetup({ OTEL_TRACES_SAMPLER_ARG: "0.5" }, async () => {
         const exporter = new InMemorySpanExporter();
-        const provider = tracing.setupTracing({ exporters: [exporter] });
+        const provider = (await freshTracing()).setupTracing({ exporters: [exporter] });
         for (let index = 0; index < traces; index++) traceOfThree(`trace ${index}`);
         await provider.forceFlush();
         const byTrace = new Map<string, number>();
@@ -356,7 +377,7 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
       });
       await withLearnerSetup({ OTEL_TRACES_SAMPLER_ARG: "0" }, async () => {
         const exporter = new InMemorySpanExporter();
-        const provider = tracing.setupTracing({ exporters: [exporter] });
+        const provider = (await freshTracing()).setupTracing({ exporters: [exporter] });
         const caller = { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", isRemote: true };
         traceOfThree("sampled caller", trace.setSpanContext(ROOT_CONTEXT, { ...caller, traceFlags: TraceFlags.SAMPLED }));
         traceOfThree("own root");
