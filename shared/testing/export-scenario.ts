@@ -100,7 +100,15 @@ async function main(): Promise<void> {
       setInterval(() => {}, 60_000);
       return;
     }
-    case "collector-down":
+    case "collector-down": {
+      // What the chatbot says while the collector is down, before the program ends (a warning
+      // only from the flush at exit would leave a server silent for the whole outage).
+      let linesWritten = 0;
+      const write = process.stderr.write.bind(process.stderr) as (...args: unknown[]) => boolean;
+      process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => {
+        linesWritten += String(chunk).split("\n").filter((line) => line.trim() !== "").length;
+        return write(chunk, ...rest);
+      }) as typeof process.stderr.write;
       // Three turns, each one's batch sent (and failed) in the background before the next.
       for (const [turn, question] of ["What's the weather in Paris?", "And in London?", "And in Tokyo?"].entries()) {
         const before = settled.count;
@@ -109,8 +117,10 @@ async function main(): Promise<void> {
         const waitMs = turn > 0 && settled.count === 0 ? 0 : 10_000;
         for (const deadline = Date.now() + waitMs; settled.count === before && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 5));
       }
+      console.log(JSON.stringify({ linesWrittenDuringOutage: linesWritten }));
       await closeModel();
       return;
+    }
   }
 }
 

@@ -250,8 +250,19 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
       const down = await children().down;
       if (down.replies.length !== 3) fail("With the collector down, the chatbot did not answer every turn.", "3 replies", `${down.replies.length}; ${down.describe()}`, "an export must never be on the chat's path: let the batch processor send in the background, and let a failed export go no further than a warning.", EXPORTING_HINTS.batches);
       const warnings = down.stderr.split("\n").filter((line) => line.trim() !== "");
+      const silent = "the failure is silent: a failed batch goes to OpenTelemetry's global error handler, which prints nothing by default. setGlobalErrorHandler(...) with a handler that warns once.";
       if (warnings.length === 0) {
-        fail("With the collector down for three batches, nothing was said.", "one warning naming the failure", "no output on stderr", "the failure is silent: a failed batch goes to OpenTelemetry's global error handler, which prints nothing by default. setGlobalErrorHandler(...) with a handler that warns once.", EXPORTING_HINTS.warning);
+        fail("With the collector down for three batches, nothing was said.", "one warning naming the failure", "no output on stderr", silent, EXPORTING_HINTS.warning);
+      }
+      const duringOutage = Number(/"linesWrittenDuringOutage":(\d+)/.exec(down.stdout)?.[1] ?? Number.NaN);
+      if (duringOutage === 0) {
+        fail(
+          "With the collector down for three batches, nothing was said until the program ended.",
+          "one warning while the collector is down, when the first batch fails",
+          `nothing during the three turns; at the end: ${warnings[0]}`,
+          `${silent} (The warning that came was the failed flush at exit: a server that runs for days would say nothing for the whole outage.)`,
+          EXPORTING_HINTS.warning,
+        );
       }
       if (warnings.length > 1) {
         fail(
