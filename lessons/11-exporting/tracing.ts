@@ -21,7 +21,7 @@ export function setupTracing({ exporters }: { exporters: SpanExporter[] }): Basi
   });
 
   // Lesson 1's SimpleSpanProcessor exports each span the moment it ends, one request each, on the
-  // chat's path: TODO 3 replaces it.
+  // chat's path; a server batches instead (below).
   const provider = new BasicTracerProvider({
     resource,
     // TODO 1: raise the span limits (spanLimits: attributeCountLimit for the longest conversation, attributeValueLengthLimit to cap each value): past about 55 messages the SDK's 128 drops the LLM span's output, token counts and session id.
