@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
+import { gunzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { SpanKind } from "@opentelemetry/api";
 import { SemanticConventions } from "@arizeai/openinference-semantic-conventions";
@@ -62,10 +63,12 @@ async function startJsonCollector(): Promise<{ url: string; spans: CollectedSpan
     value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.doubleValue ?? value.boolValue ?? value.arrayValue?.values?.map(plain);
   const attributes = (list: Array<{ key: string; value: AnyValue }> = []) => Object.fromEntries(list.map(({ key, value }) => [key, plain(value)]));
   const server = createServer((request, response) => {
-    let body = "";
-    request.on("data", (chunk: Buffer) => (body += chunk.toString()));
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       if (request.method !== "POST" || request.url !== "/v1/traces") return response.writeHead(404).end();
+      // The client sends gzip, as the app does (OTEL_EXPORTER_OTLP_COMPRESSION=none turns it off).
+      const body = (request.headers["content-encoding"] === "gzip" ? gunzipSync(Buffer.concat(chunks)) : Buffer.concat(chunks)).toString("utf8");
       const exported = JSON.parse(body || "{}") as {
         resourceSpans?: Array<{ resource?: { attributes?: Array<{ key: string; value: AnyValue }> }; scopeSpans?: Array<{ spans?: Array<CollectedSpan["span"] & { attributes?: Array<{ key: string; value: AnyValue }> }> }> }>;
       };

@@ -107,8 +107,8 @@ describe("Phoenix's headers, from one source", () => {
 
   it("the spans carry them; a collector that is not Phoenix does not get Phoenix's key", () => {
     const env = { PHOENIX_API_KEY: "key", PHOENIX_CLIENT_HEADERS: "x-b=2" };
-    expect(readConfig(env).otlp.headers).toEqual({ authorization: "Bearer key", "x-b": "2" });
-    expect(readConfig({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }).otlp.headers).toEqual({});
+    expect(readConfig(env).otlp.headers).toEqual({ "x-project-name": "workbook-app", authorization: "Bearer key", "x-b": "2" });
+    expect(readConfig({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }).otlp.headers).toEqual({ "x-project-name": "workbook-app" });
   });
 
   it("credentials in PHOENIX_COLLECTOR_ENDPOINT leave the URLs (printed, logged) and become the authorization", () => {
@@ -121,7 +121,7 @@ describe("Phoenix's headers, from one source", () => {
     expect(readConfig({ PHOENIX_COLLECTOR_ENDPOINT: "http://admin:pa55word@phoenix.internal:6006", PHOENIX_API_KEY: "key" }).otlp.headers.authorization).toBe("Bearer key");
     const collector = readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://otel:s3cret@collector:4318" }).otlp;
     expect(collector.url).toBe("http://collector:4318/v1/traces");
-    expect(collector.headers).toEqual({ authorization: `Basic ${Buffer.from("otel:s3cret").toString("base64")}` });
+    expect(collector.headers).toEqual({ "x-project-name": "workbook-app", authorization: `Basic ${Buffer.from("otel:s3cret").toString("base64")}` });
   });
 
   describe("feedback and trace links send them too", () => {

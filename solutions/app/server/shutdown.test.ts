@@ -6,6 +6,7 @@ import { Agent, request as httpRequest } from "node:http";
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import { fileURLToPath } from "node:url";
+import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ChatResponse, ErrorResponse } from "../api.ts";
 import { closedPortUrl } from "./test-support/closed-port.ts";
@@ -14,8 +15,10 @@ const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
 interface FakeCollector {
   url: string;
-  /** the bodies POSTed to /v1/traces (OTLP protobuf: span names and ids appear as raw bytes) */
+  /** the bodies POSTed to /v1/traces, gunzipped (OTLP protobuf: span names and ids appear as raw bytes) */
   batches: Buffer[];
+  /** the content-encoding and x-project-name headers of each batch */
+  batchHeaders: Array<{ encoding?: string; project?: string }>;
   /** the authorization header of each POST to /v1/traces */
   authorizations: Array<string | undefined>;
   server: Server;
@@ -24,6 +27,7 @@ interface FakeCollector {
 /** "phoenix": answers /healthz and takes spans; "other": an OTLP collector, no /healthz; "stuck": never answers a batch; "locked": 401 to all. */
 async function startCollector(kind: "phoenix" | "other" | "stuck" | "locked"): Promise<FakeCollector> {
   const batches: Buffer[] = [];
+  const batchHeaders: FakeCollector["batchHeaders"] = [];
   const authorizations: Array<string | undefined> = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -33,16 +37,21 @@ async function startCollector(kind: "phoenix" | "other" | "stuck" | "locked"): P
       if (request.method === "GET" && request.url === "/healthz" && kind === "phoenix") return response.end("OK");
       if (request.method !== "POST" || request.url !== "/v1/traces") return response.writeHead(404).end();
       if (kind === "locked") return response.writeHead(401, { "content-type": "application/json" }).end('{"detail":"Unauthorized"}');
-      const body = Buffer.concat(chunks);
+      const encoding = request.headers["content-encoding"];
+      // The app sends gzip (OTEL_EXPORTER_OTLP_COMPRESSION=none turns it off), as Phoenix takes it.
+      const body = encoding === "gzip" ? gunzipSync(Buffer.concat(chunks)) : Buffer.concat(chunks);
       // The app's start-up probe is an empty export (no spans): not a batch.
-      if (body.length > 0) batches.push(body);
+      if (body.length > 0) {
+        batches.push(body);
+        batchHeaders.push({ encoding, project: request.headers["x-project-name"] as string | undefined });
+      }
       if (kind === "stuck") return; // the export waits until its timeout
       response.writeHead(200, { "content-type": "application/x-protobuf" }).end(); // an empty ExportTraceServiceResponse
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
-  return { url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`, batches, authorizations, server };
+  return { url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`, batches, batchHeaders, authorizations, server };
 }
 
 interface RunningApp {
@@ -72,7 +81,7 @@ function printedUrl(output: string): string | undefined {
 /** Starts the app as `npm run app` does, with the offline model; resolves once it answers. */
 async function startApp(env: NodeJS.ProcessEnv): Promise<RunningApp> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, APP_HOST: "127.0.0.1", APP_PORT: "0", OTEL_BSP_SCHEDULE_DELAY: "60000", ...env };
-  for (const name of ["OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_MODEL", "PHOENIX_URL", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]) {
+  for (const name of ["OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_MODEL", "PHOENIX_URL", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "PHOENIX_PROJECT_NAME"]) {
     if (!(name in env)) delete childEnv[name];
   }
   const child = spawn(process.execPath, ["--import", "tsx", "solutions/app/server/main.ts"], { cwd: repoRoot, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
@@ -128,6 +137,20 @@ describe("stopping the app (SIGTERM, as Ctrl-C)", () => {
       expect(received(collector, name), `the ${name} span reached the collector`).toBe(true);
     }
     expect(app.output()).not.toMatch(/not answering|Could not send/);
+    // Lesson 11's export settings: gzip bodies, and the project as a header beside the resource attribute.
+    expect(collector.batchHeaders.map(({ encoding }) => encoding), "every batch gzipped").toEqual(collector.batches.map(() => "gzip"));
+    expect(collector.batchHeaders.map(({ project }) => project), "every batch names the project").toEqual(collector.batches.map(() => "workbook-app"));
+  });
+
+  it("sends plain protobuf with OTEL_EXPORTER_OTLP_COMPRESSION=none, and PHOENIX_PROJECT_NAME's project as the header", async () => {
+    const collector = await startCollector("phoenix");
+    running.push({ collector });
+    const app = await startApp({ PHOENIX_COLLECTOR_ENDPOINT: collector.url, OTEL_EXPORTER_OTLP_COMPRESSION: "none", PHOENIX_PROJECT_NAME: "support-bot" });
+    const answer = (await (await chat(app, "What's the weather in Paris?")).json()) as ChatResponse;
+    expect((await stopApp(app)).code, app.output()).toBe(0);
+    expect(received(collector, Buffer.from(answer.traceId!, "hex")), "the turn's spans arrived").toBe(true);
+    expect(collector.batchHeaders.length).toBeGreaterThan(0);
+    expect(collector.batchHeaders.every(({ encoding, project }) => encoding === undefined && project === "support-bot"), JSON.stringify(collector.batchHeaders)).toBe(true);
   });
 
   it("lets an answer in progress finish first, and sends its spans too", async () => {

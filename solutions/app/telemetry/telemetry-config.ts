@@ -3,7 +3,7 @@
 // headers Phoenix wants, the project, and whether tracing is off. The server
 // (server/config.ts) and the terminal client (cli/tracing.ts) each call readTelemetryConfig
 // once and hand the parsed values to every part that needs them; nothing else reads these
-// variables. (The OTLP exporter still reads OTEL_EXPORTER_OTLP_TIMEOUT and _COMPRESSION itself.)
+// variables. (The OTLP exporter still reads OTEL_EXPORTER_OTLP_TIMEOUT itself.)
 import { parseHeaderList, phoenixHeaders } from "../../../shared/phoenix/headers.ts";
 import { phoenixBaseUrl } from "../../../shared/phoenix/trace-link.ts";
 import { splitUrlCredentials } from "../../../shared/phoenix/url-credentials.ts";
@@ -18,6 +18,12 @@ export interface OtlpTarget {
   headers: Record<string, string>;
   /** "http/protobuf" (what Phoenix accepts) or "http/json" */
   protocol: "http/protobuf" | "http/json";
+  /**
+   * how the bodies are sent: "gzip" unless OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION says "none".
+   * Spans are repetitive text (the same keys, the conversation copied into every LLM span):
+   * gzip sends a fraction of the bytes, and Phoenix and every OTLP collector take it.
+   */
+  compression: "gzip" | "none";
   /** true when the spans go to the Phoenix of phoenixUrl (same origin): only then does Phoenix's health say whether they arrive */
   sendsToPhoenix: boolean;
 }
@@ -41,6 +47,8 @@ export interface TelemetryConfig {
 }
 
 export const DEFAULT_PROJECT_NAME = "workbook-app";
+/** The header Phoenix reads the project from, beside the resource's openinference.project.name. */
+export const PROJECT_HEADER = "x-project-name";
 
 export function readTelemetryConfig(env: NodeJS.ProcessEnv = process.env): TelemetryConfig {
   // PHOENIX_COLLECTOR_ENDPOINT, with or without /v1/traces: the rule the lessons' runner reads it by.
@@ -58,7 +66,11 @@ export function readTelemetryConfig(env: NodeJS.ProcessEnv = process.env): Telem
     url: splitUrlCredentials(rawPhoenixUrl).authorization ? rawPhoenixUrl : rawPhoenix,
     includeOtlpHeaders: !otelEndpoint,
   });
+  const projectName = env.PHOENIX_PROJECT_NAME || DEFAULT_PROJECT_NAME;
   const headers = {
+    // Phoenix files the spans under this project even when something on the way (a collector's
+    // processor) rewrites the resource; other collectors ignore it. Any header set below wins.
+    [PROJECT_HEADER]: projectName,
     ...parseHeaderList(env.OTEL_EXPORTER_OTLP_HEADERS),
     ...parseHeaderList(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS),
     // Phoenix's key and headers go with spans bound for Phoenix, not to another collector.
@@ -67,9 +79,15 @@ export function readTelemetryConfig(env: NodeJS.ProcessEnv = process.env): Telem
     ...(otelEndpoint && authorization ? { authorization } : {}),
   };
   return {
-    projectName: env.PHOENIX_PROJECT_NAME || DEFAULT_PROJECT_NAME,
+    projectName,
     tracingOff: tracingOffReason(env),
-    otlp: { url, headers, protocol: readProtocol(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL), sendsToPhoenix },
+    otlp: {
+      url,
+      headers,
+      protocol: readProtocol(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL),
+      compression: readCompression(env),
+      sendsToPhoenix,
+    },
     phoenixUrl,
     phoenixApiKey: env.PHOENIX_API_KEY || undefined,
     phoenixHeaders: forPhoenix,
@@ -90,6 +108,15 @@ function readProtocol(text: string | undefined): OtlpTarget["protocol"] {
   throw new Error(
     `OTEL_EXPORTER_OTLP_PROTOCOL="${text}" is not supported here: use http/protobuf (what Phoenix accepts) or http/json.`,
   );
+}
+
+/** OTEL_EXPORTER_OTLP_TRACES_COMPRESSION, else OTEL_EXPORTER_OTLP_COMPRESSION, else gzip (the OTel default is none). */
+function readCompression(env: NodeJS.ProcessEnv): OtlpTarget["compression"] {
+  const name = env.OTEL_EXPORTER_OTLP_TRACES_COMPRESSION ? "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION" : "OTEL_EXPORTER_OTLP_COMPRESSION";
+  const text = env[name]?.trim().toLowerCase();
+  if (!text || text === "gzip") return "gzip";
+  if (text === "none") return "none";
+  throw new Error(`${name}="${env[name]}" is not supported: use gzip (the app's default) or none.`);
 }
 
 function sameOrigin(a: string, b: string): boolean {
