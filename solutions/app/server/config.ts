@@ -16,7 +16,14 @@ export interface AppConfig extends TelemetryConfig {
   offlineFaultRoute: boolean;
   /** a model call that takes longer fails the turn with a 504 */
   modelTimeoutMs: number;
+  /** APP_EVALUATIONS=off: answers are not judged (lesson 10's evaluations); on by default */
+  evaluations: boolean;
+  /** APP_MAX_CONCURRENT_JUDGINGS: answers judged at once; an answer beyond them is not judged */
+  maxConcurrentJudgings: number;
 }
+
+/** Judgings at once: each holds a judge call to the model (a second or so), and costs what a chat call costs. */
+export const DEFAULT_MAX_CONCURRENT_JUDGINGS = 4;
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const host = env.APP_HOST || "127.0.0.1";
@@ -28,6 +35,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxConcurrentTurns: readPositiveInteger("APP_MAX_CONCURRENT_TURNS", env.APP_MAX_CONCURRENT_TURNS, DEFAULT_MAX_CONCURRENT_TURNS, "number"),
     offlineFaultRoute: ["1", "true", "yes"].includes((env.APP_OFFLINE_FAULTS ?? "").trim().toLowerCase()),
     modelTimeoutMs: readPositiveInteger("MODEL_TIMEOUT_MS", env.MODEL_TIMEOUT_MS, 30_000),
+    evaluations: readOnOff("APP_EVALUATIONS", env.APP_EVALUATIONS, true),
+    maxConcurrentJudgings: readPositiveInteger("APP_MAX_CONCURRENT_JUDGINGS", env.APP_MAX_CONCURRENT_JUDGINGS, DEFAULT_MAX_CONCURRENT_JUDGINGS, "number"),
   };
 }
 
@@ -69,6 +78,14 @@ function readPositiveInteger(name: string, text: string | undefined, fallback: n
   const value = Number(text);
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a whole ${unit}, not "${text}".`);
   return value;
+}
+
+function readOnOff(name: string, text: string | undefined, fallback: boolean): boolean {
+  const value = (text ?? "").trim().toLowerCase();
+  if (value === "") return fallback;
+  if (["on", "1", "true", "yes"].includes(value)) return true;
+  if (["off", "0", "false", "no"].includes(value)) return false;
+  throw new Error(`${name} must be on or off, not "${text}".`);
 }
 
 /** 127.0.0.1, 127.x.y.z, ::1, localhost: only this machine can connect. */

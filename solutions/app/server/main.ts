@@ -7,6 +7,7 @@ import { probeOtlpEndpoint } from "../../../shared/phoenix/probe.ts";
 import { TurnCancelledError } from "./cancellation.ts";
 import { createOtlpExporter } from "../telemetry/otlp-exporter.ts";
 import { exposedHostWarning, readConfig } from "./config.ts";
+import { createEvaluations } from "./evaluations.ts";
 import { buildServer } from "./server.ts";
 import { setupTracing } from "./tracing.ts";
 import { WarnOnceExporter } from "./warn-once-exporter.ts";
@@ -16,6 +17,8 @@ const IN_FLIGHT_BUDGET_MS = 3000;
 /** How long the last spans may take to reach the collector: short when it is already failing. */
 const FLUSH_BUDGET_MS = 5000;
 const FLUSH_BUDGET_WHILE_FAILING_MS = 1000;
+/** How long judgings under way (lesson 10's evaluations) may take once the answers are done: their spans go in the last batch. */
+const JUDGING_BUDGET_MS = 3000;
 /**
  * After the signal, before the server closes its connections: requests that arrive meanwhile
  * (on idle keep-alive connections too) get a 503 with `connection: close`, not a reset.
@@ -47,7 +50,20 @@ async function main(): Promise<void> {
   // fail: off unless APP_OFFLINE_FAULTS=1 (in-process markers and injectFaults() still work).
   const model = await connectModel({ timeoutMs: config.modelTimeoutMs, faultRoute: config.offlineFaultRoute });
   // The exporter knows which answers' spans did not get through: their trace links say so.
-  const app = await buildServer({ config, model, flushSpans, spanDelivery: exporter, stopping: stopping.signal, draining: draining.signal });
+  // Each answer judged once sent (lesson 10), by the app's own model; never when tracing is off
+  // (an answer then names no span to annotate).
+  const phoenix = { url: config.phoenixUrl, apiKey: config.phoenixApiKey, headers: config.phoenixHeaders };
+  const evaluations =
+    config.evaluations && !tracingOff
+      ? createEvaluations({
+          judge: model.languageModel(),
+          phoenix,
+          maxConcurrent: config.maxConcurrentJudgings,
+          timeoutMs: config.modelTimeoutMs,
+          warn: (message) => console.warn(`[evaluations] ${redactUrlCredentials(message)}`),
+        })
+      : undefined;
+  const app = await buildServer({ config, model, flushSpans, spanDelivery: exporter, stopping: stopping.signal, draining: draining.signal, evaluations });
   let openConnections = 0;
   app.server.on("connection", (socket) => {
     openConnections += 1;
@@ -77,6 +93,11 @@ async function main(): Promise<void> {
       : redactUrlCredentials(`Traces:     ${target.url} (OTLP ${target.protocol === "http/json" ? "JSON" : "protobuf"}), project "${config.projectName}"`),
   );
   console.log(redactUrlCredentials(`Phoenix UI: ${config.phoenixUrl}`));
+  console.log(
+    evaluations
+      ? `Evaluations: each answer judged once sent (names_every_city by code, answers_the_question by ${model.model}), at most ${config.maxConcurrentJudgings} at once; APP_EVALUATIONS=off turns them off`
+      : `Evaluations: off (${tracingOff ? "tracing is off" : "APP_EVALUATIONS=off"})`,
+  );
   console.log(`Terminal:   npm run chat   (Ctrl-C here stops the app)`);
   const exposed = exposedHostWarning(config.host);
   if (exposed) console.warn(`[security] ${exposed}`);
@@ -99,7 +120,10 @@ async function main(): Promise<void> {
       stopping.abort(new TurnCancelledError("The app is stopping: this answer was cancelled. Ask again once it has restarted."));
       await atMost(1000, closed);
     }
-    // 2. The batch processor still holds the latest spans: shutdown() exports them. A collector
+    // 2. Judgings under way (started once their answers were sent) finish, for a moment: their
+    //    EVALUATOR spans then go in the last batch. Past the budget they are left unfinished.
+    if (evaluations) await atMost(JUDGING_BUDGET_MS, evaluations.settled());
+    // 3. The batch processor still holds the latest spans: shutdown() exports them. A collector
     //    that is already failing gets a short wait: it is not likely to take them now.
     await atMost(exporter.isFailing ? FLUSH_BUDGET_WHILE_FAILING_MS : FLUSH_BUDGET_MS, provider.shutdown());
     await model.close();

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type { ModelConnection } from "../../../shared/chatbot/connect-model.ts";
 import { normalizeHostName, type AppConfig } from "./config.ts";
 import { frameworkErrorAsJson, sendErrorsAsJson } from "./error-responses.ts";
+import type { Evaluations } from "./evaluations.ts";
 import { answerProtocolErrorsAsJson, clientErrorAsJson, HTTP_SERVER_OPTIONS } from "./protocol-errors.ts";
 import { traceHttpRequests } from "./http-span.ts";
 import { BODY_LIMIT_BYTES } from "./limits.ts";
@@ -30,6 +31,8 @@ export interface ServerOptions {
    */
   draining?: AbortSignal;
   log?: (message: string) => void;
+  /** lesson 10's evaluations of each answer (main.ts makes them unless APP_EVALUATIONS=off); none: answers are not judged */
+  evaluations?: Evaluations;
 }
 
 /** The chat page's security headers: only its own script and style, never inside a frame. */
@@ -42,7 +45,7 @@ export const PAGE_SECURITY_HEADERS: Record<string, string> = {
   "referrer-policy": "no-referrer",
 };
 
-export async function buildServer({ config, model, flushSpans, spanDelivery, stopping, draining, log }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer({ config, model, flushSpans, spanDelivery, stopping, draining, log, evaluations }: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
     // A URL Fastify cannot even decode (/%ff) gets the same { error } answer as every other mistake.
@@ -90,10 +93,11 @@ export async function buildServer({ config, model, flushSpans, spanDelivery, sto
   // files, health checks, feedback and trace links do not (they would add a trace per click).
   traceHttpRequests(app, { routes: { "/api/chat": chatExchangeText, "/api/chat/stream": chatExchangeText } });
 
-  chatRoute(app, { model, modelTimeoutMs: config.modelTimeoutMs, stopping, maxConcurrentTurns: config.maxConcurrentTurns, log });
+  chatRoute(app, { model, modelTimeoutMs: config.modelTimeoutMs, stopping, maxConcurrentTurns: config.maxConcurrentTurns, log, evaluations });
   feedbackRoute(app, { phoenix, flushSpans, spanDelivery });
   traceLinkRoute(app, { phoenix, projectName: config.projectName, flushSpans, spanDelivery, pageHeaders: PAGE_SECURITY_HEADERS });
-  app.get("/healthz", async () => ({ ok: true, model: model.model, provider: model.provider }));
+  // The evaluations' counts: judgings under way, and answers skipped because too many were.
+  app.get("/healthz", async () => ({ ok: true, model: model.model, provider: model.provider, ...(evaluations ? { evaluations: evaluations.counts() } : {}) }));
   webPageRoutes(app, await buildWebPage(), PAGE_SECURITY_HEADERS);
 
   return app;

@@ -11,6 +11,7 @@ import type { ChatRequest, ChatResponse, ChatStreamEvent, ConversationMessage, E
 import { clientHangUpSignal, TurnCancelledError } from "../cancellation.ts";
 import { chatTurn, streamChatTurn } from "../chatbot.ts";
 import { INTERNAL_ERROR_MESSAGE } from "../error-responses.ts";
+import type { Evaluations } from "../evaluations.ts";
 import { recordedIds, recordStreamedAnswer, requestContext, type ExchangeText } from "../http-span.ts";
 import { DEFAULT_MAX_CONCURRENT_TURNS, MAX_CONVERSATION_BYTES, MAX_MESSAGE_LENGTH, MAX_MESSAGES } from "../limits.ts";
 import { modelFailure } from "../model-failure.ts";
@@ -64,11 +65,41 @@ export interface ChatRouteOptions {
   maxConcurrentTurns?: number;
   /** where a failure after a stream has begun is logged (the error handler logs the others) */
   log?: (message: string) => void;
+  /** lesson 10's evaluations, run on each answer once it has been sent; none: answers are not judged */
+  evaluations?: Evaluations;
 }
 
-export function chatRoute(app: FastifyInstance, { model, modelTimeoutMs, stopping, maxConcurrentTurns = DEFAULT_MAX_CONCURRENT_TURNS, log = console.error }: ChatRouteOptions): void {
+export function chatRoute(
+  app: FastifyInstance,
+  { model, modelTimeoutMs, stopping, maxConcurrentTurns = DEFAULT_MAX_CONCURRENT_TURNS, log = console.error, evaluations }: ChatRouteOptions,
+): void {
   // One count for both routes: a streamed turn holds what a plain one does.
   let turnsInProgress = 0;
+
+  /** Answers to judge once they have been sent (see judgeWhenSent). */
+  const toJudge = new WeakMap<FastifyRequest, () => void>();
+  /**
+   * A route's onResponse hook: Fastify calls it once the answer has been sent in full (never when
+   * the client hung up), after the app's own onResponse hook, which ended the SERVER span. So the
+   * judges start when nobody waits any more, and the SERVER span's duration does not count them.
+   */
+  const judgeWhenSent = async (request: FastifyRequest) => {
+    toJudge.get(request)?.();
+    toJudge.delete(request);
+  };
+
+  /**
+   * Marks an answer for judging: the last question and the reply, on the span the answer names
+   * (the SERVER span, where feedback goes), in the turn's context (the SERVER span active: the
+   * EVALUATOR spans are its children; the session on each). Not when the turn was not recorded
+   * (tracing off, not sampled): there would be no span to annotate.
+   */
+  function judgeAfterSending(request: FastifyRequest<{ Body: ChatRequest }>, turn: { context: Context; ids: { spanId?: string } }, reply: string) {
+    const spanId = turn.ids.spanId;
+    if (!evaluations || !spanId) return;
+    const question = request.body.messages.findLast((message) => message.role === "user")!.content;
+    toJudge.set(request, () => void context.with(turn.context, () => evaluations.judge({ question, reply }, spanId)));
+  }
 
   /** Why a request is not answered (the same checks for both routes), or undefined. */
   function refusal(messages: ConversationMessage[]): Refusal | undefined {
@@ -116,7 +147,7 @@ export function chatRoute(app: FastifyInstance, { model, modelTimeoutMs, stoppin
     };
   }
 
-  app.post<{ Body: ChatRequest; Reply: ChatResponse | ErrorResponse }>("/api/chat", { schema: { body: chatRequestSchema } }, async (request, reply) => {
+  app.post<{ Body: ChatRequest; Reply: ChatResponse | ErrorResponse }>("/api/chat", { schema: { body: chatRequestSchema }, onResponse: judgeWhenSent }, async (request, reply) => {
     const { messages } = request.body;
     const refused = refusal(messages);
     if (refused) return refuse(reply, refused);
@@ -124,6 +155,7 @@ export function chatRoute(app: FastifyInstance, { model, modelTimeoutMs, stoppin
     turnsInProgress += 1;
     try {
       const answer = await context.with(turn.context, () => chatTurn(model, messages, { timeoutMs: modelTimeoutMs, signal: turn.signal }));
+      judgeAfterSending(request, turn, answer);
       return { message: { role: "assistant", content: answer }, sessionId: turn.sessionId, ...turn.ids };
     } catch (error) {
       // (After a hang-up nobody reads this answer; when the app is stopping, the client does.)
@@ -139,7 +171,7 @@ export function chatRoute(app: FastifyInstance, { model, modelTimeoutMs, stoppin
   // The same turn, streamed as server-sent events (see ChatStreamEvent in api.ts). The stream
   // opens with the first piece of text: a turn that fails before it gets the same 4xx/5xx JSON
   // as /api/chat; once it is open (the 200 sent), an error event says what went wrong.
-  app.post<{ Body: ChatRequest }>("/api/chat/stream", { schema: { body: chatRequestSchema } }, async (request, reply) => {
+  app.post<{ Body: ChatRequest }>("/api/chat/stream", { schema: { body: chatRequestSchema }, onResponse: judgeWhenSent }, async (request, reply) => {
     const { messages } = request.body;
     const refused = refusal(messages);
     if (refused) return refuse(reply, refused);
@@ -168,6 +200,7 @@ export function chatRoute(app: FastifyInstance, { model, modelTimeoutMs, stoppin
       );
       // Stopped: the client has gone (nothing to send), or the app is stopping (it is told why).
       if (stopped) throw turn.signal.reason;
+      judgeAfterSending(request, turn, answer);
       return finish({ event: "done", data: { message: { role: "assistant", content: answer }, sessionId: turn.sessionId, ...turn.ids } });
     } catch (error) {
       const failure = error instanceof TurnCancelledError ? { statusCode: 503, message: error.message } : modelFailure(error);
