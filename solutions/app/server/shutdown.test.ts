@@ -19,6 +19,8 @@ interface FakeCollector {
   batches: Buffer[];
   /** the content-encoding and x-project-name headers of each batch */
   batchHeaders: Array<{ encoding?: string; project?: string }>;
+  /** the bodies POSTed to /v1/span_annotations (the evaluations' verdicts), parsed */
+  annotations: Array<{ span_id: string; name: string; annotator_kind: string }>;
   /** the authorization header of each POST to /v1/traces */
   authorizations: Array<string | undefined>;
   server: Server;
@@ -28,6 +30,7 @@ interface FakeCollector {
 async function startCollector(kind: "phoenix" | "other" | "stuck" | "locked"): Promise<FakeCollector> {
   const batches: Buffer[] = [];
   const batchHeaders: FakeCollector["batchHeaders"] = [];
+  const annotations: FakeCollector["annotations"] = [];
   const authorizations: Array<string | undefined> = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -35,6 +38,10 @@ async function startCollector(kind: "phoenix" | "other" | "stuck" | "locked"): P
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       if (request.method === "GET" && request.url === "/healthz" && kind === "phoenix") return response.end("OK");
+      if (request.method === "POST" && request.url?.startsWith("/v1/span_annotations") && kind === "phoenix") {
+        annotations.push(...(JSON.parse(Buffer.concat(chunks).toString("utf8")) as { data: FakeCollector["annotations"] }).data);
+        return response.writeHead(200, { "content-type": "application/json" }).end('{"data":[]}');
+      }
       if (request.method !== "POST" || request.url !== "/v1/traces") return response.writeHead(404).end();
       if (kind === "locked") return response.writeHead(401, { "content-type": "application/json" }).end('{"detail":"Unauthorized"}');
       const encoding = request.headers["content-encoding"];
@@ -51,7 +58,7 @@ async function startCollector(kind: "phoenix" | "other" | "stuck" | "locked"): P
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
-  return { url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`, batches, batchHeaders, authorizations, server };
+  return { url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`, batches, batchHeaders, annotations, authorizations, server };
 }
 
 interface RunningApp {
@@ -81,7 +88,7 @@ function printedUrl(output: string): string | undefined {
 /** Starts the app as `npm run app` does, with the offline model; resolves once it answers. */
 async function startApp(env: NodeJS.ProcessEnv): Promise<RunningApp> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, APP_HOST: "127.0.0.1", APP_PORT: "0", OTEL_BSP_SCHEDULE_DELAY: "60000", ...env };
-  for (const name of ["OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_MODEL", "PHOENIX_URL", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "PHOENIX_PROJECT_NAME"]) {
+  for (const name of ["OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_MODEL", "PHOENIX_URL", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "PHOENIX_PROJECT_NAME", "APP_EVALUATIONS", "APP_MAX_CONCURRENT_JUDGINGS"]) {
     if (!(name in env)) delete childEnv[name];
   }
   const child = spawn(process.execPath, ["--import", "tsx", "solutions/app/server/main.ts"], { cwd: repoRoot, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
@@ -137,6 +144,11 @@ describe("stopping the app (SIGTERM, as Ctrl-C)", () => {
       expect(received(collector, name), `the ${name} span reached the collector`).toBe(true);
     }
     expect(app.output()).not.toMatch(/not answering|Could not send/);
+    // Lesson 10's evaluations: judged once the answer was sent, their spans in the last batch, their verdicts in Phoenix.
+    for (const name of ["names_every_city", "answers_the_question"]) {
+      expect(received(collector, name), `the EVALUATOR span ${name} reached the collector`).toBe(true);
+      expect(collector.annotations.find((annotation) => annotation.name === name)?.span_id, `the ${name} verdict, on the answer's span`).toBe(answer.spanId);
+    }
     // Lesson 11's export settings: gzip bodies, and the project as a header beside the resource attribute.
     expect(collector.batchHeaders.map(({ encoding }) => encoding), "every batch gzipped").toEqual(collector.batches.map(() => "gzip"));
     expect(collector.batchHeaders.map(({ project }) => project), "every batch names the project").toEqual(collector.batches.map(() => "workbook-app"));
@@ -153,10 +165,24 @@ describe("stopping the app (SIGTERM, as Ctrl-C)", () => {
     expect(collector.batchHeaders.every(({ encoding, project }) => encoding === undefined && project === "support-bot"), JSON.stringify(collector.batchHeaders)).toBe(true);
   });
 
+  it("APP_EVALUATIONS=off: says so at start-up, and judges nothing", async () => {
+    const collector = await startCollector("phoenix");
+    running.push({ collector });
+    const app = await startApp({ PHOENIX_COLLECTOR_ENDPOINT: collector.url, APP_EVALUATIONS: "off" });
+    const answer = (await (await chat(app, "What's the weather in Paris?")).json()) as ChatResponse;
+    expect((await stopApp(app)).code, app.output()).toBe(0);
+    expect(app.output()).toMatch(/Evaluations: off \(APP_EVALUATIONS=off\)/);
+    expect(received(collector, Buffer.from(answer.traceId!, "hex")), "the turn's spans arrived").toBe(true);
+    expect(received(collector, "names_every_city")).toBe(false);
+    expect(collector.annotations).toEqual([]);
+  });
+
   it("lets an answer in progress finish first, and sends its spans too", async () => {
     const collector = await startCollector("phoenix");
     running.push({ collector });
-    const app = await startApp({ PHOENIX_COLLECTOR_ENDPOINT: collector.url });
+    // Evaluations off: the judge's prompt quotes the question, marker included, so the judge would
+    // be slow too, and the stop rightly waits for it (up to 3 s): not what this test measures.
+    const app = await startApp({ PHOENIX_COLLECTOR_ENDPOINT: collector.url, APP_EVALUATIONS: "off" });
     const answering = chat(app, "hello [[fault:slow=1000]]");
     await new Promise((resolve) => setTimeout(resolve, 300));
 
