@@ -263,19 +263,22 @@ describe("the chat page, with Phoenix", () => {
     }
   });
 
-  it("has the thumbs up as a user_feedback annotation on the turn's span", async () => {
-    const annotations = await poll("the user_feedback annotation", async () => {
+  it("has the thumbs up as a user_feedback annotation on the turn's span, beside the evaluations' CODE and LLM verdicts", async () => {
+    // The app judges each answer once sent (lesson 10): its verdicts land on the same span.
+    const annotations = await poll("the user_feedback annotation and the two verdicts", async () => {
       const response = await fetch(`${phoenix!.url}/v1/projects/${PROJECT}/span_annotations?span_ids=${firstTurn.spanId}`);
       const body = (await response.json()) as { data: Array<Record<string, unknown>> };
-      return body.data.length > 0 ? body.data : undefined;
+      const names = new Set(body.data.map((annotation) => annotation.name));
+      return ["user_feedback", "names_every_city", "answers_the_question"].every((name) => names.has(name)) ? body.data : undefined;
     });
-    expect(annotations).toHaveLength(1);
-    expect(annotations[0]).toMatchObject({
+    expect(annotations.filter((annotation) => annotation.name === "user_feedback")).toHaveLength(1);
+    expect(annotations.find((annotation) => annotation.name === "user_feedback")).toMatchObject({
       span_id: firstTurn.spanId,
-      name: "user_feedback",
       annotator_kind: "HUMAN",
       result: { label: "thumbs-up", score: 1 },
     });
+    expect(annotations.find((annotation) => annotation.name === "names_every_city")).toMatchObject({ annotator_kind: "CODE", result: { label: "complete", score: 1 } });
+    expect(annotations.find((annotation) => annotation.name === "answers_the_question")).toMatchObject({ annotator_kind: "LLM", result: { label: "answered", score: 1 } });
   });
 
   it("links each answer to its trace in Phoenix", async () => {
