@@ -13,6 +13,11 @@
 //   streamed calls: chat-stream.test.ts).
 // The terminal client's turn is held to lesson 9's client side (its CLIENT span the root, the
 // headers it sends), and the app's own tracer setup to lesson 1's checks, as far as they apply.
+// Lesson 10's evaluations are held on an app built with them (the others run without, so that no
+// judging outlives its test): the answer names its SERVER span, each evaluator an EVALUATOR span
+// under it, each verdict logged (a Phoenix stand-in), the answer not kept waiting (a held judge),
+// a failing judge, Phoenix refusing the key; lesson 10's votes and Phoenix down are not held (see
+// the end of that describe).
 // The differences that are meant (solutions/app/README.md, "The app and the lessons"): no user.id,
 // metadata or tags (the app has no sign-in); a failed model call fails the turn (a 502 that
 // tells the user why) where lesson 6's chatTurn returns the apology as its reply; one exporter
@@ -23,13 +28,25 @@ import { context, propagation, SpanKind, trace } from "@opentelemetry/api";
 import { SESSION_ID } from "@arizeai/openinference-semantic-conventions";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type { FastifyInstance } from "fastify";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { connectModel, type ModelConnection } from "../../../shared/chatbot/connect-model.ts";
 import { w3cPropagator, type SpanCapture } from "../../../shared/testing/capture-spans.ts";
 import { instrumentOfficially, type OfficialInstrumentation } from "../../../shared/testing/official-parity.ts";
 import { SpanChecks } from "../../../shared/testing/span-checks.ts";
 import { checkChainSpan } from "../../../shared/testing/taught/chain-span.ts";
 import { checkFailedModelCall, checkFailedTool, checkFailuresRecorded } from "../../../shared/testing/taught/errors.ts";
+import {
+  checkAnswerNamesItsSpan,
+  checkChatGoesOn,
+  checkEvaluatorSpans,
+  checkFailedEvaluator,
+  checkNotKeptWaiting,
+  checkVerdictsLogged,
+  type ExpectedVerdict,
+} from "../../../shared/testing/taught/feedback-and-evals.ts";
+import { startHeldJudge, type HeldJudge } from "../../../shared/testing/held-judge.ts";
+import type { ChatAnswer } from "../../../shared/testing/http-requests.ts";
+import { startPhoenixStandIn, type PhoenixStandIn } from "../../../shared/testing/phoenix-stand-in/phoenix-stand-in.ts";
 import {
   checkBadRequest,
   checkClientSpan,
@@ -50,10 +67,12 @@ import { readTelemetryConfig } from "../telemetry/telemetry-config.ts";
 import { installAppSpanCapture } from "./test-support/app-span-capture.ts";
 import { SERVICE_NAME, setupTracing } from "./tracing.ts";
 import { closedPortUrl } from "./test-support/closed-port.ts";
+import type { Evaluations, Evaluator } from "./evaluations.ts";
 
 // The capture first, then the app: the app's tracers bind to the provider registered when they are made.
 const capture = installAppSpanCapture();
 const { buildServer } = await import("./server.ts");
+const { createEvaluations, namesEveryCity } = await import("./evaluations.ts");
 
 /**
  * The checks' "lesson": after every lesson, so each check is one an earlier lesson taught, and a
@@ -265,6 +284,160 @@ describe("the app at the HTTP boundary, as lesson 9 teaches it", () => {
     const server = checkServerSpan(serverSide, { port, statusCode: 200, parent: client.spanContext(), question, reply, route: "/api/chat/stream" });
     checkSessionFromBaggage(serverSide, server, sessionId);
   });
+});
+
+/** What lesson 10's evaluators must say of the answer to the two-city question: it names both cities, and it answers. */
+const JUDGED_WELL: ExpectedVerdict[] = [
+  { evaluator: "names_every_city", kind: "CODE", label: "complete", score: 1 },
+  { evaluator: "answers_the_question", kind: "LLM", label: "answered", score: 1 },
+];
+
+describe("the app's evaluations, as lesson 10 teaches them (on what POST /api/chat and /api/chat/stream record, and a Phoenix stand-in)", () => {
+  let phoenix: PhoenixStandIn;
+  let judge: HeldJudge;
+  const judged: Array<{ app: FastifyInstance; evaluations: Evaluations }> = [];
+  const warnings: string[] = [];
+
+  beforeAll(async () => {
+    phoenix = await startPhoenixStandIn();
+  });
+  beforeEach(async () => {
+    capture.reset();
+    phoenix.reset();
+    phoenix.refuse(undefined);
+    warnings.length = 0;
+    judge = await startHeldJudge(model.baseUrl);
+  });
+  afterEach(async () => {
+    await judge.close();
+    for (const each of judged.splice(0)) {
+      await each.evaluations.settled();
+      await each.app.close();
+    }
+  });
+  afterAll(async () => {
+    await phoenix.close();
+  });
+
+  /** The app with its evaluations, judged by the held judge (released unless `held`), its verdicts sent to the stand-in. */
+  async function judgingApp({ held = false, evaluators }: { held?: boolean; evaluators?: Evaluator[] } = {}): Promise<{ url: string; evaluations: Evaluations }> {
+    if (!held) judge.release();
+    const phoenixConnection = { url: phoenix.url, headers: { authorization: "Bearer drift-key" } };
+    const evaluations = createEvaluations({ judge: judge.model, phoenix: phoenixConnection, maxConcurrent: 4, timeoutMs: 5000, warn: (message) => warnings.push(message), evaluators });
+    const judgedApp = await buildServer({
+      config: { phoenixUrl: phoenix.url, phoenixApiKey: undefined, phoenixHeaders: phoenixConnection.headers, projectName: "course-drift", modelTimeoutMs: 5000 },
+      model,
+      flushSpans: async () => {},
+      log: () => {},
+      evaluations,
+    });
+    judged.push({ app: judgedApp, evaluations });
+    return { url: await judgedApp.listen({ host: "127.0.0.1", port: 0 }), evaluations };
+  }
+
+  /**
+   * The app's answer in the shape lesson 10's checks read, {"reply", "spanId", "traceId"}: the app
+   * answers {"message": {"content"}, "sessionId", "traceId", "spanId"} (a conversation API), the
+   * reply being message.content. Nothing else is changed.
+   */
+  async function askApp(url: string, question: string): Promise<ChatAnswer & { body: { reply?: string; spanId?: string; traceId?: string } }> {
+    const response = await fetch(`${url}/api/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ messages: [{ role: "user", content: question }], sessionId: "drift-judged" }),
+    });
+    const body = (await response.json()) as ChatResponse & ErrorResponse;
+    if (body.traceId) await serverSpanEnded(body.traceId);
+    return { status: response.status, body: { reply: body.message?.content, spanId: body.spanId, traceId: body.traceId, error: body.error } };
+  }
+
+  it("POST /api/chat: the answer names its SERVER span; each evaluator an EVALUATOR span under it; each verdict, CODE or LLM, logged on it", async () => {
+    const { url, evaluations } = await judgingApp();
+    const answer = await askApp(url, "What's the weather in Paris and in Tokyo?");
+    await evaluations.settled();
+    const server = checkAnswerNamesItsSpan(checks, answer);
+    checkEvaluatorSpans(checks, server, { question: "What's the weather in Paris and in Tokyo?", reply: answer.body.reply! }, JUDGED_WELL);
+    checkVerdictsLogged(checks, phoenix, server, JUDGED_WELL, { requestsWhenJudged: phoenix.requests.length });
+  });
+
+  it("POST /api/chat/stream: the same EVALUATOR spans and verdicts, on the span the done event names", async () => {
+    const { url, evaluations } = await judgingApp();
+    const question = "What's the weather in Paris and in Tokyo?";
+    const response = await fetch(`${url}/api/chat/stream`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ messages: [{ role: "user", content: question }], sessionId: "drift-judged" }),
+    });
+    const done = JSON.parse(/event: done\ndata: (.*)\n/.exec(await response.text())![1]!) as ChatResponse;
+    await serverSpanEnded(done.traceId!);
+    await evaluations.settled();
+    const server = checkAnswerNamesItsSpan(checks, { status: response.status, body: { reply: done.message.content, spanId: done.spanId, traceId: done.traceId } as ChatAnswer["body"] });
+    checkEvaluatorSpans(checks, server, { question, reply: done.message.content }, JUDGED_WELL);
+    checkVerdictsLogged(checks, phoenix, server, JUDGED_WELL, { requestsWhenJudged: phoenix.requests.length });
+  });
+
+  it("the answer comes while the judge is still at work, and its SERVER span has ended by then", async () => {
+    const { url, evaluations } = await judgingApp({ held: true });
+    let serverOpenWhileJudging: boolean | undefined;
+    const asked = new Promise<"judge asked">((resolve) => {
+      judge.onAsked = () => {
+        serverOpenWhileJudging = !capture.finished().some((span) => span.kind === SpanKind.SERVER);
+        resolve("judge asked");
+      };
+    });
+    const answering = askApp(url, "What's the weather in Paris and in Tokyo?");
+    // Held, the judge never answers: an app that waited for it would never answer either.
+    const first = await Promise.race([answering.then(() => "answer" as const), asked]);
+    const answer = first === "answer" ? await answering : undefined;
+    if (answer) await asked;
+    checkNotKeptWaiting(checks, { answer, serverOpenWhileJudging, judgeAsked: judge.asked > 0 });
+    judge.release();
+    await evaluations.settled();
+  });
+
+  it("a failing judge: its EVALUATOR span an ERROR with the exception, and the chat unharmed", async () => {
+    const failing: Evaluator = { name: "answers_the_question", kind: "LLM", evaluate: () => Promise.reject(new Error("The judge model answered HTTP 500.")) };
+    const { url, evaluations } = await judgingApp({ evaluators: [namesEveryCity, failing] });
+    const unhandled: unknown[] = [];
+    const note = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", note);
+    try {
+      const answer = await askApp(url, "What's the weather in Paris and in Tokyo?");
+      await evaluations.settled();
+      await new Promise((resolve) => setImmediate(resolve));
+      checkFailedEvaluator(checks, checkAnswerNamesItsSpan(checks, answer), "answers_the_question", unhandled);
+    } finally {
+      process.off("unhandledRejection", note);
+    }
+  });
+
+  it("Phoenix refusing (401): the vote answered 502 in words, the verdicts' failure told once, the chat goes on", async () => {
+    phoenix.refuse(401);
+    const { url, evaluations } = await judgingApp();
+    const unhandled: unknown[] = [];
+    const note = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", note);
+    try {
+      const first = await askApp(url, "What's the weather in Paris and in Tokyo?");
+      await evaluations.settled();
+      // The app's vote: {spanId, score} (no voter: the app has no sign-in).
+      const voted = await fetch(`${url}/api/feedback`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ spanId: first.body.spanId, score: 1 }) });
+      const vote = { status: voted.status, body: (await voted.json()) as ChatAnswer["body"] };
+      const next = await askApp(url, "And in London?");
+      await evaluations.settled();
+      await new Promise((resolve) => setImmediate(resolve));
+      checkChatGoesOn(checks, { vote, warnings: [...warnings], next, unhandled }, /API key \(HTTP 401\)/, "refusing the key (HTTP 401)");
+    } finally {
+      process.off("unhandledRejection", note);
+    }
+  });
+  // Not held, on purpose (solutions/app/README.md, "The app and the lessons"): lesson 10's votes
+  // (checkVotes: {"spanId", "vote": "up" | "down", "userId"}, the voter as the annotation's
+  // identifier, labels up/down), since the app's feedback is {spanId, score} with labels
+  // thumbs-up/thumbs-down and no voter (it has no sign-in); and Phoenix not running
+  // (checkChatGoesOn wants the vote answered 502), since the app answers 503 then: Phoenix is
+  // unavailable, it did not answer wrongly. The app's own tests hold both (server.test.ts,
+  // evaluations.test.ts).
 });
 
 describe("the app's span capture", () => {
