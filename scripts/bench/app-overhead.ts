@@ -104,6 +104,9 @@ export function appEnvironment(model: string, collector: string, traced: boolean
     OPENAI_BASE_URL: model,
     OPENAI_MODEL: "workbook-offline",
     PHOENIX_COLLECTOR_ENDPOINT: collector,
+    // What tracing costs, not what judging does: the evaluations (one more model call per answer,
+    // after it is sent) would load the traced arm alone, the untraced one judging nothing.
+    APP_EVALUATIONS: "off",
     ...extra,
     ...(traced ? {} : { OTEL_SDK_DISABLED: "true" }),
   };
