@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ChatResponse, ErrorResponse } from "../api.ts";
+import { startOfflineModel } from "../../../shared/model/offline-model.ts";
 import { closedPortUrl } from "./test-support/closed-port.ts";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -175,6 +176,50 @@ describe("stopping the app (SIGTERM, as Ctrl-C)", () => {
     expect(received(collector, Buffer.from(answer.traceId!, "hex")), "the turn's spans arrived").toBe(true);
     expect(received(collector, "names_every_city")).toBe(false);
     expect(collector.annotations).toEqual([]);
+  });
+
+  it("lets a judging under way finish first: the judge's EVALUATOR span and verdict are sent before it exits", async () => {
+    const collector = await startCollector("phoenix");
+    running.push({ collector });
+    // The app's model behind a proxy that holds the judge's requests (the chat's go through) until released.
+    const offline = await startOfflineModel();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let judgeAsked!: () => void;
+    const asked = new Promise<void>((resolve) => (judgeAsked = resolve));
+    const proxy = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on("data", (chunk: Buffer) => chunks.push(chunk));
+      request.on("end", async () => {
+        const body = Buffer.concat(chunks);
+        if (body.includes("You judge a chatbot's answers")) {
+          judgeAsked();
+          await released;
+        }
+        const forwarded = await fetch(`${offline.baseUrl}${(request.url ?? "").replace(/^\/v1/, "")}`, { method: request.method, headers: { "content-type": "application/json" }, body });
+        response.writeHead(forwarded.status, { "content-type": forwarded.headers.get("content-type") ?? "application/json" }).end(Buffer.from(await forwarded.arrayBuffer()));
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const address = proxy.address();
+      const modelUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/v1`;
+      const app = await startApp({ PHOENIX_COLLECTOR_ENDPOINT: collector.url, OPENAI_BASE_URL: modelUrl, OPENAI_MODEL: offline.modelName, APP_DRAIN_MS: "0" });
+      const answer = (await (await chat(app, "What's the weather in Paris and in Tokyo?")).json()) as ChatResponse;
+      await asked; // the judge is at work, and held
+      const stopped = stopApp(app);
+      // Released once the app has begun to stop: only a stop that waits for the judging sends its span.
+      await expect.poll(() => app.output(), { timeout: 10_000 }).toMatch(/SIGTERM: finishing/);
+      release();
+      expect((await stopped).code, app.output()).toBe(0);
+      expect(received(collector, "answers_the_question"), "the held judge's EVALUATOR span was sent").toBe(true);
+      expect(collector.annotations.find((annotation) => annotation.name === "answers_the_question")?.span_id, "and its verdict logged").toBe(answer.spanId);
+    } finally {
+      release();
+      proxy.closeAllConnections();
+      proxy.close();
+      await offline.close();
+    }
   });
 
   it("lets an answer in progress finish first, and sends its spans too", async () => {
