@@ -2,7 +2,7 @@
 // here, the tracing ones (where spans go, Phoenix, tracing off) through readTelemetryConfig, which
 // the terminal client calls too.
 import { readTelemetryConfig, type TelemetryConfig } from "../telemetry/telemetry-config.ts";
-import { DEFAULT_MAX_CONCURRENT_TURNS } from "./limits.ts";
+import { DEFAULT_MAX_CONCURRENT_JUDGINGS, DEFAULT_MAX_CONCURRENT_TURNS } from "./limits.ts";
 
 export interface AppConfig extends TelemetryConfig {
   /** APP_HOST, not the generic HOST that containers often set to 0.0.0.0 */
@@ -21,9 +21,6 @@ export interface AppConfig extends TelemetryConfig {
   /** APP_MAX_CONCURRENT_JUDGINGS: answers judged at once; an answer beyond them is not judged */
   maxConcurrentJudgings: number;
 }
-
-/** Judgings at once: each holds a judge call to the model (a second or so), and costs what a chat call costs. */
-export const DEFAULT_MAX_CONCURRENT_JUDGINGS = 4;
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const host = env.APP_HOST || "127.0.0.1";

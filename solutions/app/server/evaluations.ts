@@ -28,6 +28,9 @@ import { phoenixHeaders, type PhoenixConnection } from "./phoenix-feedback.ts";
 
 const tracer = trace.getTracer("workbook-chatbot-app");
 
+/** How long a verdict's request to Phoenix may take (as a vote's, phoenix-feedback.ts). */
+const PHOENIX_TIMEOUT_MS = 5000;
+
 /** What an evaluator judges: one question and the answer it got. */
 export type JudgedTurn = { question: string; reply: string };
 
@@ -90,8 +93,6 @@ export interface EvaluationsOptions {
   warn: (message: string) => void;
   /** the evaluators; default lesson 10's two */
   evaluators?: Evaluator[];
-  /** told each answer's verdicts once they are logged (tests) */
-  onJudged?: (judged: { spanId: string; verdicts: Verdict[] }) => void;
 }
 
 export interface Evaluations {
@@ -106,12 +107,12 @@ export interface Evaluations {
   counts(): { underWay: number; skipped: number };
 }
 
-export function createEvaluations({ judge, phoenix, maxConcurrent, timeoutMs, warn, evaluators, onJudged }: EvaluationsOptions): Evaluations {
+export function createEvaluations({ judge, phoenix, maxConcurrent, timeoutMs, warn, evaluators }: EvaluationsOptions): Evaluations {
   const judges = evaluators ?? [namesEveryCity, answersTheQuestion(judge)];
   // Phoenix's REST API with the app's URL and headers (never read again from the environment),
   // each request given up after a few seconds: a hanging Phoenix must not hold judgings forever.
   const client = createClient({
-    options: { baseUrl: phoenix.url, headers: phoenixHeaders(phoenix), fetch: (request) => fetch(request, { signal: AbortSignal.timeout(5000) }) },
+    options: { baseUrl: phoenix.url, headers: phoenixHeaders(phoenix), fetch: (request) => fetch(request, { signal: AbortSignal.timeout(PHOENIX_TIMEOUT_MS) }) },
     getEnvironmentOptions: () => ({}),
   });
   const underWay = new Set<Promise<void>>();
@@ -133,11 +134,13 @@ export function createEvaluations({ judge, phoenix, maxConcurrent, timeoutMs, wa
         );
         return false;
       }
-      const judging = judgeAnswer(turn, judgedSpanId, judges, client, timeoutMs, (failure) => tellOnce(whyPhoenixFailed(failure, phoenix.url, "the verdicts", phoenixHeaders(phoenix))))
-        .then((verdicts) => onJudged?.({ spanId: judgedSpanId, verdicts }))
-        // judgeAnswer never throws; onJudged is the tests' and must not end the server either.
-        .catch(() => {})
-        .finally(() => underWay.delete(judging));
+      // judgeAnswer never throws: a failing evaluator is a verdict with an error, a refused one a warning.
+      const judging = judgeAnswer(turn, judgedSpanId, judges, client, timeoutMs, (failure) =>
+        tellOnce(whyPhoenixFailed(failure, phoenix.url, "the verdicts", phoenixHeaders(phoenix))),
+      ).then(
+        () => void underWay.delete(judging),
+        () => void underWay.delete(judging),
+      );
       underWay.add(judging);
       return true;
     },

@@ -12,6 +12,11 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** chat turns answered at once (APP_MAX_CONCURRENT_TURNS); one more gets a 503 with retry-after */
 export const DEFAULT_MAX_CONCURRENT_TURNS = 32;
+/**
+ * answers judged at once (APP_MAX_CONCURRENT_JUDGINGS, lesson 10's evaluations): each holds a judge
+ * call to the model, which costs what a chat call costs; an answer beyond them is not judged
+ */
+export const DEFAULT_MAX_CONCURRENT_JUDGINGS = 4;
 
 /** A model that keeps calling tools must not loop forever: model calls per turn. */
 export const MAX_MODEL_CALLS = 5;
