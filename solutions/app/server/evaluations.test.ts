@@ -271,6 +271,17 @@ describe("in production", () => {
     expect(warnings).toEqual([]);
   });
 
+  it("a judge that never answers is given up after the timeout: an ERROR EVALUATOR span, and the judging ends", async () => {
+    const { app, evaluations } = await startApp({ timeoutMs: 50 }, { released: false });
+    const answer = await ask(app);
+    // The held judge is never released: settled() resolves only because the evaluator was given up.
+    await evaluations.settled();
+    const judged = evaluatorSpans(answer.traceId!).find((span) => span.name === "answers_the_question")!;
+    expect(judged.status).toEqual({ code: SpanStatusCode.ERROR, message: "The evaluator answers_the_question took longer than 50 ms (MODEL_TIMEOUT_MS)." });
+    expect(phoenix.annotations().map((annotation) => annotation.name)).toEqual(["names_every_city"]);
+    expect(evaluations.counts().underWay).toBe(0);
+  });
+
   it("APP_EVALUATIONS=off turns them off; APP_MAX_CONCURRENT_JUDGINGS bounds them; a typo is refused", () => {
     expect(readConfig({}).evaluations).toBe(true);
     expect(readConfig({ APP_EVALUATIONS: "off" }).evaluations).toBe(false);
