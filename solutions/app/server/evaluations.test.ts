@@ -272,9 +272,12 @@ describe("in production", () => {
   });
 
   it("a judge that never answers is given up after the timeout: an ERROR EVALUATOR span, and the judging ends", async () => {
-    const { app, evaluations } = await startApp({ timeoutMs: 50 }, { released: false });
+    // A judge that never answers (not the held judge: its request, released at the end, would
+    // outlive the test and meet a closed offline model).
+    const silent = { name: "answers_the_question", kind: "LLM" as const, evaluate: () => new Promise<never>(() => {}) };
+    const { app, evaluations } = await startApp({ timeoutMs: 50, evaluators: [namesEveryCity, silent] });
     const answer = await ask(app);
-    // The held judge is never released: settled() resolves only because the evaluator was given up.
+    // The judge never answers: settled() resolves only because the evaluator was given up.
     await evaluations.settled();
     const judged = evaluatorSpans(answer.traceId!).find((span) => span.name === "answers_the_question")!;
     expect(judged.status).toEqual({ code: SpanStatusCode.ERROR, message: "The evaluator answers_the_question took longer than 50 ms (MODEL_TIMEOUT_MS)." });
