@@ -242,7 +242,7 @@ describe("in production", () => {
     await ask(app, "And in London?");
     await evaluations.settled();
     expect(warnings, "one warning for two answers' four verdicts").toHaveLength(1);
-    expect(warnings[0]).toMatch(/Phoenix is not reachable at http:\/\/127\.0\.0\.1:\d+ .*the verdicts was not saved/);
+    expect(warnings[0]).toMatch(/Phoenix is not reachable at http:\/\/127\.0\.0\.1:\d+ .*the verdicts were not saved/);
     expect(evaluatorSpans(first.traceId!).map((span) => span.status.code)).toEqual([SpanStatusCode.OK, SpanStatusCode.OK]);
   });
 
@@ -255,7 +255,7 @@ describe("in production", () => {
     await evaluations.settled();
     expect(phoenix.requests.length, "Phoenix was asked").toBeGreaterThan(0);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/The verdicts was not saved in Phoenix\..*(API key|PHOENIX_API_KEY)/);
+    expect(warnings[0]).toMatch(/The verdicts were not saved in Phoenix\..*(API key|PHOENIX_API_KEY)/);
     expect(warnings[0]).not.toContain("phoenix-key");
   });
 
