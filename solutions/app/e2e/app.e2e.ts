@@ -125,9 +125,11 @@ async function startEverything(): Promise<void> {
     APP_PORT: String(port),
     PHOENIX_COLLECTOR_ENDPOINT: phoenix.url,
     PHOENIX_PROJECT_NAME: PROJECT,
-    // Short batches and a short export timeout keep the suite quick.
+    // Short batches keep the suite quick. The export timeout stays generous: a fresh Phoenix on a
+    // loaded machine, taking the first batches and the evaluations' annotations at once, took more
+    // than 2 s to answer the first export (the turn's spans were lost); Phoenix stopped is refused at once.
     OTEL_BSP_SCHEDULE_DELAY: "200",
-    OTEL_EXPORTER_OTLP_TIMEOUT: "2000",
+    OTEL_EXPORTER_OTLP_TIMEOUT: "10000",
   };
   // The offline model, whatever the developer's shell has configured.
   delete env.OPENAI_BASE_URL;
