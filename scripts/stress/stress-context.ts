@@ -30,6 +30,9 @@ export function appEnv(context: StressContext, collectorUrl: string, extra: Reco
     OPENAI_API_KEY: context.secrets.openaiKey,
     PHOENIX_API_KEY: context.secrets.phoenixKey,
     PHOENIX_COLLECTOR_ENDPOINT: collectorUrl,
+    // The turns' spans are what the stress checks: the judges (their EVALUATOR spans and extra
+    // model calls, tested in server/evaluations.test.ts) are off here.
+    APP_EVALUATIONS: "off",
     ...extra,
   };
 }
