@@ -8,7 +8,7 @@ import { startApp } from "../processes.ts";
 import { exchange } from "../../../shared/testing/raw-http.ts";
 import { countStatus, newResult, type ScenarioResult } from "../report.ts";
 import { seededRandom } from "../seeded-random.ts";
-import { spansByTrace, traceProblems, type ExpectedSpan } from "../span-checks.ts";
+import { spansByTrace, traceProblems, withRetrieval, type ExpectedSpan } from "../span-checks.ts";
 import { appEnv, finishApp, secretList, type StressContext } from "../stress-context.ts";
 import { answerText, leakIn, streamEvents } from "../answer-checks.ts";
 
@@ -211,9 +211,10 @@ export async function faultsScenario(context: StressContext): Promise<ScenarioRe
   let received = 0;
   for (const { fault, traceId } of runs) {
     const spans = byTrace.get(traceId) ?? [];
-    expected += fault.spans.length;
-    received += Math.min(spans.length, fault.spans.length);
-    for (const problem of traceProblems(spans, fault.spans)) result.problems.push(`${fault.name} (trace ${traceId.slice(0, 8)}): ${problem}`);
+    const want = withRetrieval(fault.spans, spans);
+    expected += want.length;
+    received += Math.min(spans.length, want.length);
+    for (const problem of traceProblems(spans, want)) result.problems.push(`${fault.name} (trace ${traceId.slice(0, 8)}): ${problem}`);
   }
   result.spans = { expected, received };
   if (collector.decodeErrors.length > 0) result.problems.push(`${collector.decodeErrors.length} exports could not be decoded: ${collector.decodeErrors[0]}`);

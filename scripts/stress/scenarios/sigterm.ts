@@ -8,7 +8,7 @@ import { startApp } from "../processes.ts";
 import { exchange, type RawAnswer } from "../../../shared/testing/raw-http.ts";
 import { countStatus, newResult, type ScenarioResult } from "../report.ts";
 import { seededRandom } from "../seeded-random.ts";
-import { spansByTrace, traceProblems, type ExpectedSpan } from "../span-checks.ts";
+import { spansByTrace, traceProblems, withRetrieval, type ExpectedSpan } from "../span-checks.ts";
 import { streamEvents } from "../answer-checks.ts";
 import { appEnv, finishApp, type StressContext } from "../stress-context.ts";
 
@@ -111,6 +111,7 @@ export async function sigtermScenario(context: StressContext): Promise<ScenarioR
     accepted += 1;
     if (traceId && traceId !== entry.traceId) result.problems.push(`an answer names trace ${traceId}, not its traceparent's ${entry.traceId}`);
     const arrived = byTrace.get(entry.traceId) ?? [];
+    spans = withRetrieval(spans, arrived, { cancelled: spans === CANCELLED });
     expected += spans.length;
     received += Math.min(arrived.length, spans.length);
     for (const problem of traceProblems(arrived, spans)) result.problems.push(`"${entry.question.text}" (trace ${entry.traceId.slice(0, 8)}): ${problem}`);

@@ -202,8 +202,8 @@ describe("the chat page, with Phoenix", () => {
     if (process.env.UPDATE_SCREENSHOT) await copyFile(path.join(shots, "page.png"), path.join(repoRoot, "solutions", "app", "screenshot.png"));
   });
 
-  it("shows the turn in Phoenix as one trace: the server/CHAIN root, then LLM, TOOL, TOOL, LLM with the right parents", async () => {
-    const spans = await spansOfTrace(firstTurn.traceId!, 6);
+  it("shows the turn in Phoenix as one trace: the server/CHAIN root, then RETRIEVER (EMBEDDING), LLM, TOOL, TOOL, LLM with the right parents", async () => {
+    const spans = await spansOfTrace(firstTurn.traceId!, 8);
     const root = spans.find((span) => span.parent_id === null);
     expect(root?.name, "the root span is the server span").toBe("POST /api/chat/stream");
     expect(root?.span_kind).toBe("CHAIN");
@@ -220,7 +220,14 @@ describe("the chat page, with Phoenix", () => {
     // the order is read from what links them: the LLM call that asked for the tools, the TOOL
     // span for each call (tool.id = tool_call.id), the LLM call that got their results.
     const children = spans.filter((span) => span.parent_id === turn?.context.span_id);
-    expect(children.map((span) => span.span_kind).sort()).toEqual(["LLM", "LLM", "TOOL", "TOOL"]);
+    expect(children.map((span) => span.span_kind).sort()).toEqual(["LLM", "LLM", "RETRIEVER", "TOOL", "TOOL"]);
+    // The search first (lesson 12): the question, its EMBEDDING span inside, the documents best first.
+    const retriever = children.find((span) => span.span_kind === "RETRIEVER")!;
+    expect(retriever.attributes["input.value"]).toBe(WEATHER_QUESTION);
+    expect(spans.filter((span) => span.parent_id === retriever.context.span_id).map((span) => `${span.span_kind} ${span.name}`)).toEqual(["EMBEDDING CreateEmbeddings"]);
+    // The weather question matches no document of the guide (the tools answer it): the search
+    // finds none above the threshold. Documents in Phoenix: the retrieval lesson's test below.
+    expect(indexedItems(retriever.attributes, "retrieval.documents.", ".document."), `the RETRIEVER span in Phoenix: ${JSON.stringify(retriever.attributes).slice(0, 600)}`).toEqual([]);
     const llms = children.filter((span) => span.span_kind === "LLM");
     const firstLlm = llms.find((span) => span.attributes["llm.finish_reason"] === "tool_calls");
     const secondLlm = llms.find((span) => span.attributes["llm.finish_reason"] === "stop");
@@ -251,6 +258,7 @@ describe("the chat page, with Phoenix", () => {
       expect(llm.attributes["llm.token_count.total"]).toBe(Number(llm.attributes["llm.token_count.prompt"]) + Number(llm.attributes["llm.token_count.completion"]));
       expect(llm.attributes[SemanticConventions.LLM_MODEL_NAME], "the model that answered, as its chunks name it (a dated snapshot of the one asked for)").toBe(answeringModel("workbook-offline"));
       expect(llm.events.filter((event) => event.name === "First Token Stream Event"), "one first-token event on each streamed call").toHaveLength(1);
+      expect(llm.attributes["llm.prompt_template.version"], "the prompt's template (lesson 12), as a context attribute").toBe("city-guide-1");
       expect(JSON.parse(String(llm.attributes["llm.invocation_parameters"]))).toMatchObject({ stream: true, stream_options: { include_usage: true } });
     }
     expect(secondLlm!.attributes["output.value"], "a streamed answer's output is its text").toBe(firstTurn.message.content);
@@ -342,7 +350,7 @@ describe("the chat page, with Phoenix", () => {
 });
 
 describe("the terminal client (npm run chat), with Phoenix", () => {
-  it("a terminal turn is one trace in Phoenix: its CLIENT span the root, reading as the chat, then the app's SERVER span, chat_turn, LLM, TOOL, LLM; the session from its baggage", async () => {
+  it("a terminal turn is one trace in Phoenix: its CLIENT span the root, reading as the chat, then the app's SERVER span, chat_turn, RETRIEVER (EMBEDDING), LLM, TOOL, LLM; the session from its baggage", async () => {
     const question = "What's the weather in Paris?";
     const output = await runChatClient(`${question}\n`);
     const traceId = /^ {5}trace ([0-9a-f]{32}):/m.exec(output)?.[1];
@@ -351,7 +359,7 @@ describe("the terminal client (npm run chat), with Phoenix", () => {
     expect(traceId, `a trace line in the output:\n${output}`).toBeDefined();
     expect(reply).toMatch(/In Paris it is 18°C/);
 
-    const spans = await spansOfTrace(traceId!, 6);
+    const spans = await spansOfTrace(traceId!, 8);
     const root = spans.find((span) => span.parent_id === null);
     expect(root?.attributes["url.full"], "the root is the terminal's CLIENT span").toBe(`${appUrl}/api/chat/stream`);
     expect(root?.span_kind).toBe("CHAIN");
@@ -362,7 +370,7 @@ describe("the terminal client (npm run chat), with Phoenix", () => {
     expect(server?.attributes["http.route"], "the app's SERVER span continues the client's traceparent").toBe("/api/chat/stream");
     const turn = spans.find((span) => span.name === "chat_turn");
     expect(turn?.parent_id).toBe(server?.context.span_id);
-    expect(spans.filter((span) => span.parent_id === turn?.context.span_id).map((span) => span.span_kind).sort()).toEqual(["LLM", "LLM", "TOOL"]);
+    expect(spans.filter((span) => span.parent_id === turn?.context.span_id).map((span) => span.span_kind).sort()).toEqual(["LLM", "LLM", "RETRIEVER", "TOOL"]);
     for (const span of spans) expect(span.attributes["session.id"], `session.id on ${span.name}`).toBe(sessionId);
   });
 });

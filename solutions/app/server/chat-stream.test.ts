@@ -363,7 +363,7 @@ describe("POST /api/chat/stream", () => {
     });
     expect(received).toMatch(/^event: delta\ndata: \{"text":/m);
 
-    await expect.poll(() => capture.finished().map((span) => span.name).sort(), { timeout: 10_000 }).toEqual(["ChatCompletion", "POST /api/chat/stream", "chat_turn"]);
+    await expect.poll(() => capture.finished().map((span) => span.name).sort(), { timeout: 10_000 }).toEqual(["ChatCompletion", "CreateEmbeddings", "POST /api/chat/stream", "chat_turn", "retrieve"]);
     expect(capture.unended()).toEqual([]);
     const traceId = capture.finished()[0]!.spanContext().traceId;
     const { below } = belowServerSpan(traceId);

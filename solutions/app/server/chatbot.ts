@@ -12,7 +12,13 @@
 //   from the chunks, usage from the last one, a first-token event, a stop that is no error, a
 //   provider's error event that ends the stream as a failure in its own words).
 //
+// - with retrieval (lesson 12; the app turns it on, APP_RETRIEVAL=off turns it off), the turn first
+//   finds the city guide's documents about the question (retrieval.ts) and the system prompt,
+//   filled from a template, hands them to the model.
+//
 //   chat_turn (CHAIN)
+//   ├─ retrieve (RETRIEVER)        the documents found, best first (with retrieval)
+//   │  └─ CreateEmbeddings (EMBEDDING)  the question's vector
 //   ├─ ChatCompletion (LLM)        the model asks for tools
 //   ├─ get_weather (TOOL)          one span per tool call
 //   ├─ get_weather (TOOL)
@@ -57,6 +63,7 @@ import { TurnCancelledError } from "./cancellation.ts";
 import { MAX_MODEL_CALLS } from "./limits.ts";
 import { messageAttributes, offeredToolAttributes } from "./message-attributes.ts";
 import { modelFailure, NoAnswerError, oneLine } from "./model-failure.ts";
+import { promptWithDocuments, retrieve, withPromptTemplate, type RetrievedDocument } from "./retrieval.ts";
 
 const SYSTEM_PROMPT = "You are a helpful assistant. Use the tools when they help. Answer in one or two sentences.";
 
@@ -75,15 +82,21 @@ export interface TurnOptions {
   timeoutMs?: number;
   /** aborts the turn (the client hung up, the app is stopping); its reason is what the turn throws */
   signal?: AbortSignal;
+  /** lesson 12: find the city guide's documents about the question first and answer from them (APP_RETRIEVAL; on in the app, off by default here) */
+  retrieval?: boolean;
 }
 
 /** One chat turn: the conversation so far in, the assistant's answer out. Throws when the model fails or the turn is cancelled. */
 export async function chatTurn(model: ModelConnection, conversation: ConversationMessage[], options: TurnOptions = {}): Promise<string> {
-  const { reply } = await tracedTurn(conversation, async (messages, toolChoiceNone) => {
-    options.signal?.throwIfAborted(); // cancelled while a tool ran: no further model call
-    const response = await callModel(model, messages, { ...options, toolChoiceNone });
-    return { message: response.choices[0]?.message ?? { role: "assistant", content: "" }, stopped: false };
-  });
+  const { reply } = await tracedTurn(
+    conversation,
+    async (messages, toolChoiceNone) => {
+      options.signal?.throwIfAborted(); // cancelled while a tool ran: no further model call
+      const response = await callModel(model, messages, { ...options, toolChoiceNone });
+      return { message: response.choices[0]?.message ?? { role: "assistant", content: "" }, stopped: false };
+    },
+    retrievalFor(model, options),
+  );
   return reply;
 }
 
@@ -189,7 +202,15 @@ export interface StreamedTurn {
  * LLM span's "Stream Stopped Event" says it was cut short. Throws when the model fails.
  */
 export async function streamChatTurn(model: ModelConnection, conversation: ConversationMessage[], options: StreamTurnOptions): Promise<StreamedTurn> {
-  return tracedTurn(conversation, (messages, toolChoiceNone) => streamModel(model, messages, { ...options, toolChoiceNone }));
+  return tracedTurn(conversation, (messages, toolChoiceNone) => streamModel(model, messages, { ...options, toolChoiceNone }), retrievalFor(model, options));
+}
+
+/** Finds the documents about a question (a RETRIEVER span); throws when the search fails. */
+export type Retrieval = (question: string) => Promise<RetrievedDocument[]>;
+
+/** The turn's search (lesson 12), when asked for: the question's documents, through the model's embeddings endpoint. */
+function retrievalFor(model: ModelConnection, { retrieval = false, timeoutMs, signal }: TurnOptions): Retrieval | undefined {
+  return retrieval ? (question) => retrieve(model, question, { timeoutMs, signal }) : undefined;
 }
 
 /** One model call's answer as the agent loop needs it: the assistant's message, and whether the caller stopped it early. */
@@ -203,12 +224,15 @@ export interface ModelAnswer {
  * makes one call, plain or streamed); if it calls tools, run them, add the results, ask again.
  * The last call allowed offers no tools (tool_choice "none"), so the model answers with the
  * results it has instead of being cut off with them unread.
+ * With `retrieval` (lesson 12), the turn first searches the city guide for the question: the
+ * documents found fill the system prompt's template, and every LLM span records the template.
  * Exported for `npm run bench`, which runs the same turn with the model called through the
  * official OpenAI instrumentation, to compare the two on the same CHAIN and TOOL spans.
  */
 export async function tracedTurn(
   conversation: ConversationMessage[],
   askModel: (messages: ChatMessage[], toolChoiceNone: boolean) => Promise<ModelAnswer>,
+  retrieval?: Retrieval,
 ): Promise<StreamedTurn> {
   const question = conversation.at(-1)?.content ?? "";
   return tracer.startActiveSpan(
@@ -224,28 +248,14 @@ export async function tracedTurn(
     },
     async (span) => {
       try {
-        const messages: ChatMessage[] = [{ role: "system", content: SYSTEM_PROMPT }, ...conversation];
-        for (let call = 1; call <= MAX_MODEL_CALLS; call++) {
-          const last = call === MAX_MODEL_CALLS;
-          const { message: answer, stopped } = await askModel(messages, last);
-          messages.push(answer);
-          // Stopped: the reply is what arrived, and the tools of a cut answer are not run.
-          if (stopped || !answer.tool_calls?.length) {
-            const reply = answer.content ?? "";
-            span.setAttributes({ [OUTPUT_VALUE]: reply, [OUTPUT_MIME_TYPE]: MimeType.TEXT });
-            span.setStatus({ code: SpanStatusCode.OK });
-            return { reply, stopped };
-          }
-          if (last) break; // it asked for tools again although none were offered
-          for (const toolCall of answer.tool_calls) {
-            const result = await runTool(toolCall);
-            messages.push({ role: "tool", tool_call_id: toolCall.id, content: result });
-          }
-        }
-        // No answer after MAX_MODEL_CALLS calls: the turn failed (the route answers 502).
-        throw new NoAnswerError(
-          `The model kept calling tools and gave no answer within ${MAX_MODEL_CALLS} model calls (the last one offered no tools).`,
-        );
+        // Retrieval first (lesson 12): the documents about the question go into the system prompt.
+        const prompt = retrieval ? promptWithDocuments(await retrieval(question)) : undefined;
+        const messages: ChatMessage[] = [{ role: "system", content: prompt?.systemPrompt ?? SYSTEM_PROMPT }, ...conversation];
+        const loop = () => agentLoop(messages, askModel);
+        const { reply, stopped } = prompt ? await withPromptTemplate(prompt.variables, loop) : await loop();
+        span.setAttributes({ [OUTPUT_VALUE]: reply, [OUTPUT_MIME_TYPE]: MimeType.TEXT });
+        span.setStatus({ code: SpanStatusCode.OK });
+        return { reply, stopped };
       } catch (error) {
         // The turn failed with this error (a model failure, a cancellation, a bug): record it here
         // too, so the turn itself says why it failed, as every span does, and what the user was
@@ -260,6 +270,28 @@ export async function tracedTurn(
       }
     },
   );
+}
+
+/**
+ * Ask the model; if it calls tools, run them, add the results (to `messages`), ask again; until it
+ * answers or is stopped. The last call allowed offers no tools; an answer that still asks for them
+ * is no answer (NoAnswerError).
+ */
+async function agentLoop(messages: ChatMessage[], askModel: (messages: ChatMessage[], toolChoiceNone: boolean) => Promise<ModelAnswer>): Promise<StreamedTurn> {
+  for (let call = 1; call <= MAX_MODEL_CALLS; call++) {
+    const last = call === MAX_MODEL_CALLS;
+    const { message: answer, stopped } = await askModel(messages, last);
+    messages.push(answer);
+    // Stopped: the reply is what arrived, and the tools of a cut answer are not run.
+    if (stopped || !answer.tool_calls?.length) return { reply: answer.content ?? "", stopped };
+    if (last) break; // it asked for tools again although none were offered
+    for (const toolCall of answer.tool_calls) {
+      const result = await runTool(toolCall);
+      messages.push({ role: "tool", tool_call_id: toolCall.id, content: result });
+    }
+  }
+  // No answer after MAX_MODEL_CALLS calls: the turn failed (the route answers 502).
+  throw new NoAnswerError(`The model kept calling tools and gave no answer within ${MAX_MODEL_CALLS} model calls (the last one offered no tools).`);
 }
 
 /**

@@ -18,6 +18,8 @@ export interface AppConfig extends TelemetryConfig {
   modelTimeoutMs: number;
   /** APP_EVALUATIONS=off: answers are not judged (lesson 10's evaluations); on by default */
   evaluations: boolean;
+  /** APP_RETRIEVAL=off: no search of the city guide before the model is asked (lesson 12's retrieval); on by default */
+  retrieval: boolean;
   /** APP_MAX_CONCURRENT_JUDGINGS: answers judged at once; an answer beyond them is not judged */
   maxConcurrentJudgings: number;
 }
@@ -33,6 +35,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     offlineFaultRoute: ["1", "true", "yes"].includes((env.APP_OFFLINE_FAULTS ?? "").trim().toLowerCase()),
     modelTimeoutMs: readPositiveInteger("MODEL_TIMEOUT_MS", env.MODEL_TIMEOUT_MS, 30_000),
     evaluations: readOnOff("APP_EVALUATIONS", env.APP_EVALUATIONS, true),
+    retrieval: readOnOff("APP_RETRIEVAL", env.APP_RETRIEVAL, true),
     maxConcurrentJudgings: readPositiveInteger("APP_MAX_CONCURRENT_JUDGINGS", env.APP_MAX_CONCURRENT_JUDGINGS, DEFAULT_MAX_CONCURRENT_JUDGINGS, "number"),
   };
 }

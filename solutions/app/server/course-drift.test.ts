@@ -59,6 +59,14 @@ import { callFailed, checkLlmSpans } from "../../../shared/testing/taught/llm-sp
 import { checkMessages } from "../../../shared/testing/taught/messages.ts";
 import { checkHistorySent, checkSessionOnEverySpan, checkSessionOnRoots, checkTurnTraces } from "../../../shared/testing/taught/sessions.ts";
 import { checkTools } from "../../../shared/testing/taught/tools.ts";
+import {
+  checkAnswerCites,
+  checkPromptFromTemplate,
+  checkRetrievedFirst,
+  checkRetrieval,
+  expectedRetrieval,
+  type ExpectedRetrieval,
+} from "../../../shared/testing/taught/retrieval.ts";
 import { tracerSetupChecks, type TracingModule } from "../../../shared/testing/taught/tracer-setup.ts";
 import type { ChatResponse, ConversationMessage, ErrorResponse } from "../api.ts";
 import { askApp } from "../cli/ask-app.ts";
@@ -73,6 +81,7 @@ import type { Evaluations, Evaluator } from "./evaluations.ts";
 const capture = installAppSpanCapture();
 const { buildServer } = await import("./server.ts");
 const { createEvaluations, namesEveryCity } = await import("./evaluations.ts");
+const { MIN_SCORE, TOP_K } = await import("./retrieval.ts");
 
 /**
  * The checks' "lesson": after every lesson, so each check is one an earlier lesson taught, and a
@@ -176,7 +185,7 @@ function checkTurnAsTaught(turn: Turn) {
   checkMessages(below, calls);
   const runs = checkTools(below, chain, calls);
   checkFailuresRecorded(below);
-  return { below, calls, runs };
+  return { below, chain, calls, runs };
 }
 
 /**
@@ -228,6 +237,68 @@ describe("the app's spans are the course's: lessons 2 to 7 and 9 and the officia
     const { below, calls, runs } = checkTurnAsTaught(turn!);
     checkFailedTool(below, runs, /Unknown city/);
     await expectParityOf(calls.map((call) => call.span));
+  });
+});
+
+describe("the app's retrieval, as lesson 12 teaches it (the app retrieves for every question; APP_RETRIEVAL=off turns it off)", () => {
+  /** What the search should find for a question, from the model's own vectors (lesson 12's checks compute it). */
+  const expectedFor = (question: string) => expectedRetrieval(model, question, { topK: TOP_K, minScore: MIN_SCORE });
+
+  /** Lesson 12's checks on a turn the app answered: the RETRIEVER span (the EMBEDDING span inside) before the model, the prompt from the template, the answer citing. */
+  function checkRetrievalTurn(turn: Turn, expected: ExpectedRetrieval) {
+    const { below, chain, calls } = checkTurnAsTaught(turn);
+    const spans = checkRetrieval(below, chain, expected);
+    checkRetrievedFirst(below, chain, spans);
+    checkPromptFromTemplate(below, calls, expected);
+    checkAnswerCites(below, turn.reply, expected);
+    return calls;
+  }
+
+  it("POST /api/chat, a question the city guide answers, then one nothing in it matches: the documents found, best first, in the prompt and cited; none, and the answer says so", async () => {
+    const questions = ["When is the best season to visit Paris, Cairo or New York?", "What is the capital of Mars?"];
+    const expected = await Promise.all(questions.map(expectedFor));
+    expect(expected.map((each) => each.found.length), "the questions match the top k, then nothing").toEqual([TOP_K, 0]);
+    const turns = await converse(questions, "drift-retrieval");
+    expect(turns.map((turn) => turn.status)).toEqual(["OK", "OK"]);
+    checkConversationAsTaught(turns, "drift-retrieval");
+    const calls = turns.flatMap((turn, index) => checkRetrievalTurn(turn, expected[index]!));
+    // The template and its variables are context attributes: the official instrumentation copies them too.
+    await expectParityOf(calls.map((call) => call.span));
+  });
+
+  it("POST /api/chat/stream: the same retrieval before the streamed answer, which cites the documents", async () => {
+    const question = "When is the best season to visit Paris?";
+    const expected = await expectedFor(question);
+    capture.reset();
+    const response = await fetch(`${baseUrl}/api/chat/stream`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ messages: [{ role: "user", content: question }], sessionId: "drift-retrieval-stream" }),
+    });
+    const done = JSON.parse(/event: done\ndata: (.*)\n/.exec(await response.text())![1]!) as ChatResponse;
+    await serverSpanEnded(done.traceId!);
+    const { below, server } = belowServerSpan({ question, reply: done.message.content, status: "OK", statusCode: 200, traceId: done.traceId! });
+    const chain = checkChainSpan(below, { question, reply: done.message.content }, { under: server });
+    const spans = checkRetrieval(below, chain, expected);
+    checkRetrievedFirst(below, chain, spans);
+    checkAnswerCites(below, done.message.content, expected);
+  });
+
+  it("the embeddings endpoint failing (HTTP 500): the RETRIEVER and EMBEDDING spans record it, the model is not asked, and the user is told it was the search (a 502)", async () => {
+    const question = "When is the best season to visit Paris?";
+    const expected = await expectedFor(question);
+    model.offlineModel!.injectEmbeddingFaults("http-500");
+    try {
+      const [turn] = await converse([question], "drift-retrieval-fails");
+      expect(turn!.statusCode).toBe(502);
+      expect(turn!.reply).toMatch(/^The search of the city guide for your question failed\. The model service had an error \(HTTP 500\)/);
+      const { below, server } = belowServerSpan(turn!);
+      const chain = checkChainSpan(below, { question, reply: turn!.reply, status: "ERROR" }, { under: server });
+      checkRetrieval(below, chain, expected, { failed: true });
+      expect(below.all({ kind: "LLM" }), "no model call after a failed search").toHaveLength(0);
+    } finally {
+      model.offlineModel!.injectEmbeddingFaults();
+    }
   });
 });
 

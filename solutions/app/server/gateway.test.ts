@@ -57,7 +57,9 @@ beforeEach(() => {
 async function appFor(env: NodeJS.ProcessEnv): Promise<{ app: FastifyInstance; model: ModelConnection }> {
   const model = await connectModel({ env, timeoutMs: 3000 });
   const app = await buildServer({
-    config: { phoenixUrl: await closedPortUrl(), phoenixApiKey: undefined, projectName: "gateway-tests", modelTimeoutMs: 3000 },
+    // The chat completions through a gateway, alone: this fake answers every request as a chat
+    // completion (retrieval's embeddings through one: retrieval.test.ts).
+    config: { phoenixUrl: await closedPortUrl(), phoenixApiKey: undefined, projectName: "gateway-tests", modelTimeoutMs: 3000, retrieval: false },
     model,
     flushSpans: async () => {},
     log: () => {},

@@ -30,8 +30,8 @@ export const TOOL_CALLS_PER_STEP_SIZED_FOR = 16;
  * The heaviest LLM span is the last call of a turn with the longest conversation: the system
  * prompt and MAX_MESSAGES messages (role + content: 2 keys each), then per earlier step an
  * assistant message with its tool calls (role + 3 keys a call) and a tool message per call
- * (role, content, tool_call_id), plus about 40 fixed keys (kind, model, parameters, tools,
- * tokens, session, output...).
+ * (role, content, tool_call_id), plus about 45 fixed keys (kind, model, parameters, tools,
+ * tokens, session, prompt template, output...).
  */
 export const SPAN_ATTRIBUTE_COUNT_LIMIT =
   2 * (1 + MAX_MESSAGES) + (MAX_MODEL_CALLS - 1) * (1 + 6 * TOOL_CALLS_PER_STEP_SIZED_FOR) + 64;

@@ -8,6 +8,7 @@ import { TurnCancelledError } from "./cancellation.ts";
 import { createOtlpExporter } from "../telemetry/otlp-exporter.ts";
 import { exposedHostWarning, readConfig } from "./config.ts";
 import { createEvaluations } from "./evaluations.ts";
+import { MIN_SCORE, TOP_K } from "./retrieval.ts";
 import { buildServer } from "./server.ts";
 import { setupTracing } from "./tracing.ts";
 import { WarnOnceExporter } from "./warn-once-exporter.ts";
@@ -97,6 +98,11 @@ async function main(): Promise<void> {
     evaluations
       ? `Evaluations: each answer judged once sent (names_every_city by code, answers_the_question by ${model.model}), at most ${config.maxConcurrentJudgings} at once; APP_EVALUATIONS=off turns them off`
       : `Evaluations: off (${tracingOff ? "tracing is off" : "APP_EVALUATIONS=off"})`,
+  );
+  console.log(
+    config.retrieval
+      ? `Retrieval:  each question searches the city guide first (${model.embeddingModel}, the best ${TOP_K} documents above ${MIN_SCORE}); APP_RETRIEVAL=off turns it off`
+      : `Retrieval:  off (APP_RETRIEVAL=off)`,
   );
   console.log(`Terminal:   npm run chat   (Ctrl-C here stops the app)`);
   const exposed = exposedHostWarning(config.host);

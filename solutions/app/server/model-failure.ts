@@ -15,6 +15,18 @@ export class NoAnswerError extends Error {
   override name = "NoAnswerError";
 }
 
+/**
+ * The turn's search of the city guide (lesson 12's retrieval) failed: the question could not be
+ * embedded. The model is not asked; the user is told it was the search, then why (the cause as a
+ * model failure: the embeddings endpoint is the model's provider too).
+ */
+export class RetrievalError extends Error {
+  override name = "RetrievalError";
+  constructor(override readonly cause: unknown) {
+    super(`The search of the city guide failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
 export interface ModelFailure {
   statusCode: 502 | 504;
   message: string;
@@ -25,6 +37,11 @@ const PROVIDER_DETAIL_MAX = 200;
 
 /** undefined when the error is not a model failure (a bug: the route answers 500). */
 export function modelFailure(error: unknown): ModelFailure | undefined {
+  if (error instanceof RetrievalError) {
+    const cause = modelFailure(error.cause);
+    // A bug in the search itself is a bug: the route answers 500, as for any other.
+    return cause && { statusCode: cause.statusCode, message: `The search of the city guide for your question failed. ${cause.message}` };
+  }
   if (error instanceof NoAnswerError) {
     return { statusCode: 502, message: "The model kept calling tools and gave no answer. Please try again, or ask in another way." };
   }

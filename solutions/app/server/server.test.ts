@@ -61,7 +61,7 @@ describe("POST /api/chat", () => {
     expect(body.spanId).toMatch(/^[0-9a-f]{16}$/);
   });
 
-  it("traces the turn as a SERVER span over chat_turn, with LLM, TOOL, TOOL, LLM below it", async () => {
+  it("traces the turn as a SERVER span over chat_turn, with RETRIEVER (EMBEDDING), LLM, TOOL, TOOL, LLM below it", async () => {
     const body = (await ask({ messages: [{ role: "user", content: WEATHER_QUESTION }] })).json<ChatResponse>();
     const trace = spansOfTrace(body.traceId!);
     const server = trace.find((span) => span.name === "POST /api/chat");
@@ -74,7 +74,10 @@ describe("POST /api/chat", () => {
     const turn = trace.find((span) => span.name === "chat_turn")!;
     expect(turn.parentSpanContext?.spanId).toBe(server!.spanContext().spanId);
     const below = trace.filter((span) => span.parentSpanContext?.spanId === turn.spanContext().spanId);
-    expect(below.map((span) => span.attributes[KIND]).sort()).toEqual(["LLM", "LLM", "TOOL", "TOOL"]);
+    // The search first (lesson 12; the app retrieves by default): RETRIEVER, its EMBEDDING below it.
+    expect(below.map((span) => span.attributes[KIND]).sort()).toEqual(["LLM", "LLM", "RETRIEVER", "TOOL", "TOOL"]);
+    const retriever = below.find((span) => span.attributes[KIND] === "RETRIEVER")!;
+    expect(trace.filter((span) => span.parentSpanContext?.spanId === retriever.spanContext().spanId).map((span) => span.attributes[KIND])).toEqual(["EMBEDDING"]);
     // Start times are stamped to the millisecond, so the order shows in the links instead:
     // the LLM call that asks for the tools, a TOOL span per call, the LLM call with their results.
     const askingLlm = below.find((span) => span.attributes[SemanticConventions.LLM_FINISH_REASON] === "tool_calls")!;
@@ -117,7 +120,7 @@ describe("POST /api/chat", () => {
   it("puts session.id on every span of the turn", async () => {
     const body = (await ask({ messages: [{ role: "user", content: WEATHER_QUESTION }], sessionId: "conversation-42" })).json<ChatResponse>();
     const trace = spansOfTrace(body.traceId!);
-    expect(trace).toHaveLength(6);
+    expect(trace.map((span) => span.name).sort()).toEqual(["ChatCompletion", "ChatCompletion", "CreateEmbeddings", "POST /api/chat", "chat_turn", "get_weather", "get_weather", "retrieve"]);
     for (const span of trace) expect(span.attributes[SemanticConventions.SESSION_ID], `session.id on ${span.name}`).toBe("conversation-42");
   });
 
@@ -370,7 +373,7 @@ describe("the client hangs up mid-turn (a real connection)", () => {
       request.end(JSON.stringify({ messages: [{ role: "user", content: "hello" }] }));
       setTimeout(() => request.destroy(), 150);
     });
-    await expect.poll(() => spans.getFinishedSpans().map((span) => span.name).sort(), { timeout: 2000 }).toEqual(["ChatCompletion", "POST /api/chat", "chat_turn"]);
+    await expect.poll(() => spans.getFinishedSpans().map((span) => span.name).sort(), { timeout: 2000 }).toEqual(["ChatCompletion", "CreateEmbeddings", "POST /api/chat", "chat_turn", "retrieve"]);
 
     const llm = spans.getFinishedSpans().find((span) => span.name === "ChatCompletion")!;
     const endedAfterMs = llm.endTime[0] * 1000 + llm.endTime[1] / 1e6 - sentAt;

@@ -17,7 +17,7 @@ export { BODY_LIMIT_BYTES };
 
 export interface ServerOptions {
   config: Pick<AppConfig, "phoenixUrl" | "phoenixApiKey" | "projectName" | "modelTimeoutMs"> &
-    Partial<Pick<AppConfig, "phoenixHeaders" | "allowedHosts" | "maxConcurrentTurns">>;
+    Partial<Pick<AppConfig, "phoenixHeaders" | "allowedHosts" | "maxConcurrentTurns" | "retrieval">>;
   model: ModelConnection;
   /** sends the spans still held by the batch processor (before feedback and trace links) */
   flushSpans: () => Promise<void>;
@@ -93,7 +93,7 @@ export async function buildServer({ config, model, flushSpans, spanDelivery, sto
   // files, health checks, feedback and trace links do not (they would add a trace per click).
   traceHttpRequests(app, { routes: { "/api/chat": chatExchangeText, "/api/chat/stream": chatExchangeText } });
 
-  chatRoute(app, { model, modelTimeoutMs: config.modelTimeoutMs, stopping, maxConcurrentTurns: config.maxConcurrentTurns, log, evaluations });
+  chatRoute(app, { model, modelTimeoutMs: config.modelTimeoutMs, retrieval: config.retrieval ?? true, stopping, maxConcurrentTurns: config.maxConcurrentTurns, log, evaluations });
   feedbackRoute(app, { phoenix, flushSpans, spanDelivery });
   traceLinkRoute(app, { phoenix, projectName: config.projectName, flushSpans, spanDelivery, pageHeaders: PAGE_SECURITY_HEADERS });
   // The evaluations' counts: judgings under way, and answers skipped because too many were.

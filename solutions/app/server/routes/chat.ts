@@ -59,6 +59,8 @@ export const chatExchangeText: ExchangeText = {
 export interface ChatRouteOptions {
   model: ModelConnection;
   modelTimeoutMs: number;
+  /** lesson 12: each turn first finds the city guide's documents about the question (APP_RETRIEVAL; off when not given) */
+  retrieval?: boolean;
   /** aborted when the app stops with turns still running: they end (and so do their spans) at once */
   stopping?: AbortSignal;
   /** turns answered at once; one more gets a 503 (each holds a few copies of its conversation) */
@@ -71,7 +73,7 @@ export interface ChatRouteOptions {
 
 export function chatRoute(
   app: FastifyInstance,
-  { model, modelTimeoutMs, stopping, maxConcurrentTurns = DEFAULT_MAX_CONCURRENT_TURNS, log = console.error, evaluations }: ChatRouteOptions,
+  { model, modelTimeoutMs, retrieval = false, stopping, maxConcurrentTurns = DEFAULT_MAX_CONCURRENT_TURNS, log = console.error, evaluations }: ChatRouteOptions,
 ): void {
   // One count for both routes: a streamed turn holds what a plain one does.
   let turnsInProgress = 0;
@@ -154,7 +156,7 @@ export function chatRoute(
     const turn = beginTurn(request, reply);
     turnsInProgress += 1;
     try {
-      const answer = await context.with(turn.context, () => chatTurn(model, messages, { timeoutMs: modelTimeoutMs, signal: turn.signal }));
+      const answer = await context.with(turn.context, () => chatTurn(model, messages, { timeoutMs: modelTimeoutMs, signal: turn.signal, retrieval }));
       judgeAfterSending(request, turn, answer);
       return { message: { role: "assistant", content: answer }, sessionId: turn.sessionId, ...turn.ids };
     } catch (error) {
@@ -196,7 +198,7 @@ export function chatRoute(
     try {
       const onText = (text: string) => send({ event: "delta", data: { text } });
       const { reply: answer, stopped } = await context.with(turn.context, () =>
-        streamChatTurn(model, messages, { timeoutMs: modelTimeoutMs, signal: turn.signal, onText }),
+        streamChatTurn(model, messages, { timeoutMs: modelTimeoutMs, signal: turn.signal, onText, retrieval }),
       );
       // Stopped: the client has gone (nothing to send), or the app is stopping (it is told why).
       if (stopped) throw turn.signal.reason;
