@@ -107,6 +107,9 @@ export function appEnvironment(model: string, collector: string, traced: boolean
     // What tracing costs, not what judging does: the evaluations (one more model call per answer,
     // after it is sent) would load the traced arm alone, the untraced one judging nothing.
     APP_EVALUATIONS: "off",
+    // The same turns as the in-process arms (chatTurn without retrieval), and the figures measured
+    // before the app searched the city guide: the search's two spans are lesson 12's, not the LLM's.
+    APP_RETRIEVAL: "off",
     ...extra,
     ...(traced ? {} : { OTEL_SDK_DISABLED: "true" }),
   };

@@ -54,11 +54,18 @@ export interface FixtureOptions {
   slowCheckMs?: number;
   /** how long it takes instead while greeting.ts is the starter's (a check that a newer save must stop) */
   unsolvedCheckMs?: number;
+  /**
+   * a file the slow check appends a line to once its wait is over: a test can tell, without timing
+   * anything, whether a result came before the slow check ended, and whether a stopped check's
+   * worker really was stopped (outside the lesson folder, which watch mode watches)
+   */
+  slowCheckEndedFile?: string;
 }
 
 /** The test: a failure the moment it runs, and a last check that takes its time. */
-function testFile(number: number, { slowCheckMs = 0, unsolvedCheckMs = slowCheckMs }: FixtureOptions): string {
-  return `import { describe, expect, it } from "vitest";
+function testFile(number: number, { slowCheckMs = 0, unsolvedCheckMs = slowCheckMs, slowCheckEndedFile }: FixtureOptions): string {
+  return `import { appendFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { greet } from "./greeting.ts";
 import { farewell } from "./farewell.ts";
 
@@ -71,6 +78,7 @@ describe("lesson ${number}: a greeting and a farewell by name", () => {
   });
   it("takes its time", async () => {
     await new Promise((resolve) => setTimeout(resolve, greet() === "Hello!" ? ${unsolvedCheckMs} : ${slowCheckMs}));
+    ${slowCheckEndedFile ? `appendFileSync(${JSON.stringify(slowCheckEndedFile)}, "ended\\n");` : ""}
   });
 });
 `;

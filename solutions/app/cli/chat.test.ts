@@ -159,7 +159,7 @@ describe("npm run chat, piped", () => {
       expect(server.parentSpanContext?.spanId, "the SERVER span's parent is the CLIENT span").toBe(span.spanId);
       // The client sends no sessionId in the body: the app took it from the baggage header.
       for (const each of capture.finished()) expect(each.attributes[SemanticConventions.SESSION_ID], each.name).toBe(sessionId);
-      expect(capture.finished().map((each) => each.name).sort()).toEqual(["ChatCompletion", "ChatCompletion", "POST /api/chat/stream", "chat_turn", "get_weather"]);
+      expect(capture.finished().map((each) => each.name).sort()).toEqual(["ChatCompletion", "ChatCompletion", "CreateEmbeddings", "POST /api/chat/stream", "chat_turn", "get_weather", "retrieve"]);
     } finally {
       collector.server.closeAllConnections();
       collector.server.close();
