@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { lessonFile, lessonNamed, lessonPath, loadCatalog, projectRoot } from "../../shared/lessons/catalog.ts";
 import { writeLessonCopy } from "../lib/lesson-copy.ts";
-import { WarmLessonRunner } from "../lib/warm-lesson-runner.ts";
+import { WarmLessonRunner, type CheckedTest } from "../lib/warm-lesson-runner.ts";
 
 /** Every diagnosis, by the words that give it away. */
 const DIAGNOSES = {
@@ -727,6 +727,9 @@ const MISTAKES: Record<string, Mistake> = {
 const catalog = loadCatalog();
 mkdirSync(path.join(projectRoot, ".workbook"), { recursive: true });
 const sourceDir = mkdtempSync(path.join(projectRoot, ".workbook", "diagnoses-"));
+// Each mistake's check stops at its first failure (the message read), so the exporting checks'
+// processes start only when a check needs them (scripts/mutation/worker.ts does the same).
+process.env.WORKBOOK_EXPORT_PROCESSES = "on-first-use";
 const runner = new WarmLessonRunner({ source: sourceDir, checkTimeoutMs: 60_000 });
 afterAll(async () => {
   await runner.close();
@@ -743,9 +746,17 @@ async function firstFailure(mistake: Mistake): Promise<string> {
     text = next;
   }
   writeLessonCopy(sourceDir, lesson.slug, { file: mistake.file, text });
-  const [check] = await runner.check([lesson]);
-  expect(check!.passed, "the mistake should fail the lesson's check").toBe(false);
-  const failing = check!.tests.find((test) => !test.passed);
+  // The learner reads the first failing check: the rest of the check is stopped there.
+  let firstFailing: CheckedTest | undefined;
+  const [check] = await runner.check([lesson], {
+    onTestResult: (_lesson, test) => {
+      if (test.passed || firstFailing) return;
+      firstFailing = test;
+      void runner.cancel();
+    },
+  });
+  expect(check!.passed && !firstFailing, "the mistake should fail the lesson's check").toBe(false);
+  const failing = firstFailing ?? check!.tests.find((test) => !test.passed);
   return check!.fileErrors[0]?.message ?? failing?.errors[0]?.message ?? "";
 }
 

@@ -9,6 +9,10 @@ import type { MutantJob, MutantVerdict } from "./protocol.ts";
 const workerDir = process.argv[2]!;
 if (!process.argv[2] || !process.send) throw new Error("usage: forked by scripts/mutation/run.ts with the worker's folder");
 const lessons = loadCatalog();
+// A mutant's check stops at its first failure: the exporting checks' processes start only when a
+// check needs them (most mutants are killed before), not all six with every check. The test
+// workers inherit it. WORKBOOK_EXPORT_PROCESSES=early starts them with every check, as the lessons do.
+process.env.WORKBOOK_EXPORT_PROCESSES ??= "on-first-use";
 const runner = new WarmLessonRunner({ source: workerDir, checkTimeoutMs: 60_000 });
 
 process.on("message", async (job: MutantJob | "stop") => {

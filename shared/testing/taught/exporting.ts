@@ -112,8 +112,14 @@ export function exportingChecks(tracing: TracingModule, lessonDir: string, captu
   };
 
   return {
-    /** Starts the child processes the checks read, so that they run while the other checks do. */
+    /**
+     * Starts the child processes the checks read, so that they run while the other checks do. Not
+     * when WORKBOOK_EXPORT_PROCESSES=on-first-use (the mutation check and the diagnoses set it):
+     * they stop a check at its first failure, which most of their runs meet before any check that
+     * reads a child, so there the six start with the first such check, and most runs start none.
+     */
     startProcesses(): void {
+      if (process.env.WORKBOOK_EXPORT_PROCESSES === "on-first-use") return;
       children();
     },
 
