@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { lessonFile, lessonNamed, lessonPath, loadCatalog, projectRoot } from "../../shared/lessons/catalog.ts";
 import { writeLessonCopy } from "../lib/lesson-copy.ts";
-import { WarmLessonRunner, type CheckedTest } from "../lib/warm-lesson-runner.ts";
+import { WarmLessonRunner } from "../lib/warm-lesson-runner.ts";
 
 /** Every diagnosis, by the words that give it away. */
 const DIAGNOSES = {
@@ -747,17 +747,10 @@ async function firstFailure(mistake: Mistake): Promise<string> {
   }
   writeLessonCopy(sourceDir, lesson.slug, { file: mistake.file, text });
   // The learner reads the first failing check: the rest of the check is stopped there.
-  let firstFailing: CheckedTest | undefined;
-  const [check] = await runner.check([lesson], {
-    onTestResult: (_lesson, test) => {
-      if (test.passed || firstFailing) return;
-      firstFailing = test;
-      void runner.cancel();
-    },
-  });
-  expect(check!.passed && !firstFailing, "the mistake should fail the lesson's check").toBe(false);
-  const failing = firstFailing ?? check!.tests.find((test) => !test.passed);
-  return check!.fileErrors[0]?.message ?? failing?.errors[0]?.message ?? "";
+  const { check, firstFailing } = await runner.checkToFirstFailure(lesson);
+  expect(check.passed && !firstFailing, "the mistake should fail the lesson's check").toBe(false);
+  const failing = firstFailing ?? check.tests.find((test) => !test.passed);
+  return check.fileErrors[0]?.message ?? failing?.errors[0]?.message ?? "";
 }
 
 describe("each diagnosis is given for its mistake, and only then", () => {

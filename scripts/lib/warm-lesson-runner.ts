@@ -135,6 +135,22 @@ export class WarmLessonRunner {
    * Checks the lessons, one test file each, after any check still under way (one at a time:
    * cancel() first to get a verdict sooner). `listener` hears of each test as it ends.
    */
+  /**
+   * Checks one lesson up to its first failing test, and stops it there (the rest cannot change the
+   * verdict): the mutation check and the diagnoses read no further. The check, and that test.
+   */
+  async checkToFirstFailure(lesson: Lesson): Promise<{ check: LessonCheck; firstFailing?: CheckedTest }> {
+    let firstFailing: CheckedTest | undefined;
+    const [check] = await this.check([lesson], {
+      onTestResult: (_lesson, test) => {
+        if (test.passed || firstFailing) return;
+        firstFailing = test;
+        void this.cancel();
+      },
+    });
+    return { check: check!, firstFailing };
+  }
+
   async check(lessons: Lesson[], listener: CheckListener = {}): Promise<LessonCheck[]> {
     // A deleted test file is the workbook's file, not the learner's code: say so, and how to get it back.
     const missing = lessons.filter((lesson) => !existsSync(lessonFile(lesson, "lessons", lesson.test, this.root)));

@@ -3,7 +3,7 @@
 // each is written there and checked; the verdict goes back. Run by scripts/mutation/run.ts.
 import { loadCatalog } from "../../shared/lessons/catalog.ts";
 import { writeLessonCopy } from "../lib/lesson-copy.ts";
-import { WarmLessonRunner, type CheckedTest } from "../lib/warm-lesson-runner.ts";
+import { WarmLessonRunner } from "../lib/warm-lesson-runner.ts";
 import type { MutantJob, MutantVerdict } from "./protocol.ts";
 
 const workerDir = process.argv[2]!;
@@ -25,22 +25,15 @@ process.on("message", async (job: MutantJob | "stop") => {
   const started = performance.now();
   // The first failing test kills the mutant: the rest of the check is stopped there (lessons whose
   // tests start processes of their own take seconds more to the end).
-  let firstFailing: CheckedTest | undefined;
-  const [check] = await runner.check([lesson], {
-    onTestResult: (_lesson, test) => {
-      if (test.passed || firstFailing) return;
-      firstFailing = test;
-      void runner.cancel();
-    },
-  });
-  const failing = firstFailing ?? check!.tests.find((test) => !test.passed);
+  const { check, firstFailing } = await runner.checkToFirstFailure(lesson);
+  const failing = firstFailing ?? check.tests.find((test) => !test.passed);
   const verdict: MutantVerdict = {
     id: job.id,
-    passed: check!.passed && !firstFailing,
+    passed: check.passed && !firstFailing,
     ms: performance.now() - started,
-    killedBy: check!.timedOutAfterMs
-      ? `timed out after ${check!.timedOutAfterMs} ms`
-      : firstLine(check!.fileErrors[0]?.message ?? (failing ? `${failing.title}: ${failing.errors[0]?.message ?? ""}` : "")),
+    killedBy: check.timedOutAfterMs
+      ? `timed out after ${check.timedOutAfterMs} ms`
+      : firstLine(check.fileErrors[0]?.message ?? (failing ? `${failing.title}: ${failing.errors[0]?.message ?? ""}` : "")),
   };
   process.send!(verdict);
 });

@@ -270,13 +270,7 @@ describe("the app's retrieval, as lesson 12 teaches it (the app retrieves for ev
     const question = "When is the best season to visit Paris?";
     const expected = await expectedFor(question);
     capture.reset();
-    const response = await fetch(`${baseUrl}/api/chat/stream`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ messages: [{ role: "user", content: question }], sessionId: "drift-retrieval-stream" }),
-    });
-    const done = JSON.parse(/event: done\ndata: (.*)\n/.exec(await response.text())![1]!) as ChatResponse;
-    await serverSpanEnded(done.traceId!);
+    const { done } = await askStreamed(baseUrl, question, "drift-retrieval-stream");
     const { below, server } = belowServerSpan({ question, reply: done.message.content, status: "OK", statusCode: 200, traceId: done.traceId! });
     const chain = checkChainSpan(below, { question, reply: done.message.content }, { under: server });
     const spans = checkRetrieval(below, chain, expected);
@@ -305,6 +299,18 @@ describe("the app's retrieval, as lesson 12 teaches it (the app retrieves for ev
 /** Waits for the SERVER span of a trace: it ends once the answer is sent, which may be just after the client has it. */
 async function serverSpanEnded(traceId: string): Promise<void> {
   await expect.poll(() => serverSpanOf(traceId), { timeout: 10_000 }).toBeDefined();
+}
+
+/** One question through POST /api/chat/stream, as the page asks it: the answer the done event gives, once its SERVER span has ended. */
+async function askStreamed(appUrl: string, question: string, sessionId: string): Promise<{ response: Response; done: ChatResponse }> {
+  const response = await fetch(`${appUrl}/api/chat/stream`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ messages: [{ role: "user", content: question }], sessionId }),
+  });
+  const done = JSON.parse(/event: done\ndata: (.*)\n/.exec(await response.text())![1]!) as ChatResponse;
+  await serverSpanEnded(done.traceId!);
+  return { response, done };
 }
 
 describe("the app at the HTTP boundary, as lesson 9 teaches it", () => {
@@ -434,13 +440,7 @@ describe("the app's evaluations, as lesson 10 teaches them (on what POST /api/ch
   it("POST /api/chat/stream: the same EVALUATOR spans and verdicts, on the span the done event names", async () => {
     const { url, evaluations } = await judgingApp();
     const question = "What's the weather in Paris and in Tokyo?";
-    const response = await fetch(`${url}/api/chat/stream`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ messages: [{ role: "user", content: question }], sessionId: "drift-judged" }),
-    });
-    const done = JSON.parse(/event: done\ndata: (.*)\n/.exec(await response.text())![1]!) as ChatResponse;
-    await serverSpanEnded(done.traceId!);
+    const { response, done } = await askStreamed(url, question, "drift-judged");
     await evaluations.settled();
     const server = checkAnswerNamesItsSpan(checks, { status: response.status, body: { reply: done.message.content, spanId: done.spanId, traceId: done.traceId } as ChatAnswer["body"] });
     checkEvaluatorSpans(checks, server, { question, reply: done.message.content }, JUDGED_WELL);
