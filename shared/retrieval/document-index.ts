@@ -4,6 +4,7 @@
 // model that embeds the questions (vectors of two models cannot be compared). That request is the
 // store's own work, not the chat turn's: it is not traced.
 import type { ModelConnection } from "../chatbot/connect-model.ts";
+import type { EmbeddingResponse } from "../openai/types.ts";
 import { CITY_GUIDE, type GuideDocument } from "./city-guide.ts";
 
 export type { GuideDocument } from "./city-guide.ts";
@@ -28,9 +29,13 @@ export function documentIndex(model: ModelConnection): Promise<IndexedDocument[]
 }
 
 async function embedDocuments(model: ModelConnection): Promise<IndexedDocument[]> {
-  const response = await model.createEmbeddings({ model: model.embeddingModel, input: CITY_GUIDE.map((document) => document.content), encoding_format: "float" });
-  const byIndex = [...response.data].sort((a, b) => a.index - b.index);
-  return CITY_GUIDE.map((document, index) => ({ document, vector: byIndex[index]!.embedding as number[] }));
+  const vectors = vectorsInOrder(await model.createEmbeddings({ model: model.embeddingModel, input: CITY_GUIDE.map((document) => document.content), encoding_format: "float" }));
+  return CITY_GUIDE.map((document, index) => ({ document, vector: vectors[index]! }));
+}
+
+/** The vectors of an embeddings response in the order of the texts sent: each says which text it is for (index), and the list is not promised to be in order. */
+export function vectorsInOrder(response: EmbeddingResponse): number[][] {
+  return [...response.data].sort((a, b) => a.index - b.index).map((item) => item.embedding as number[]);
 }
 
 /** How alike two vectors are: the cosine of the angle between them, 1 (same direction) to -1 (opposite). */

@@ -291,6 +291,23 @@ describe("the chat page, with Phoenix", () => {
     expect(annotations.find((annotation) => annotation.name === "answers_the_question")).toMatchObject({ annotator_kind: "LLM", result: { label: "answered", score: 1 } });
   });
 
+  it("a question the city guide answers (POST /api/chat): Phoenix shows the documents the app retrieved, best first, and the answer cites them", async () => {
+    const question = "When is the best season to visit Paris?";
+    const response = await fetch(`${appUrl}/api/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages: [{ role: "user", content: question }] }) });
+    expect(response.status).toBe(200);
+    const answer = (await response.json()) as { message: { content: string }; traceId: string };
+    const retriever = await poll("the app's RETRIEVER span in Phoenix", async () => {
+      const found = await fetch(`${phoenix!.url}/v1/projects/${PROJECT}/spans?trace_id=${answer.traceId}&limit=100`);
+      const { data } = (await found.json()) as { data: PhoenixSpan[] };
+      return data.find((span) => span.span_kind === "RETRIEVER");
+    });
+    const documents = indexedItems(retriever.attributes, "retrieval.documents.", ".document.");
+    expect(documents.map((document) => document.id), `the RETRIEVER span in Phoenix: ${JSON.stringify(retriever.attributes).slice(0, 1500)}`).toContain("paris-seasons");
+    const scores = documents.map((document) => document.score as number);
+    expect([...scores].sort((a, b) => b - a), "best first").toEqual(scores);
+    expect(answer.message.content).toContain("[paris-seasons]");
+  });
+
   it("links each answer to its trace in Phoenix", async () => {
     const href = await page.locator(".trace-link").last().getAttribute("href");
     expect(href).toBe(`/api/traces/${firstTurn.traceId}`);

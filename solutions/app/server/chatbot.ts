@@ -1,7 +1,7 @@
 // The instrumented chatbot, as the lessons build it, grown up for a server:
 // - it takes the whole conversation (the client keeps it) instead of one question;
-// - every span carries the turn's context attributes (session.id), which the route puts in
-//   the active context with openinference-core's setSession();
+// - every span carries the turn's context attributes (session.id, and with retrieval the prompt
+//   template), which the route and the turn put in the active context (setSession, setPromptTemplate);
 // - a failed model call fails the turn (the route answers 502/504) after the spans have
 //   recorded what happened;
 // - a turn can be cancelled (an AbortSignal: the client hung up, the app is stopping), which
@@ -62,10 +62,9 @@ import type { ConversationMessage } from "../api.ts";
 import { TurnCancelledError } from "./cancellation.ts";
 import { MAX_MODEL_CALLS } from "./limits.ts";
 import { messageAttributes, offeredToolAttributes } from "./message-attributes.ts";
-import { modelFailure, NoAnswerError, oneLine } from "./model-failure.ts";
-import { promptWithDocuments, retrieve, withPromptTemplate, type RetrievedDocument } from "./retrieval.ts";
+import { errorMessage, modelFailure, NoAnswerError, oneLine } from "./model-failure.ts";
+import { INSTRUCTIONS, promptWithDocuments, retrieve, withPromptTemplate, type RetrievedDocument } from "./retrieval.ts";
 
-const SYSTEM_PROMPT = "You are a helpful assistant. Use the tools when they help. Answer in one or two sentences.";
 
 const tracer = trace.getTracer("workbook-chatbot-app");
 
@@ -250,7 +249,7 @@ export async function tracedTurn(
       try {
         // Retrieval first (lesson 12): the documents about the question go into the system prompt.
         const prompt = retrieval ? promptWithDocuments(await retrieval(question)) : undefined;
-        const messages: ChatMessage[] = [{ role: "system", content: prompt?.systemPrompt ?? SYSTEM_PROMPT }, ...conversation];
+        const messages: ChatMessage[] = [{ role: "system", content: prompt?.systemPrompt ?? INSTRUCTIONS }, ...conversation];
         const loop = () => agentLoop(messages, askModel);
         const { reply, stopped } = prompt ? await withPromptTemplate(prompt.variables, loop) : await loop();
         span.setAttributes({ [OUTPUT_VALUE]: reply, [OUTPUT_MIME_TYPE]: MimeType.TEXT });
@@ -472,8 +471,4 @@ export function tokenCountAttributes(usage: Usage): Attributes {
   ];
   for (const [key, value] of details) if (typeof value === "number" && Number.isFinite(value)) attributes[key] = value;
   return attributes;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -25,7 +25,7 @@
 // PHOENIX_COLLECTOR_ENDPOINT; every turn recorded whatever the caller's sampled flag.
 import type { IncomingHttpHeaders } from "node:http";
 import { context, propagation, SpanKind, trace } from "@opentelemetry/api";
-import { SESSION_ID } from "@arizeai/openinference-semantic-conventions";
+import { PROMPT_TEMPLATE_TEMPLATE, PROMPT_TEMPLATE_VERSION, SESSION_ID } from "@arizeai/openinference-semantic-conventions";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type { FastifyInstance } from "fastify";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -81,7 +81,7 @@ import type { Evaluations, Evaluator } from "./evaluations.ts";
 const capture = installAppSpanCapture();
 const { buildServer } = await import("./server.ts");
 const { createEvaluations, namesEveryCity } = await import("./evaluations.ts");
-const { MIN_SCORE, TOP_K } = await import("./retrieval.ts");
+const { MIN_SCORE, PROMPT_TEMPLATE, PROMPT_TEMPLATE_VERSION: TEMPLATE_VERSION, TOP_K } = await import("./retrieval.ts");
 
 /**
  * The checks' "lesson": after every lesson, so each check is one an earlier lesson taught, and a
@@ -276,6 +276,14 @@ describe("the app's retrieval, as lesson 12 teaches it (the app retrieves for ev
     const spans = checkRetrieval(below, chain, expected);
     checkRetrievedFirst(below, chain, spans);
     checkAnswerCites(below, done.message.content, expected);
+    // The streamed LLM spans (lesson 8's checks: chat-stream.test.ts) record the template as the plain ones do.
+    const llmSpans = below.all({ kind: "LLM" });
+    expect(llmSpans.length).toBeGreaterThan(0);
+    for (const llm of llmSpans) {
+      expect(llm.attributes[PROMPT_TEMPLATE_TEMPLATE], "the template on each streamed LLM span").toBe(PROMPT_TEMPLATE);
+      expect(llm.attributes[PROMPT_TEMPLATE_VERSION]).toBe(TEMPLATE_VERSION);
+      expect(String(llm.attributes["llm.input_messages.0.message.content"]), "the system prompt holds the documents found").toContain(`[${expected.found[0]!.document.id}]`);
+    }
   });
 
   it("the embeddings endpoint failing (HTTP 500): the RETRIEVER and EMBEDDING spans record it, the model is not asked, and the user is told it was the search (a 502)", async () => {

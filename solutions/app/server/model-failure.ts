@@ -84,6 +84,11 @@ export function shortDetail(text: string): string {
   return firstLine.length > PROVIDER_DETAIL_MAX ? `${firstLine.slice(0, PROVIDER_DETAIL_MAX - 3)}...` : firstLine;
 }
 
+/** An error's message, or what was thrown as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** A one-line status message for a span (the exception event keeps the full text). */
 export function oneLine(text: string, max = 300): string {
   const flat = text.replace(/\s*\r?\n\s*/g, " | ").trim();

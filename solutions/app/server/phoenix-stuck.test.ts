@@ -12,7 +12,7 @@ import { closedPortUrl } from "./test-support/closed-port.ts";
 
 const QUEUE_SIZE = 30;
 const BATCH_SIZE = 10;
-const TURNS = 20; // 6 spans each: 120 spans, four times what the queue holds
+const TURNS = 20; // 8 spans each (with retrieval's two): 160 spans, more than five times what the queue holds
 
 /** An exporter whose exports never finish until release(); after that they fail at once. */
 class StuckExporter implements SpanExporter {

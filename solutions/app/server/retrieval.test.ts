@@ -104,6 +104,45 @@ describe("a failed search", () => {
     expect(embedding.endTime[0] * 1000 + embedding.endTime[1] / 1e6 - sentAt, "the search was cancelled, not waited for").toBeLessThan(700);
   });
 
+  it("the guide's own index failing on the first question (HTTP 500): a 502 for the search, and the next question builds it again", async () => {
+    // A connection of its own: the index is built once per connection, on its first question.
+    const fresh = await connectModel({ env: {} });
+    try {
+      // The question's embedding goes through; the index's (the 32 documents, in one request) fails.
+      fresh.offlineModel!.injectEmbeddingFaults("none", "http-500");
+      const app = await appWith(true, fresh);
+      const failed = await ask(app);
+      expect(failed.statusCode).toBe(502);
+      expect(failed.json<ErrorResponse>().error).toMatch(/^The search of the city guide for your question failed\. The model service had an error \(HTTP 500\)/);
+      const retriever = spans.getFinishedSpans().find((span) => span.attributes[KIND] === "RETRIEVER")!;
+      expect(retriever.status.code).toBe(SpanStatusCode.ERROR);
+      expect(kinds()).not.toContain("LLM");
+      const again = await ask(app);
+      expect(again.statusCode).toBe(200);
+      expect(again.json<ChatResponse>().message.content).toMatch(/\[paris-[a-z-]+\]/);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("the client hangs up while the guide's index is built (the first question): the turn stops waiting for it at once", async () => {
+    const fresh = await connectModel({ env: {} });
+    try {
+      fresh.offlineModel!.injectEmbeddingFaults("none", "slow=6000");
+      const app = await appWith(true, fresh);
+      const url = await app.listen({ host: "127.0.0.1", port: 0 });
+      const request = fetch(`${url}/api/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages: [{ role: "user", content: QUESTION }] }), signal: AbortSignal.timeout(150) });
+      await expect(request).rejects.toThrow();
+      // The turn ends with the hang-up, not when the index's request comes back 6 s later.
+      await expect.poll(() => spans.getFinishedSpans().map((span) => span.name).sort(), { timeout: 3000 }).toEqual(["CreateEmbeddings", "POST /api/chat", "chat_turn", "retrieve"]);
+      const retriever = spans.getFinishedSpans().find((span) => span.name === "retrieve")!;
+      expect(retriever.status).toEqual({ code: SpanStatusCode.ERROR, message: "The client closed the connection before the answer was ready." });
+      expect(retriever.events.find((event) => event.name === "exception")?.attributes?.["exception.type"]).toBe("TurnCancelledError");
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it("a provider without an embeddings endpoint (404): the user is told the search was rejected, in the provider's words", async () => {
     const provider: Server = createServer((request, response) => {
       request.resume();
@@ -115,6 +154,7 @@ describe("a failed search", () => {
     try {
       const response = await ask(await appWith(true, connection));
       expect(response.statusCode).toBe(502);
+      expect(kinds(), "no model call after a failed search").not.toContain("LLM");
       expect(response.json<ErrorResponse>().error).toBe(
         "The search of the city guide for your question failed. The model rejected the request (HTTP 404): The model `text-embedding-3-small` does not exist",
       );

@@ -30,8 +30,8 @@ import {
 import type { ModelConnection } from "../../../shared/chatbot/connect-model.ts";
 import type { CallOptions } from "../../../shared/chatbot/model-client.ts";
 import type { EmbeddingRequest } from "../../../shared/openai/types.ts";
-import { cosineSimilarity, documentIndex, type GuideDocument } from "../../../shared/retrieval/document-index.ts";
-import { oneLine, RetrievalError } from "./model-failure.ts";
+import { cosineSimilarity, documentIndex, vectorsInOrder, type GuideDocument } from "../../../shared/retrieval/document-index.ts";
+import { errorMessage, oneLine, RetrievalError } from "./model-failure.ts";
 
 const tracer = trace.getTracer("workbook-chatbot-app");
 
@@ -40,9 +40,12 @@ export const TOP_K = 3;
 /** A document less similar to the question than this is not about it. */
 export const MIN_SCORE = 0.25;
 
+/** What the model is told on every turn; without retrieval (APP_RETRIEVAL=off), the whole system prompt. */
+export const INSTRUCTIONS = "You are a helpful assistant. Use the tools when they help. Answer in one or two sentences.";
+
 /** The system prompt, as a template: each turn fills {documents} with what retrieval found. */
 export const PROMPT_TEMPLATE = [
-  "You are a helpful assistant. Use the tools when they help. Answer in one or two sentences.",
+  INSTRUCTIONS,
   "Answer from the documents below when they hold the answer, and cite the id of each document you use in square brackets, like [paris-seasons].",
   "If none of them holds it, say so.",
   "",
@@ -90,7 +93,9 @@ export async function retrieve(model: ModelConnection, query: string, options: C
     }
     try {
       const [queryVector] = await embed(model, [query], options);
-      const index = await documentIndex(model);
+      // The index is shared by every turn (built once, on the first question): a turn that is
+      // cancelled stops waiting for it, and leaves it to be built for the next.
+      const index = await untilAborted(documentIndex(model), options.signal);
       const found = index
         .map(({ document, vector }) => ({ document, score: cosineSimilarity(queryVector!, vector) }))
         .filter(({ score }) => score >= MIN_SCORE)
@@ -101,11 +106,12 @@ export async function retrieve(model: ModelConnection, query: string, options: C
       span.setStatus({ code: SpanStatusCode.OK });
       return found;
     } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: oneLine(errorMessage(error)) });
-      // Cancelled (the client left, the app is stopping): the abort's reason goes on up as it is. Else
-      // the turn tells the user it was the search that failed (and why), not the answer.
-      throw options.signal?.aborted ? error : new RetrievalError(error);
+      // Cancelled (the client left, the app is stopping): the abort's reason says why, and goes on
+      // up as it is. Else the turn tells the user it was the search that failed (and why).
+      const failure = options.signal?.aborted ? options.signal.reason : error;
+      span.recordException(failure as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: oneLine(errorMessage(failure)) });
+      throw options.signal?.aborted ? failure : new RetrievalError(error);
     } finally {
       span.end();
     }
@@ -140,9 +146,7 @@ async function embed(model: ModelConnection, texts: string[], options: CallOptio
       });
     }
     try {
-      const response = await model.createEmbeddings(request, options);
-      // Each vector says which text it is for (index); the list is not promised to be in order.
-      const vectors = [...response.data].sort((a, b) => a.index - b.index).map((item) => item.embedding as number[]);
+      const vectors = vectorsInOrder(await model.createEmbeddings(request, options));
       if (span.isRecording()) span.setAttributes(embeddingAttributes(vectors, EMBEDDING_VECTOR));
       span.setStatus({ code: SpanStatusCode.OK });
       return vectors;
@@ -167,6 +171,13 @@ function embeddingAttributes(values: Array<string | number[]>, field: typeof EMB
   return attributes;
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** Resolves as `work` does, or rejects with the signal's reason once it is aborted (work goes on, for whoever else waits for it). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

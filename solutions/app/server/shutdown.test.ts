@@ -141,7 +141,7 @@ describe("stopping the app (SIGTERM, as Ctrl-C)", () => {
     const { code } = await stopApp(app);
     expect(code, app.output()).toBe(0);
     expect(received(collector, Buffer.from(answer.traceId!, "hex")), "the turn's trace id reached the collector").toBe(true);
-    for (const name of ["POST /api/chat", "chat_turn", "ChatCompletion", "get_weather"]) {
+    for (const name of ["POST /api/chat", "chat_turn", "retrieve", "CreateEmbeddings", "ChatCompletion", "get_weather"]) {
       expect(received(collector, name), `the ${name} span reached the collector`).toBe(true);
     }
     expect(app.output()).not.toMatch(/not answering|Could not send/);

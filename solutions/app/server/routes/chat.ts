@@ -59,7 +59,11 @@ export const chatExchangeText: ExchangeText = {
 export interface ChatRouteOptions {
   model: ModelConnection;
   modelTimeoutMs: number;
-  /** lesson 12: each turn first finds the city guide's documents about the question (APP_RETRIEVAL; off when not given) */
+  /**
+   * lesson 12: each turn first finds the city guide's documents about the question. Off when not
+   * given, here and in chatbot.ts (a route or a turn does what it is told); the app's buildServer
+   * passes APP_RETRIEVAL's value, on by default.
+   */
   retrieval?: boolean;
   /** aborted when the app stops with turns still running: they end (and so do their spans) at once */
   stopping?: AbortSignal;
