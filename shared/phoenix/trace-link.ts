@@ -4,6 +4,7 @@
 // caller's signal (the client left), and one lookup at a time per project (concurrent callers
 // share it). A Phoenix that always returns a cursor cannot make it loop.
 import { splitUrlCredentials } from "./url-credentials.ts";
+import { untilAborted } from "../async/until-aborted.ts";
 
 const projectIds = new Map<string, string>();
 interface Lookup {
@@ -74,7 +75,7 @@ export async function phoenixProjectId(
   }
   lookup.waiting += 1;
   try {
-    const id = await (options.signal ? untilAborted(lookup.result, options.signal) : lookup.result);
+    const id = await untilAborted(lookup.result, options.signal);
     if (id) projectIds.set(key, id);
     return id;
   } finally {
@@ -115,23 +116,4 @@ async function findProject(
     budget.throwIfAborted();
   }
   return undefined;
-}
-
-/** The caller stops waiting when its signal aborts (the shared lookup itself ends on its own budget). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }

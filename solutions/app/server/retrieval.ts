@@ -30,6 +30,7 @@ import {
 import type { ModelConnection } from "../../../shared/chatbot/connect-model.ts";
 import type { CallOptions } from "../../../shared/chatbot/model-client.ts";
 import type { EmbeddingRequest } from "../../../shared/openai/types.ts";
+import { untilAborted } from "../../../shared/async/until-aborted.ts";
 import { cosineSimilarity, documentIndex, vectorsInOrder, type GuideDocument } from "../../../shared/retrieval/document-index.ts";
 import { errorMessage, oneLine, RetrievalError } from "./model-failure.ts";
 
@@ -169,15 +170,4 @@ function embeddingAttributes(values: Array<string | number[]>, field: typeof EMB
     attributes[`${EMBEDDING_EMBEDDINGS}.${index}.${field}`] = value;
   });
   return attributes;
-}
-
-/** Resolves as `work` does, or rejects with the signal's reason once it is aborted (work goes on, for whoever else waits for it). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
