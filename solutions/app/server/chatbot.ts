@@ -218,6 +218,9 @@ export interface ModelAnswer {
   stopped: boolean;
 }
 
+/** One model call, plain or streamed; the last call allowed offers no tools (toolChoiceNone). */
+export type AskModel = (messages: ChatMessage[], toolChoiceNone: boolean) => Promise<ModelAnswer>;
+
 /**
  * The chat turn both routes share: its CHAIN span and the agent loop. Ask the model (`askModel`
  * makes one call, plain or streamed); if it calls tools, run them, add the results, ask again.
@@ -230,7 +233,7 @@ export interface ModelAnswer {
  */
 export async function tracedTurn(
   conversation: ConversationMessage[],
-  askModel: (messages: ChatMessage[], toolChoiceNone: boolean) => Promise<ModelAnswer>,
+  askModel: AskModel,
   retrieval?: Retrieval,
 ): Promise<StreamedTurn> {
   const question = conversation.at(-1)?.content ?? "";
@@ -276,7 +279,7 @@ export async function tracedTurn(
  * answers or is stopped. The last call allowed offers no tools; an answer that still asks for them
  * is no answer (NoAnswerError).
  */
-async function agentLoop(messages: ChatMessage[], askModel: (messages: ChatMessage[], toolChoiceNone: boolean) => Promise<ModelAnswer>): Promise<StreamedTurn> {
+async function agentLoop(messages: ChatMessage[], askModel: AskModel): Promise<StreamedTurn> {
   for (let call = 1; call <= MAX_MODEL_CALLS; call++) {
     const last = call === MAX_MODEL_CALLS;
     const { message: answer, stopped } = await askModel(messages, last);
